@@ -1,0 +1,1 @@
+"""filmtour: the Rocky (1976) montage, routed through Philadelphia."""

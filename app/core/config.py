@@ -1,0 +1,93 @@
+"""All configuration in one place: environment variables prefixed ``FILMTOUR_`` or a ``.env`` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from platformdirs import user_data_path
+from pydantic import Field, computed_field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The repository (or installed source tree) root: data/ ships beside app/.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+OSM_CREDIT = "© OpenStreetMap contributors (ODbL)"
+CITY_CREDIT = "Street centerline: City of Philadelphia"
+OSM_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_TILE_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FILMTOUR_", env_file=".env", extra="ignore")
+
+    # --- storage ---------------------------------------------------------------------------------
+    data_dir: Path = Field(
+        default_factory=lambda: user_data_path("filmtour", appauthor=False),
+        description="Where the SQLite database and the Valhalla tiles live.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        validation_alias="DATABASE_URL",
+        description="SQLAlchemy URL; PostgreSQL e.g. postgresql+psycopg://user:pw@host/db. "
+        "Default: SQLite file in data_dir.",
+    )
+    locations_file: Path = Field(
+        default=PROJECT_ROOT / "data" / "locations.geojson", description="The researched dataset."
+    )
+    load_locations_on_startup: bool = True
+
+    # --- routing ---------------------------------------------------------------------------------
+    osm_extract: Path = Field(
+        default=PROJECT_ROOT / "data" / "osm" / "philly_rocky_tour.osm.pbf",
+        description="OSM PBF the Valhalla tiles are built from.",
+    )
+    valhalla_url: str | None = Field(
+        default=None, description="Use a Valhalla HTTP service instead of the embedded engine."
+    )
+    valhalla_timeout_s: float = 10.0
+    build_tiles_on_startup: bool = True
+    max_snap_distance_m: float = Field(150.0, description="A stop further than this from a walkable way is refused.")
+    max_stops: int = 25
+    max_loop_km: float = 50.0
+
+    # --- geocoding / downloads -------------------------------------------------------------------
+    geocoder_url: str = Field("https://nominatim.openstreetmap.org", description="Nominatim base URL.")
+    geocoder_user_agent: str = "filmtour/0.1 (+https://github.com/filmtour/filmtour)"
+    geocoder_timeout_s: float = 10.0
+    geocoder_min_interval_s: float = Field(1.0, description="Nominatim policy: at most one request a second.")
+    overpass_url: str = "https://overpass-api.de/api/interpreter"
+    overpass_timeout_s: float = 180.0
+    overpass_retries: int = 3
+
+    # --- maps ------------------------------------------------------------------------------------
+    tile_url: str = Field(OSM_TILE_URL, description="Map tile URL template.")
+    tile_attribution: str = Field(OSM_TILE_ATTRIBUTION, description="Attribution shown with the tiles.")
+    public_base_url: str | None = Field(
+        default=None, description="Absolute base URL used in share links and oEmbed (default: from the request)."
+    )
+
+    # --- server ----------------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    rate_limit_routes_per_minute: int = 60
+    rate_limit_geocode_per_minute: int = 30
+    max_body_bytes: int = 64 * 1024
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'filmtour.db'}"
+
+    @property
+    def tiles_dir(self) -> Path:
+        return self.data_dir / "valhalla"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
