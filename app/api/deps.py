@@ -1,0 +1,37 @@
+"""FastAPI dependencies: settings, database sessions and the routing engine, all taken from app.state so a
+test can build an app with its own settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.core.config import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_db_engine(request: Request) -> Engine:
+    return request.app.state.db_engine
+
+
+def get_session(engine: Annotated[Engine, Depends(get_db_engine)]) -> Iterator[Session]:
+    with Session(engine) as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def base_url(request: Request, settings: Settings) -> str:
+    """Absolute base for share links: the configured public URL, else what the client used."""
+    if settings.public_base_url:
+        return settings.public_base_url.rstrip("/")
+    return str(request.base_url).rstrip("/")

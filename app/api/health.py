@@ -1,0 +1,20 @@
+"""Liveness and readiness probes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from app.db.session import check_database
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="The process is alive")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="The database answers (503 problem+json when it does not)")
+def readyz(request: Request) -> dict[str, str]:
+    check_database(request.app.state.db_engine)
+    return {"status": "ready", "database": "ok"}

@@ -1,0 +1,63 @@
+"""Application factory. ``create_app(settings)`` builds a fully wired app; ``app`` is the default instance
+for ``uvicorn app.main:app``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
+
+from app.api import health, locations
+from app.core.config import Settings, get_settings
+from app.core.errors import install_error_handlers
+from app.db.loader import load_locations_file
+from app.db.migrate import upgrade_to_head
+from app.db.session import check_database, make_engine
+
+log = logging.getLogger("filmtour")
+
+
+def prepare_database(settings: Settings):  # noqa: ANN201
+    """Connect, migrate to the newest schema and load the dataset. Raises if the database is unreachable."""
+    engine = make_engine(settings)
+    check_database(engine)
+    upgrade_to_head(engine)
+    if settings.load_locations_on_startup:
+        report = load_locations_file(engine, settings.locations_file)
+        log.info("locations loaded: %s", report)
+    return engine
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    app.state.db_engine = prepare_database(settings)
+    try:
+        yield
+    finally:
+        app.state.db_engine.dispose()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="filmtour",
+        summary="Walk or run the Rocky (1976) training montage through Philadelphia's streets.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(GZipMiddleware, minimum_size=500)
+    # Blogs read the API from the browser: open CORS, but for reads only.
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD"], allow_headers=["*"])
+    app.include_router(health.router)
+    app.include_router(locations.router)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,175 @@
+"""The locations API, through the real app and database, on the shipped dataset and a crafted one."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from geopy.distance import geodesic
+
+from tests.conftest import REAL_LOCATIONS
+
+PROBLEM = "application/problem+json"
+
+
+def real_features() -> list[dict]:
+    return json.loads(REAL_LOCATIONS.read_text())["features"]
+
+
+def assert_problem(resp, status: int, field: str | None) -> dict:
+    assert resp.status_code == status, resp.text
+    assert resp.headers["content-type"].startswith(PROBLEM)
+    body = resp.json()
+    assert {"type", "title", "status", "detail"} <= body.keys()
+    assert body["status"] == status
+    assert "Traceback" not in resp.text
+    if field:
+        assert body["field"] == field
+        assert field in body["detail"]
+    return body
+
+
+def test_lists_every_location_as_geojson(client):
+    resp = client.get("/api/v1/locations")
+    assert resp.status_code == 200
+    assert resp.headers["content-type"].startswith("application/geo+json")
+    body = resp.json()
+    assert body["type"] == "FeatureCollection"
+    assert body["numberMatched"] == len(real_features())
+    ids = [f["id"] for f in body["features"]]
+    assert sorted(ids) == sorted(f["properties"]["id"] for f in real_features())
+    for feat in body["features"]:
+        assert feat["geometry"]["type"] == "Point"
+        lon, lat = feat["geometry"]["coordinates"]
+        assert -180 <= lon <= 180 and -90 <= lat <= 90
+
+
+def test_montage_places_come_first_in_film_order(client):
+    orders = [f["properties"]["scene_order"] for f in client.get("/api/v1/locations").json()["features"]]
+    montage = [o for o in orders if o is not None]
+    assert montage == sorted(montage) == list(range(1, 8))
+    assert orders[: len(montage)] == montage
+
+
+def test_one_location_and_unknown_id(client):
+    first = real_features()[0]["properties"]["id"]
+    resp = client.get(f"/api/v1/locations/{first}")
+    assert resp.status_code == 200 and resp.json()["id"] == first
+    assert resp.headers["content-type"].startswith("application/geo+json")
+    assert_problem(client.get("/api/v1/locations/no-such-place"), 404, "location_id")
+
+
+def test_filter_by_visitable_and_film(client):
+    body = client.get("/api/v1/locations", params={"visitable": "public,view_from_street"}).json()
+    assert body["features"]
+    assert {f["properties"]["visitable"] for f in body["features"]} <= {"public", "view_from_street"}
+    everything = client.get("/api/v1/locations").json()["numberMatched"]
+    assert client.get("/api/v1/locations", params={"film": "rocky-1976"}).json()["numberMatched"] == everything
+    assert client.get("/api/v1/locations", params={"film": "Rocky"}).json()["numberMatched"] == everything
+    assert client.get("/api/v1/locations", params={"film": "Jaws"}).json()["numberMatched"] == 0
+
+
+def test_bbox_keeps_only_places_inside(client):
+    bbox = (-75.19, 39.93, -75.15, 39.97)
+    body = client.get("/api/v1/locations", params={"bbox": ",".join(map(str, bbox))}).json()
+    inside = [
+        f for f in real_features()
+        if bbox[0] <= f["geometry"]["coordinates"][0] <= bbox[2] and bbox[1] <= f["geometry"]["coordinates"][1] <= bbox[3]
+    ]
+    assert body["numberMatched"] == len(inside) > 0
+
+
+def test_near_sorts_by_geodesic_distance_within_radius(client):
+    city_hall = (39.9526, -75.1635)
+    body = client.get("/api/v1/locations", params={"near": "39.9526,-75.1635", "radius_m": 3000}).json()
+    dists = [f["properties"]["distance_m"] for f in body["features"]]
+    assert dists == sorted(dists) and all(d <= 3000 for d in dists)
+    for f in body["features"]:
+        lon, lat = f["geometry"]["coordinates"]
+        assert f["properties"]["distance_m"] == pytest.approx(geodesic(city_hall, (lat, lon)).meters, abs=0.1)
+    expected = sum(
+        1 for f in real_features()
+        if geodesic(city_hall, tuple(reversed(f["geometry"]["coordinates"]))).meters <= 3000
+    )
+    assert len(dists) == expected
+
+
+def test_pagination_links_walk_the_whole_list(client):
+    seen, url, pages = [], "/api/v1/locations?limit=3", 0
+    while url:
+        body = client.get(url).json()
+        seen += [f["id"] for f in body["features"]]
+        links = {link["rel"]: link["href"] for link in body["links"]}
+        if pages:
+            assert "prev" in links
+        url, pages = links.get("next"), pages + 1
+    assert len(seen) == len(set(seen)) == len(real_features())
+    assert pages == -(-len(real_features()) // 3)
+
+
+def test_etag_and_cache_control(client):
+    resp = client.get("/api/v1/locations")
+    etag = resp.headers["etag"]
+    assert "max-age" in resp.headers["cache-control"]
+    again = client.get("/api/v1/locations", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    assert client.get("/api/v1/locations", headers={"If-None-Match": '"stale"'}).status_code == 200
+    # a different representation has a different tag
+    assert client.get("/api/v1/locations?limit=1").headers["etag"] != etag
+
+
+def test_films_count_locations(client):
+    films = client.get("/api/v1/films").json()["films"]
+    assert films == [{"id": "rocky-1976", "title": "Rocky", "year": 1976, "location_count": len(real_features())}]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"bbox": "1,2,3"}, "bbox"),
+        ({"bbox": "a,b,c,d"}, "bbox"),
+        ({"bbox": "-75,40,-76,39"}, "bbox"),
+        ({"bbox": "-75,95,-74,96"}, "bbox"),
+        ({"bbox": "nan,1,2,3"}, "bbox"),
+        ({"near": "39.9"}, "near"),
+        ({"near": "91,0"}, "near"),
+        ({"near": "39.9,-200"}, "near"),
+        ({"radius_m": "100"}, "radius_m"),
+        ({"near": "39.95,-75.16", "radius_m": "-5"}, "radius_m"),
+        ({"near": "39.95,-75.16", "radius_m": "1e9"}, "radius_m"),
+        ({"visitable": "maybe"}, "visitable"),
+        ({"limit": "0"}, "limit"),
+        ({"limit": "many"}, "limit"),
+        ({"offset": "-1"}, "offset"),
+        ({"film": "x" * 500}, "film"),
+    ],
+)
+def test_bad_parameters_are_problem_json_naming_the_field(client, params, field):
+    assert_problem(client.get("/api/v1/locations", params=params), 422, field)
+
+
+def test_unknown_route_and_method_are_problem_json(client):
+    assert_problem(client.get("/api/v1/nothing-here"), 404, None)
+    assert_problem(client.delete("/api/v1/locations"), 405, None)
+
+
+def test_cors_open_for_reads(client):
+    resp = client.get("/api/v1/locations", headers={"Origin": "https://blog.example"})
+    assert resp.headers["access-control-allow-origin"] == "*"
+    pre = client.options(
+        "/api/v1/locations",
+        headers={"Origin": "https://blog.example", "Access-Control-Request-Method": "GET"},
+    )
+    assert pre.status_code == 200
+    assert "GET" in pre.headers["access-control-allow-methods"]
+
+
+def test_health_and_readiness(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").json()["database"] == "ok"
+
+
+def test_openapi_and_docs(client):
+    spec = client.get("/openapi.json").json()
+    assert "/api/v1/locations" in spec["paths"] and "/api/v1/locations/{location_id}" in spec["paths"]
+    assert client.get("/docs").status_code == 200
