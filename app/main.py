@@ -14,6 +14,9 @@ from fastapi.middleware.gzip import GZipMiddleware
 from app.api import health, locations
 from app.core.config import Settings, get_settings
 from app.core.errors import install_error_handlers
+from app.core.logging import configure_logging
+from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from app.core.ratelimit import RateLimiter
 from app.db.loader import load_locations_file
 from app.db.migrate import upgrade_to_head
 from app.db.session import check_database, make_engine
@@ -51,10 +54,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.route_limiter = RateLimiter(settings.rate_limit_routes_per_minute)
+    app.state.geocode_limiter = RateLimiter(settings.rate_limit_geocode_per_minute)
+    configure_logging(settings.log_level)
     install_error_handlers(app)
+    # Order: the last added runs first. Body limit innermost, request context outermost (it sees every answer).
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(GZipMiddleware, minimum_size=500)
     # Blogs read the API from the browser: open CORS, but for reads only.
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD"], allow_headers=["*"])
+    app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
     app.include_router(locations.router)
     return app

@@ -38,7 +38,7 @@ def cached_response(
     headers: dict[str, str] | None = None,
 ) -> Response:
     etag = etag_for(body)
-    base = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}", "Vary": "Accept, Accept-Encoding"}
+    base = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}", "Vary": "Accept"}
     base.update(headers or {})
     if _matches(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=base)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
+from app.core.metrics import render_metrics
 from app.db.session import check_database
 
 router = APIRouter(tags=["health"])
@@ -18,3 +19,9 @@ def healthz() -> dict[str, str]:
 def readyz(request: Request) -> dict[str, str]:
     check_database(request.app.state.db_engine)
     return {"status": "ready", "database": "ok"}
+
+
+@router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)
+def metrics() -> Response:
+    body, content_type = render_metrics()
+    return Response(body, media_type=content_type)

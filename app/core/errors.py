@@ -120,7 +120,11 @@ def _validation_problem(exc: RequestValidationError) -> Problem:
     return p
 
 
-_HTTP_TITLES = {404: ("Not found", "not-found"), 405: ("Method not allowed", "method-not-allowed")}
+_HTTP_TITLES = {
+    404: ("Not found", "not-found"),
+    405: ("Method not allowed", "method-not-allowed"),
+    413: ("Request body too large", "payload-too-large"),
+}
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -130,15 +134,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        problem = _validation_problem(exc)
-        resp = problem_response(problem, request)
-        # errors[] replaces the single-field list built by Problem.body
-        return resp
+        return problem_response(_validation_problem(exc), request)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         title, slug = _HTTP_TITLES.get(exc.status_code, ("HTTP error", "http-error"))
-        p = Problem(str(exc.detail), status=exc.status_code, headers=dict(exc.headers or {}))
+        field = "body" if exc.status_code == 413 else None
+        p = Problem(str(exc.detail), status=exc.status_code, headers=dict(exc.headers or {}), field=field)
         p.title, p.slug = title, slug
         return problem_response(p, request)
 

@@ -1,0 +1,82 @@
+"""Request bodies of the JSON API. Limits that are configurable (stops, loop length) are checked again against
+settings in the service layer; the static bounds here keep payloads sane before that."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.core.errors import InvalidParameter
+
+Lat = Annotated[float, Field(ge=-90, le=90, description="Latitude, WGS84")]
+Lon = Annotated[float, Field(ge=-180, le=180, description="Longitude, WGS84")]
+PACE_PRESETS = {"easy": 7.0, "steady": 6.0, "tempo": 5.0}
+DEFAULT_WALK_PACE = 12.0
+
+
+class PointIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lat: Lat
+    lon: Lon
+    name: str | None = Field(default=None, max_length=120)
+
+
+class AddressIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    address: str = Field(min_length=3, max_length=200, description="Geocoded with Nominatim, biased to Philadelphia")
+
+
+StopIn = Annotated[str, Field(min_length=1, max_length=120, description="A location id")] | PointIn
+
+
+class RouteRequest(BaseModel):
+    """Plan a walk or run. Give ``stops`` (location ids and/or points), or a ``tour`` id, or a ``loop_km``."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"tour": "rocky-1976-montage", "activity": "run", "pace": "steady"},
+                {"stops": ["italian-market", {"lat": 39.9526, "lon": -75.1635}, "art-museum-steps"],
+                 "activity": "walk", "order": "as_given"},
+                {"start": {"address": "1 S Broad St, Philadelphia"}, "loop_km": 8, "activity": "run",
+                 "finish_at": "art-museum-steps"},
+            ]
+        },
+    )
+
+    stops: list[StopIn] = Field(default_factory=list, max_length=200)
+    tour: str | None = Field(default=None, max_length=120, description="Use a tour's stops (see /api/v1/tours)")
+    start: PointIn | AddressIn | None = Field(default=None, description="Where you start (a hotel, say)")
+    order: Literal["as_filmed", "optimized", "as_given"] = "as_filmed"
+    return_to_start: bool = False
+    activity: Literal["walk", "run"] = "walk"
+    pace: Literal["easy", "steady", "tempo"] | None = Field(default=None, description="Running pace preset")
+    pace_min_per_km: float | None = Field(default=None, ge=2.5, le=30, description="Overrides the preset")
+    start_time: datetime | None = Field(default=None, description="ISO 8601; naive times are Philadelphia local")
+    start_at_dawn: date | None = Field(default=None, description="Start at civil dawn on this date (like Rocky)")
+    loop_km: float | None = Field(default=None, gt=0, le=1000, description="Plan a loop of about this length")
+    finish_at: str | None = Field(default=None, max_length=120, description="With loop_km: end at this location")
+    title: str | None = Field(default=None, max_length=120)
+
+    def check_coherent(self) -> None:
+        """Cross-field rules, raised as problems naming the field (a model validator could only say 'body')."""
+        if self.start_time and self.start_at_dawn:
+            raise InvalidParameter("give start_time or start_at_dawn, not both", field="start_at_dawn")
+        if self.loop_km is not None and self.start is None:
+            raise InvalidParameter("loop_km needs a start (a point or an address)", field="start")
+        if self.finish_at and self.loop_km is None:
+            raise InvalidParameter("finish_at goes with loop_km", field="finish_at")
+        if self.loop_km is None and not self.stops and not self.tour:
+            raise InvalidParameter("give stops, a tour or loop_km", field="stops")
+        if self.tour and self.stops:
+            raise InvalidParameter("give stops or a tour, not both", field="tour")
+
+    def effective_pace(self) -> float:
+        if self.pace_min_per_km is not None:
+            return self.pace_min_per_km
+        if self.activity == "run":
+            return PACE_PRESETS[self.pace or "steady"]
+        return DEFAULT_WALK_PACE

@@ -1,0 +1,109 @@
+"""ASGI middleware: request ids, access logs and metrics, security headers, and a request-body size limit.
+
+Written as plain ASGI (not BaseHTTPMiddleware) so streaming responses pass through untouched and cheaply."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import time
+
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core.errors import PayloadTooLarge, problem_response
+from app.core.logging import request_id_var
+from app.core.metrics import LATENCY, REQUESTS
+
+access_log = logging.getLogger("filmtour.access")
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+API_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
+class RequestContextMiddleware:
+    """Gives every request an id (kept from X-Request-ID when sane), logs it, counts it, hardens headers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        rid = incoming if _SAFE_ID.match(incoming) else secrets.token_hex(8)
+        token = request_id_var.set(rid)
+        start = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                headers["X-Request-ID"] = rid
+                _harden(headers)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            elapsed = time.perf_counter() - start
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            REQUESTS.labels(scope["method"], route, str(status)).inc()
+            LATENCY.labels(scope["method"], route).observe(elapsed)
+            # The path only: query strings and bodies may hold addresses, which stay out of logs.
+            access_log.info(
+                "request",
+                extra={"method": scope["method"], "path": route, "status": status,
+                       "duration_ms": round(elapsed * 1000, 2)},
+            )
+            request_id_var.reset(token)
+
+
+def _harden(headers: MutableHeaders) -> None:
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    is_html = headers.get("content-type", "").startswith("text/html")
+    if not is_html:
+        headers.setdefault("Content-Security-Policy", API_CSP)
+    csp = headers.get("content-security-policy", "")
+    if "frame-ancestors *" not in csp:
+        # Only the embed pages may be framed; they say so in their own CSP.
+        headers.setdefault("X-Frame-Options", "DENY")
+
+
+class BodyLimitMiddleware:
+    """Refuses request bodies over ``max_bytes`` with 413 problem+json, whether or not Content-Length is sent."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._reject(scope, receive, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    # FastAPI re-raises HTTPException from body parsing; the error handlers make it problem+json.
+                    raise HTTPException(413, f"request body is over {self.max_bytes} bytes")
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+        problem = PayloadTooLarge(f"request body is over {self.max_bytes} bytes", field="body")
+        await problem_response(problem)(scope, receive, send)

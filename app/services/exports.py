@@ -1,0 +1,143 @@
+"""Route exports for watches and apps: GPX 1.1 (gpxpy), KML (simplekml) and a plain-text cue sheet.
+
+All three read the route FeatureCollection described in docs/route-format.md, so a saved route exports the
+same way whether it was just planned or read back from the database years later."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import gpxpy.gpx
+import simplekml
+
+from app.core.config import CITY_CREDIT, OSM_CREDIT
+
+CREDIT = f"Route data {OSM_CREDIT}; {CITY_CREDIT}."
+
+
+def _route_feature(fc: dict[str, Any]) -> dict[str, Any]:
+    return next(f for f in fc["features"] if f["properties"].get("kind") == "route")
+
+
+def _stops(fc: dict[str, Any]) -> list[dict[str, Any]]:
+    return [f for f in fc["features"] if f["properties"].get("kind") == "stop"]
+
+
+def _title(fc: dict[str, Any]) -> str:
+    props = fc.get("properties", {})
+    return props.get("title") or "Rocky (1976) montage route"
+
+
+def format_duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    h, rem = divmod(seconds, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def format_distance(meters: float) -> str:
+    return f"{meters / 1000:.2f} km" if meters >= 1000 else f"{meters:.0f} m"
+
+
+def _clock(iso: str | None) -> str:
+    return datetime.fromisoformat(iso).strftime("%H:%M") if iso else ""
+
+
+def stop_eta(props: dict[str, Any]) -> str:
+    """'+12:34 (06:01)': elapsed time, and the clock time when the route has a start time."""
+    elapsed = "+" + format_duration(props.get("arrival_elapsed_s") or 0)
+    clock = _clock(props.get("arrival_time"))
+    return f"{elapsed} ({clock})" if clock else elapsed
+
+
+def stop_description(props: dict[str, Any]) -> str:
+    parts = [
+        f"ETA {stop_eta(props)}, {format_distance(props.get('distance_from_start_m') or 0)} from the start.",
+        props.get("scene") and f"In the film: {props['scene']}",
+        props.get("exercise") and f"Rocky: {props['exercise']}",
+        props.get("status_note") and f"Today: {props['status_note']}",
+        props.get("tips") and f"Tips: {props['tips']}",
+    ]
+    return "\n".join(p for p in parts if p)
+
+
+def _stop_name(props: dict[str, Any]) -> str:
+    return f"{props['seq']}. {props.get('name') or props.get('role', 'stop').title()}"
+
+
+def to_gpx(fc: dict[str, Any], *, link: str | None = None) -> str:
+    gpx = gpxpy.gpx.GPX()
+    gpx.creator = "filmtour"
+    gpx.name = _title(fc)
+    gpx.description = f"{_summary_line(fc)} {CREDIT}"
+    gpx.copyright_author = "OpenStreetMap contributors (ODbL 1.0); City of Philadelphia"
+    gpx.copyright_license = "https://opendatacommons.org/licenses/odbl/1-0/"
+    if link:
+        gpx.link, gpx.link_text = link, "filmtour route"
+    for stop in _stops(fc):
+        lon, lat = stop["geometry"]["coordinates"]
+        props = stop["properties"]
+        wpt = gpxpy.gpx.GPXWaypoint(lat, lon, name=_stop_name(props), description=stop_description(props))
+        wpt.type = props.get("role", "stop")
+        wpt.symbol = "Flag, Green" if props.get("role") == "start" else "Flag, Red"
+        gpx.waypoints.append(wpt)
+    # A track without timestamps: Strava, Garmin Connect and Komoot import it as a route to follow,
+    # not as an activity someone already did.
+    track = gpxpy.gpx.GPXTrack(name=_title(fc))
+    segment = gpxpy.gpx.GPXTrackSegment()
+    for lon, lat in _route_feature(fc)["geometry"]["coordinates"]:
+        segment.points.append(gpxpy.gpx.GPXTrackPoint(lat, lon))
+    track.segments.append(segment)
+    gpx.tracks.append(track)
+    return gpx.to_xml(version="1.1")
+
+
+def to_kml(fc: dict[str, Any]) -> str:
+    kml = simplekml.Kml(name=_title(fc))
+    kml.document.description = f"{_summary_line(fc)} {CREDIT}"
+    line = kml.newlinestring(name=_title(fc), coords=[tuple(c) for c in _route_feature(fc)["geometry"]["coordinates"]])
+    line.style.linestyle.width = 4
+    line.style.linestyle.color = simplekml.Color.red
+    for stop in _stops(fc):
+        props = stop["properties"]
+        kml.newpoint(name=_stop_name(props), description=stop_description(props), coords=[tuple(stop["geometry"]["coordinates"])])
+    return kml.kml()
+
+
+def _summary_line(fc: dict[str, Any]) -> str:
+    p = fc.get("properties", {})
+    pace = p.get("pace_min_per_km")
+    pace_txt = f" at {int(pace)}:{round(pace % 1 * 60):02d} min/km" if pace else ""
+    return (
+        f"{p.get('activity', 'walk').title()} of {format_distance(p.get('distance_m', 0))}, "
+        f"about {format_duration(p.get('duration_s', 0))}{pace_txt}."
+    )
+
+
+def to_cue_sheet(fc: dict[str, Any]) -> str:
+    """A printable cue sheet: stops with ETAs, and each turn with the distance run so far."""
+    p = fc.get("properties", {})
+    lines = [_title(fc), "=" * len(_title(fc)), _summary_line(fc)]
+    if p.get("start_time"):
+        lines.append(f"Start: {p['start_time']}")
+    if p.get("dawn"):
+        lines.append(f"Civil dawn in Philadelphia: {p['dawn']['civil_dawn']} (sunrise {p['dawn']['sunrise']})")
+    lines.append("")
+    stops = _stops(fc)
+    legs = _route_feature(fc)["properties"].get("legs", [])
+    done = 0.0
+    for i, stop in enumerate(stops):
+        props = stop["properties"]
+        lines.append(f"[{stop_eta(props)}] {format_distance(props.get('distance_from_start_m') or 0):>9}  "
+                     f"STOP {_stop_name(props)}")
+        if props.get("exercise"):
+            lines.append(f"{'':22}Rocky: {props['exercise']}")
+        if i < len(legs):
+            for m in legs[i].get("maneuvers", []):
+                lines.append(f"{'':12}{format_distance(done):>9}  {m['instruction']}")
+                done += m.get("distance_m", 0.0)
+    for s in fc.get("skipped", []):
+        lines.append(f"Skipped: {s['name']}: {s['reason']}")
+    lines += ["", CREDIT]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,114 @@
+"""Address → point with geopy's Nominatim geocoder, over httpx, politely rate-limited and cached in the database.
+
+Nominatim's usage policy asks for a real User-Agent, at most one request a second and caching of results;
+all three are honoured here. The cache is shared by every worker because it lives in the database."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import httpx
+from geopy.adapters import AdapterHTTPError, BaseSyncAdapter
+from geopy.exc import GeocoderServiceError, GeocoderTimedOut, GeocoderUnavailable, GeopyError
+from geopy.geocoders import Nominatim
+from sqlmodel import Session
+
+from app.core.config import Settings
+from app.core.errors import InvalidParameter, ServiceUnavailable
+from app.db.models import GeocodeCache
+
+# Results are biased to Philadelphia: a runner typing "City Hall" means this one.
+PHILADELPHIA_VIEWBOX = [(39.87, -75.29), (40.14, -74.95)]
+
+
+class HttpxAdapter(BaseSyncAdapter):
+    """geopy adapter that sends its requests with httpx, so every outbound call shares one client style."""
+
+    def __init__(self, *, proxies, ssl_context):  # noqa: ANN001
+        super().__init__(proxies=proxies, ssl_context=ssl_context)
+        self.client = httpx.Client(follow_redirects=True)
+
+    def get_text(self, url, *, timeout, headers):  # noqa: ANN001, ANN201
+        try:
+            resp = self.client.get(url, headers=headers, timeout=httpx.Timeout(timeout, connect=min(timeout, 5)))
+        except httpx.TimeoutException as exc:
+            raise GeocoderTimedOut("geocoder timed out") from exc
+        except httpx.TransportError as exc:
+            raise GeocoderUnavailable(f"geocoder unreachable: {exc}") from exc
+        if resp.status_code >= 400:
+            raise AdapterHTTPError(
+                f"geocoder answered {resp.status_code}",
+                status_code=resp.status_code,
+                headers={k.lower(): v for k, v in resp.headers.items()},
+                text=resp.text,
+            )
+        return resp.text
+
+    def get_json(self, url, *, timeout, headers):  # noqa: ANN001, ANN201
+        import json
+
+        try:
+            return json.loads(self.get_text(url, timeout=timeout, headers=headers))
+        except ValueError as exc:
+            raise GeocoderServiceError("geocoder sent something that is not JSON") from exc
+
+
+@dataclass(frozen=True)
+class Place:
+    lat: float
+    lon: float
+    display_name: str
+    cached: bool
+
+
+class Geocoder:
+    """One per process; thread-safe. ``geocode`` consults the cache, then Nominatim at most once a second."""
+
+    def __init__(self, settings: Settings) -> None:
+        url = urlsplit(settings.geocoder_url)
+        self._geolocator = Nominatim(
+            domain=url.netloc + url.path.rstrip("/"),
+            scheme=url.scheme or "https",
+            user_agent=settings.geocoder_user_agent,
+            timeout=settings.geocoder_timeout_s,
+            adapter_factory=HttpxAdapter,
+        )
+        self._min_interval = settings.geocoder_min_interval_s
+        self._lock = threading.Lock()
+        self._last_call = 0.0
+
+    @staticmethod
+    def normalise(query: str) -> str:
+        return " ".join(query.lower().split())
+
+    def geocode(self, session: Session, query: str, *, field: str = "start.address") -> Place:
+        key = self.normalise(query)
+        if not key:
+            raise InvalidParameter("address is empty", field=field)
+        hit = session.get(GeocodeCache, key)
+        if hit is not None:
+            return Place(hit.lat, hit.lon, hit.display_name, cached=True)
+        location = self._ask_nominatim(query)
+        if location is None:
+            raise InvalidParameter(f"address not found: {query!r}", field=field)
+        session.merge(GeocodeCache(query=key, lat=location.latitude, lon=location.longitude,
+                                   display_name=location.address, provider="nominatim"))
+        session.commit()
+        return Place(location.latitude, location.longitude, location.address, cached=False)
+
+    def _ask_nominatim(self, query: str):  # noqa: ANN202
+        with self._lock:  # serialises callers so the interval holds across threads
+            wait = self._last_call + self._min_interval - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            try:
+                return self._geolocator.geocode(query, exactly_one=True, viewbox=PHILADELPHIA_VIEWBOX)
+            except (GeocoderTimedOut, GeocoderUnavailable) as exc:
+                raise ServiceUnavailable(f"the geocoder is unreachable ({exc}); try again, or give lat/lon") from exc
+            except GeopyError as exc:
+                raise ServiceUnavailable(f"the geocoder failed ({exc}); try again, or give lat/lon") from exc
+            finally:
+                self._last_call = time.monotonic()
