@@ -1,0 +1,127 @@
+"""/api/v1/routes: plan and save a walk or run, read it back in GeoJSON, GPX, KML or as a cue sheet."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Path, Query, Request, Response
+
+from app.api.caching import GEOJSON, cached_response, dumps
+from app.api.deps import SessionDep, SettingsDep, base_url
+from app.api.schemas import AddressIn, RouteRequest
+from app.core.errors import InvalidParameter
+from app.core.ratelimit import client_key
+from app.services import exports
+from app.services import routes as routes_service
+
+router = APIRouter(prefix="/api/v1/routes", tags=["routes"])
+
+FORMATS = {
+    "geojson": GEOJSON,
+    "gpx": "application/gpx+xml",
+    "kml": "application/vnd.google-earth.kml+xml",
+    "txt": "text/plain; charset=utf-8",
+}
+ACCEPT_TO_FORMAT = {
+    "application/geo+json": "geojson", "application/json": "geojson", "application/gpx+xml": "gpx",
+    "application/vnd.google-earth.kml+xml": "kml", "text/plain": "txt",
+}
+RouteId = Annotated[str, Path(min_length=8, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+def route_links(base: str, route_id: str) -> list[dict[str, str]]:
+    api = f"{base}/api/v1/routes/{route_id}"
+    return [
+        {"rel": "self", "type": GEOJSON, "href": api},
+        {"rel": "alternate", "type": FORMATS["gpx"], "href": f"{api}?format=gpx"},
+        {"rel": "alternate", "type": FORMATS["kml"], "href": f"{api}?format=kml"},
+        {"rel": "alternate", "type": "text/plain", "href": f"{api}?format=txt"},
+        {"rel": "map", "type": "text/html", "href": f"{base}/routes/{route_id}/map"},
+        {"rel": "embed", "type": "text/html", "href": f"{base}/embed/routes/{route_id}"},
+    ]
+
+
+def with_links(fc: dict[str, Any], base: str) -> dict[str, Any]:
+    return {**fc, "links": route_links(base, fc["id"])}
+
+
+def choose_format(fmt: str | None, accept: str | None) -> str:
+    if fmt:
+        if fmt not in FORMATS:
+            raise InvalidParameter(f"format must be one of {', '.join(FORMATS)}", field="format")
+        return fmt
+    for part in (accept or "").split(","):
+        media = part.split(";")[0].strip().lower()
+        if media in ACCEPT_TO_FORMAT:
+            return ACCEPT_TO_FORMAT[media]
+    return "geojson"
+
+
+def render(fc: dict[str, Any], fmt: str, link: str) -> bytes:
+    if fmt == "gpx":
+        return exports.to_gpx(fc, link=link).encode()
+    if fmt == "kml":
+        return exports.to_kml(fc).encode()
+    if fmt == "txt":
+        return exports.to_cue_sheet(fc).encode()
+    return dumps(fc)
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Plan a walk or run and save it",
+    response_class=Response,
+    responses={201: {"content": {GEOJSON: {}}}, 422: {"description": "Bad input, named"},
+               503: {"description": "Routing service or geocoder down"}},
+)
+def create_route(body: RouteRequest, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    request.app.state.route_limiter.check(client_key(request), "routes")
+    if isinstance(body.start, AddressIn):
+        request.app.state.geocode_limiter.check(client_key(request), "geocoding requests")
+    # A sync endpoint runs in the thread pool; each pool thread keeps its own Valhalla actor.
+    fc = routes_service.plan(session, body, request.app.state.routing, settings, request.app.state.geocoder)
+    row, token = routes_service.save(session, body, fc)
+    base = base_url(request, settings)
+    doc = with_links(row.result, base)
+    doc["delete_token"] = token
+    return Response(
+        dumps(doc), status_code=201, media_type=GEOJSON,
+        headers={"Location": f"/api/v1/routes/{row.id}", "Cache-Control": "no-store"},
+    )
+
+
+@router.get(
+    "/{route_id}",
+    summary="A saved route: GeoJSON (default), GPX, KML or a plain-text cue sheet",
+    response_class=Response,
+    responses={200: {"content": {m: {} for m in FORMATS.values()}}, 404: {"description": "Unknown id"}},
+)
+def get_route(
+    route_id: RouteId,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    format: Annotated[str | None, Query(description="geojson | gpx | kml | txt (else from Accept)")] = None,
+    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Response:
+    fmt = choose_format(format, accept)
+    row = routes_service.load(session, route_id)
+    base = base_url(request, settings)
+    body = render(with_links(row.result, base), fmt, f"{base}/routes/{route_id}/map")
+    headers = {}
+    if fmt != "geojson":
+        headers["Content-Disposition"] = f'attachment; filename="filmtour-{route_id}.{fmt}"'
+    # Saved routes never change: clients may keep them for a day.
+    return cached_response(request, body, media_type=FORMATS[fmt], max_age=86400, headers=headers)
+
+
+@router.delete("/{route_id}", status_code=204, summary="Delete a saved route (needs its delete token)")
+def delete_route(
+    route_id: RouteId,
+    session: SessionDep,
+    x_delete_token: Annotated[str | None, Header(max_length=100)] = None,
+) -> Response:
+    routes_service.delete(session, route_id, x_delete_token)
+    return Response(status_code=204)
+

@@ -1,0 +1,58 @@
+"""/api/v1/tours: ready-made montage tours, routed on demand and cached per pace."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from sqlmodel import Session
+
+from app.api.caching import GEOJSON, json_response
+from app.api.deps import SessionDep, SettingsDep
+from app.api.schemas import RouteRequest
+from app.core.config import Settings
+from app.services import routes as routes_service
+from app.services import tours as tours_service
+
+router = APIRouter(prefix="/api/v1/tours", tags=["tours"])
+TourId = Annotated[str, Path(max_length=120)]
+
+
+def tour_route(request: Request, session: Session, settings: Settings, tour_id: str,
+               activity: str | None = None, pace: str | None = None,
+               pace_min_per_km: float | None = None) -> dict[str, Any]:
+    """The tour planned with its defaults (or the given pace); cached per process, keyed by its inputs."""
+    tour = tours_service.get_tour(tour_id)
+    req = RouteRequest(tour=tour.id, activity=activity or tour.activity,
+                       pace=pace or (tour.pace if (activity or tour.activity) == "run" else None),
+                       pace_min_per_km=pace_min_per_km, title=tour.name)
+    key = (tour.id, req.activity, req.effective_pace(), request.app.state.locations_version)
+    cache: dict = request.app.state.tour_cache
+    if key not in cache:
+        cache[key] = routes_service.plan(session, req, request.app.state.routing, settings)
+    return {**cache[key], "id": tour.id}
+
+
+@router.get("", summary="The ready-made tours")
+def list_tours(request: Request) -> Response:
+    return json_response(request, {"tours": [t.summary() for t in tours_service.TOURS.values()]})
+
+
+@router.get(
+    "/{tour_id}",
+    summary="A tour, routed: GeoJSON FeatureCollection with stops, ETAs and turn-by-turn legs",
+    response_class=Response,
+    responses={200: {"content": {GEOJSON: {}}}, 404: {"description": "Unknown tour"}},
+)
+def get_tour(
+    tour_id: TourId,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    activity: Literal["walk", "run"] | None = None,
+    pace: Literal["easy", "steady", "tempo"] | None = None,
+    pace_min_per_km: Annotated[float | None, Query(ge=2.5, le=30)] = None,
+) -> Response:
+    fc = tour_route(request, session, settings, tour_id, activity, pace, pace_min_per_km)
+    tour = tours_service.get_tour(tour_id)
+    return json_response(request, {**fc, "tour": tour.summary()}, media_type=GEOJSON)

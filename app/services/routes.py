@@ -1,0 +1,266 @@
+"""Plan, save and read routes: turns a RouteRequest into stops, asks the planner, and stores the result.
+
+The stored document is the GeoJSON FeatureCollection of docs/route-format.md, so what a runner saved reads back
+exactly as it was planned, whatever later happens to the dataset or the street network."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from app.api.schemas import AddressIn, PointIn, RouteRequest
+from app.core.config import CITY_CREDIT, OSM_CREDIT, Settings
+from app.core.errors import Forbidden, InvalidParameter, NotFound
+from app.db import repository as repo
+from app.db.models import Location, SavedRoute
+from app.routing.planner import RoutePlan, Stop, plan_loop, plan_route
+from app.services import tours as tours_service
+from app.services.geocode import Geocoder
+from app.services.sun import PHILADELPHIA_TZ, civil_dawn, dawn_times
+
+ATTRIBUTION = f"{OSM_CREDIT}; {CITY_CREDIT}"
+STOP_INFO_KEYS = ("scene_order", "scene", "exercise", "status_note", "tips", "visitable", "accessibility")
+
+
+# --- building the stop list ------------------------------------------------------------------------------
+
+
+def location_stop(loc: Location) -> Stop:
+    info = {k: loc.properties.get(k) for k in STOP_INFO_KEYS}
+    return Stop(lat=loc.lat, lon=loc.lon, name=loc.name, location_id=loc.id, info=info)
+
+
+def point_stop(p: PointIn, default_name: str) -> Stop:
+    return Stop(lat=p.lat, lon=p.lon, name=p.name or default_name, location_id=None, info={})
+
+
+def resolve_stops(
+    session: Session, req: RouteRequest
+) -> tuple[list[Stop], list[dict[str, Any]]]:
+    """Location ids and points → stops; places that cannot be visited go to the skipped list."""
+    if req.tour:
+        tour = tours_service.get_tour(req.tour, field="tour")
+        locs, skipped = tours_service.tour_locations(session, tour)
+        return [location_stop(loc) for loc in locs], skipped
+    stops: list[Stop] = []
+    skipped: list[dict[str, Any]] = []
+    for i, item in enumerate(req.stops):
+        if isinstance(item, PointIn):
+            stops.append(point_stop(item, f"Point {i + 1}"))
+            continue
+        loc = repo.get_location(session, item)
+        if loc is None:
+            raise InvalidParameter(f"stops[{i}]: no location with id {item!r}", field=f"stops[{i}]")
+        if loc.visitable not in repo.ROUTABLE:
+            skipped.append(tours_service.skipped_entry(loc))
+            continue
+        stops.append(location_stop(loc))
+    return stops, skipped
+
+
+def film_order(stops: list[Stop]) -> list[Stop]:
+    """Montage places in film order; other places and points keep their relative position after them."""
+    key = [(s.info.get("scene_order") is None, s.info.get("scene_order") or 0, i) for i, s in enumerate(stops)]
+    return [stops[i] for *_, i in sorted(key)]
+
+
+def resolve_start(session: Session, req: RouteRequest, geocoder: Geocoder | None) -> Stop | None:
+    if req.start is None:
+        return None
+    if isinstance(req.start, AddressIn):
+        if geocoder is None:
+            raise InvalidParameter("addresses cannot be geocoded here; give lat/lon", field="start.address")
+        place = geocoder.geocode(session, req.start.address)
+        # The address itself stays out of the stored route's public name: only where it geocoded to.
+        return Stop(lat=place.lat, lon=place.lon, name="Start", location_id=None, info={"geocoded": True})
+    return point_stop(req.start, "Start")
+
+
+def start_time_of(req: RouteRequest) -> datetime | None:
+    if req.start_at_dawn:
+        return civil_dawn(req.start_at_dawn)
+    if req.start_time and req.start_time.tzinfo is None:
+        return req.start_time.replace(tzinfo=PHILADELPHIA_TZ)
+    return req.start_time
+
+
+def check_limits(req: RouteRequest, settings: Settings) -> None:
+    req.check_coherent()
+    if len(req.stops) > settings.max_stops:
+        raise InvalidParameter(f"at most {settings.max_stops} stops", field="stops")
+    if req.loop_km is not None and req.loop_km > settings.max_loop_km:
+        raise InvalidParameter(f"loop_km must be at most {settings.max_loop_km:g}", field="loop_km")
+
+
+# --- planning ----------------------------------------------------------------------------------------------
+
+
+def plan(session: Session, req: RouteRequest, engine: Any, settings: Settings,
+         geocoder: Geocoder | None = None) -> dict[str, Any]:
+    """The whole planning step, without saving: returns the route FeatureCollection."""
+    check_limits(req, settings)
+    start = resolve_start(session, req, geocoder)
+    pace = req.effective_pace()
+    if req.loop_km is not None:
+        candidates, skipped = _loop_candidates(session, req)
+        finish = _finish_stop(session, req.finish_at) if req.finish_at else None
+        result = plan_loop(engine, start, candidates, req.loop_km, finish_at=finish,
+                           activity=req.activity, pace_min_per_km=pace,
+                           max_snap_distance_m=settings.max_snap_distance_m)
+        order = "loop"
+    else:
+        stops, skipped = resolve_stops(session, req)
+        if req.order == "as_filmed":
+            stops = film_order(stops)
+        if start is not None:
+            stops = [start, *stops]
+        if len(stops) + (1 if req.return_to_start else 0) < 2:
+            raise InvalidParameter("a route needs at least two routable places (after skipping)", field="stops",
+                                   skipped=skipped)
+        result = plan_route(engine, stops, order="optimized" if req.order == "optimized" else "as_given",
+                            activity=req.activity, pace_min_per_km=pace, return_to_start=req.return_to_start,
+                            max_snap_distance_m=settings.max_snap_distance_m)
+        order = req.order
+    return to_feature_collection(result, req, order=order, skipped=skipped, start_time=start_time_of(req))
+
+
+def _loop_candidates(session: Session, req: RouteRequest) -> tuple[list[Stop], list[dict[str, Any]]]:
+    if req.stops or req.tour:
+        stops, skipped = resolve_stops(session, req)
+        return (film_order(stops) if req.order == "as_filmed" else stops), skipped
+    montage = tours_service.get_tour("rocky-1976-montage")
+    locs, skipped = tours_service.tour_locations(session, montage)
+    return [location_stop(loc) for loc in locs if loc.id != req.finish_at], skipped
+
+
+def _finish_stop(session: Session, location_id: str) -> Stop:
+    loc = repo.get_location(session, location_id)
+    if loc is None:
+        raise InvalidParameter(f"finish_at: no location with id {location_id!r}", field="finish_at")
+    if loc.visitable not in repo.ROUTABLE:
+        raise InvalidParameter(f"finish_at: {tours_service.skip_reason(loc)}", field="finish_at")
+    return location_stop(loc)
+
+
+# --- the GeoJSON document --------------------------------------------------------------------------------
+
+
+def _stop_feature(seq: int, role: str, planned: Any, start_time: datetime | None) -> dict[str, Any]:
+    stop: Stop = planned.stop
+    arrival = start_time + timedelta(seconds=planned.elapsed_s) if start_time else None
+    props = {
+        "kind": "stop",
+        "seq": seq,
+        "role": role,
+        "location_id": stop.location_id,
+        "name": stop.name,
+        **{k: stop.info.get(k) for k in STOP_INFO_KEYS},
+        "distance_from_start_m": round(planned.distance_from_start_m, 1),
+        "arrival_elapsed_s": round(planned.elapsed_s, 1),
+        "arrival_time": arrival.isoformat(timespec="seconds") if arrival else None,
+    }
+    return {
+        "type": "Feature",
+        "id": f"stop-{seq}",
+        "geometry": {"type": "Point", "coordinates": [round(stop.lon, 6), round(stop.lat, 6)]},
+        "properties": props,
+    }
+
+
+def _role(i: int, n: int) -> str:
+    return "start" if i == 0 else ("finish" if i == n - 1 else "stop")
+
+
+def _bbox(coords: list[tuple[float, float]]) -> list[float]:
+    lons, lats = [c[0] for c in coords], [c[1] for c in coords]
+    return [round(min(lons), 6), round(min(lats), 6), round(max(lons), 6), round(max(lats), 6)]
+
+
+def to_feature_collection(result: RoutePlan, req: RouteRequest, *, order: str, skipped: list[dict[str, Any]],
+                          start_time: datetime | None) -> dict[str, Any]:
+    coords = [(round(lon, 6), round(lat, 6)) for lon, lat in result.shape]
+    n = len(result.stops)
+    legs = [leg.as_dict() for leg in result.legs]
+    route = {
+        "type": "Feature",
+        "id": "route",
+        "geometry": {"type": "LineString", "coordinates": [list(c) for c in coords]},
+        "properties": {"kind": "route", "distance_m": round(result.distance_m, 1),
+                       "duration_s": round(result.duration_s, 1), "legs": legs},
+    }
+    stops = [_stop_feature(i, _role(i, n), p, start_time) for i, p in enumerate(result.stops)]
+    properties = {
+        "title": req.title,
+        "activity": req.activity,
+        "pace_min_per_km": req.effective_pace(),
+        "order": order,
+        "distance_m": round(result.distance_m, 1),
+        "duration_s": round(result.duration_s, 1),
+        "start_time": start_time.isoformat(timespec="seconds") if start_time else None,
+        "dawn": dawn_times(req.start_at_dawn or start_time.date()) if (req.start_at_dawn or start_time) else None,
+        "tour": req.tour,
+        "loop_km": req.loop_km,
+        "attribution": ATTRIBUTION,
+    }
+    return {
+        "type": "FeatureCollection",
+        "bbox": _bbox(coords),
+        "properties": properties,
+        "skipped": skipped,
+        "features": [route, *stops],
+    }
+
+
+# --- saving and reading ------------------------------------------------------------------------------------
+
+
+def new_route_id() -> str:
+    return secrets.token_urlsafe(12)  # 96 random bits
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def save(session: Session, req: RouteRequest, fc: dict[str, Any]) -> tuple[SavedRoute, str]:
+    """Store the route in one transaction; returns the row and the delete token (shown once, stored hashed)."""
+    token = secrets.token_urlsafe(24)
+    request_doc = req.model_dump(mode="json", exclude_none=True)
+    if isinstance(req.start, AddressIn):
+        request_doc["start"] = {"address": "(geocoded; not stored)"}
+    for _ in range(3):  # a collision of 96 random bits will not happen; a retry costs nothing to write
+        route_id = new_route_id()
+        fc_saved = {**fc, "id": route_id}
+        row = SavedRoute(id=route_id, tour_id=req.tour, distance_m=fc["properties"]["distance_m"],
+                         duration_s=fc["properties"]["duration_s"], request=request_doc, result=fc_saved,
+                         delete_token_hash=hash_token(token))
+        session.add(row)
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            continue
+        return row, token
+    raise RuntimeError("could not allocate a route id")
+
+
+def load(session: Session, route_id: str) -> SavedRoute:
+    row = session.get(SavedRoute, route_id) if len(route_id) <= 40 else None
+    if row is None:
+        raise NotFound(f"no saved route with id {route_id!r}", field="route_id")
+    return row
+
+
+def delete(session: Session, route_id: str, token: str | None) -> None:
+    row = load(session, route_id)
+    if not token or not hmac.compare_digest(hash_token(token), row.delete_token_hash):
+        raise Forbidden("a valid delete token is needed (returned when the route was created)",
+                        field="X-Delete-Token")
+    session.delete(row)
+    session.commit()
