@@ -1,0 +1,147 @@
+"""HTML pages: the locations map, route and tour maps, their embeddable versions, and oEmbed discovery."""
+
+from __future__ import annotations
+
+import html
+from typing import Annotated, Any
+from urllib.parse import urlencode, urlsplit
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import HTMLResponse
+
+from app.api.caching import cached_response, json_response
+from app.api.deps import SessionDep, SettingsDep, base_url
+from app.api.tours import tour_route
+from app.core.config import Settings
+from app.core.errors import InvalidParameter
+from app.db import repository as repo
+from app.maps.render import csp_for_html, render_locations_map, render_route_map
+from app.services import routes as routes_service
+
+router = APIRouter(tags=["pages"], include_in_schema=True)
+Id = Annotated[str, Path(max_length=120, pattern=r"^[A-Za-z0-9_-]+$")]
+EMBED_DEFAULT = (800, 600)
+
+
+def html_page(request: Request, page: str, settings: Settings, *, embeddable: bool, max_age: int = 300) -> Response:
+    csp = csp_for_html(page, settings) + ("; frame-ancestors *" if embeddable else "; frame-ancestors 'none'")
+    headers = {"Content-Security-Policy": csp}
+    return cached_response(request, page.encode(), media_type="text/html; charset=utf-8", max_age=max_age,
+                           headers=headers)
+
+
+def embed_code(embed_url: str, title: str) -> str:
+    """A responsive iframe snippet (16:10 box that scales with the column it sits in)."""
+    return (
+        '<div style="position:relative;width:100%;padding-top:62.5%">'
+        f'<iframe src="{html.escape(embed_url)}" title="{html.escape(title)}" loading="lazy" '
+        'style="position:absolute;inset:0;width:100%;height:100%;border:0" allowfullscreen></iframe></div>'
+    )
+
+
+def oembed_link(base: str, page_url: str) -> str:
+    return f"{base}/oembed?{urlencode({'url': page_url, 'format': 'json'})}"
+
+
+def _route_doc(session, route_id: str) -> dict[str, Any]:  # noqa: ANN001
+    return routes_service.load(session, route_id).result
+
+
+def _route_page(request: Request, settings: Settings, fc: dict[str, Any], kind: str, item_id: str,
+                *, embed: bool) -> Response:
+    base = base_url(request, settings)
+    page_url = f"{base}/{kind}/{item_id}/map"
+    title = (fc.get("properties") or {}).get("title") or "Rocky (1976) montage route"
+    page = render_route_map(
+        fc, settings, embed=embed, page_url=None if embed else page_url,
+        oembed_url=None if embed else oembed_link(base, page_url),
+        embed_code=None if embed else embed_code(f"{base}/embed/{kind}/{item_id}", title),
+    )
+    return html_page(request, page, settings, embeddable=embed, max_age=86400 if kind == "routes" else 300)
+
+
+@router.get("/map", response_class=HTMLResponse, summary="Map of every filming location")
+def locations_map(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    fc = repo.feature_collection([repo.location_feature(loc) for loc in repo.all_locations(session)])
+    return html_page(request, render_locations_map(fc, settings), settings, embeddable=False)
+
+
+@router.get("/routes/{route_id}/map", response_class=HTMLResponse, summary="Map of a saved route")
+def route_map(route_id: Id, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    return _route_page(request, settings, _route_doc(session, route_id), "routes", route_id, embed=False)
+
+
+@router.get("/tours/{tour_id}/map", response_class=HTMLResponse, summary="Map of a ready-made tour")
+def tour_map(tour_id: Id, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    return _route_page(request, settings, tour_route(request, session, settings, tour_id), "tours", tour_id,
+                       embed=False)
+
+
+@router.get("/embed/routes/{route_id}", response_class=HTMLResponse, summary="Embeddable route map (iframe)")
+def embed_route(route_id: Id, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    return _route_page(request, settings, _route_doc(session, route_id), "routes", route_id, embed=True)
+
+
+@router.get("/embed/tours/{tour_id}", response_class=HTMLResponse, summary="Embeddable tour map (iframe)")
+def embed_tour(tour_id: Id, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    return _route_page(request, settings, tour_route(request, session, settings, tour_id), "tours", tour_id,
+                       embed=True)
+
+
+def _embed_target(url: str, base: str) -> tuple[str, str]:
+    """'…/routes/ID/map', '…/embed/tours/ID' etc. on this site → ('routes'|'tours', ID)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or f"{parts.scheme}://{parts.netloc}" != base:
+        raise InvalidParameter("url must be a route or tour page on this site", field="url")
+    segs = [s for s in parts.path.split("/") if s]
+    if segs[:1] == ["embed"]:
+        segs = segs[1:] + ["map"]
+    if len(segs) != 3 or segs[0] not in ("routes", "tours") or segs[2] != "map":
+        raise InvalidParameter("url must look like /routes/{id}/map or /tours/{id}/map", field="url")
+    return segs[0], segs[1]
+
+
+@router.get("/oembed", summary="oEmbed 1.0 provider for route and tour maps")
+def oembed(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    url: Annotated[str, Query(max_length=500)],
+    maxwidth: Annotated[int | None, Query(ge=100, le=4000)] = None,
+    maxheight: Annotated[int | None, Query(ge=100, le=4000)] = None,
+    format: Annotated[str, Query(max_length=10)] = "json",
+) -> Response:
+    if format != "json":
+        # oEmbed 1.0 §2.3.4.2: an unsupported format is 501.
+        raise InvalidParameter("only format=json is supported", field="format", status=501)
+    base = base_url(request, settings)
+    kind, item_id = _embed_target(url, base)
+    if kind == "routes":
+        fc = _route_doc(session, item_id)
+        title = (fc.get("properties") or {}).get("title") or "Rocky (1976) montage route"
+    else:
+        from app.services.tours import get_tour
+
+        title = get_tour(item_id, field="url").name
+    width, height = EMBED_DEFAULT
+    if maxwidth and maxwidth < width:
+        width, height = maxwidth, int(maxwidth * height / width)
+    if maxheight and maxheight < height:
+        width, height = int(maxheight * width / height), maxheight
+    src = f"{base}/embed/{kind}/{item_id}"
+    body = {
+        "version": "1.0",
+        "type": "rich",
+        "title": title,
+        "provider_name": "filmtour",
+        "provider_url": base + "/",
+        "width": width,
+        "height": height,
+        "html": (f'<iframe src="{html.escape(src)}" width="{width}" height="{height}" '
+                 f'title="{html.escape(title)}" loading="lazy" style="border:0" allowfullscreen></iframe>'),
+        "license": "Map data © OpenStreetMap contributors (ODbL); Street centerline: City of Philadelphia",
+    }
+    return json_response(request, body, max_age=3600)
+
+
+

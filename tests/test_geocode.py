@@ -1,0 +1,87 @@
+"""The geocoder against a local stand-in Nominatim server: policy headers, caching, rate, failures."""
+
+from __future__ import annotations
+
+import json
+import time
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from sqlmodel import Session
+
+from app.core.errors import InvalidParameter, ServiceUnavailable
+from app.db.migrate import upgrade_to_head
+from app.db.session import make_engine
+from app.services.geocode import Geocoder
+from tests.conftest import make_settings
+from tests.support.http_stub import Reply, closed_port_url, http_stub
+
+CITY_HALL = [{"place_id": 1, "lat": "39.9524", "lon": "-75.1636", "display_name": "City Hall, Philadelphia",
+              "boundingbox": ["39.95", "39.96", "-75.17", "-75.16"], "importance": 0.9}]
+
+
+def nominatim(req):  # noqa: ANN001, ANN201
+    q = parse_qs(urlsplit(req.path).query).get("q", [""])[0]
+    return Reply(body=json.dumps(CITY_HALL if "city hall" in q.lower() else []).encode())
+
+
+@pytest.fixture
+def engine(tmp_path):  # noqa: ANN001, ANN201
+    e = make_engine(make_settings(tmp_path))
+    upgrade_to_head(e)
+    return e
+
+
+def geocoder_for(tmp_path, url: str, **kw) -> Geocoder:  # noqa: ANN001, ANN003
+    return Geocoder(make_settings(tmp_path, geocoder_url=url, **kw))
+
+
+def test_geocodes_sends_user_agent_and_caches(tmp_path, engine):
+    with http_stub(nominatim) as stub, Session(engine) as session:
+        geo = geocoder_for(tmp_path, stub.url, geocoder_min_interval_s=0)
+        first = geo.geocode(session, "City Hall")
+        assert (first.lat, first.lon, first.cached) == (39.9524, -75.1636, False)
+        again = geo.geocode(session, "  city   HALL ")
+        assert again.cached and (again.lat, again.lon) == (first.lat, first.lon)
+        assert len(stub.requests) == 1  # the second answer came from the database
+        assert stub.requests[0].headers["user-agent"].startswith("filmtour/")
+        assert "viewbox" in stub.requests[0].path
+
+
+def test_unknown_address_names_the_field(tmp_path, engine):
+    with http_stub(nominatim) as stub, Session(engine) as session:
+        with pytest.raises(InvalidParameter) as exc:
+            geocoder_for(tmp_path, stub.url, geocoder_min_interval_s=0).geocode(session, "Nowhere Lane 99")
+        assert exc.value.field == "start.address"
+
+
+def test_requests_are_spaced_by_the_usage_policy(tmp_path, engine):
+    with http_stub(nominatim) as stub, Session(engine) as session:
+        geo = geocoder_for(tmp_path, stub.url, geocoder_min_interval_s=0.4)
+        t0 = time.monotonic()
+        for q in ("a place", "b place", "c place"):
+            with pytest.raises(InvalidParameter):
+                geo.geocode(session, q)
+        assert time.monotonic() - t0 >= 0.8
+        assert len(stub.requests) == 3
+
+
+def test_unreachable_geocoder_is_503(tmp_path, engine):
+    with Session(engine) as session, pytest.raises(ServiceUnavailable) as exc:
+        geocoder_for(tmp_path, closed_port_url(), geocoder_min_interval_s=0).geocode(session, "City Hall")
+    assert exc.value.status == 503 and "Retry-After" in exc.value.headers
+
+
+def test_slow_geocoder_times_out(tmp_path, engine):
+    with http_stub(lambda req: Reply(body=b"[]", delay_s=3)) as stub, Session(engine) as session:
+        geo = geocoder_for(tmp_path, stub.url, geocoder_min_interval_s=0, geocoder_timeout_s=0.5)
+        t0 = time.monotonic()
+        with pytest.raises(ServiceUnavailable):
+            geo.geocode(session, "City Hall")
+        assert time.monotonic() - t0 < 2.5
+
+
+def test_rate_limited_by_nominatim_is_503(tmp_path, engine):
+    with http_stub(lambda req: Reply(status=429, body=b"slow down")) as stub, Session(engine) as session:
+        with pytest.raises(ServiceUnavailable):
+            geocoder_for(tmp_path, stub.url, geocoder_min_interval_s=0).geocode(session, "City Hall")
