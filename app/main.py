@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
-from app.api import health, locations
+from app.api import health, locations, pages, routes, tours
 from app.core.config import Settings, get_settings
 from app.core.errors import install_error_handlers
 from app.core.logging import configure_logging
@@ -20,6 +20,10 @@ from app.core.ratelimit import RateLimiter
 from app.db.loader import load_locations_file
 from app.db.migrate import upgrade_to_head
 from app.db.session import check_database, make_engine
+from app.maps.assets import STATIC_PREFIX, static_files_app
+from app.routing.engine import get_engine
+from app.routing.tiles import ensure_tiles, file_sha256
+from app.services.geocode import Geocoder
 
 log = logging.getLogger("filmtour")
 
@@ -39,9 +43,15 @@ def prepare_database(settings: Settings):  # noqa: ANN201
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     app.state.db_engine = prepare_database(settings)
+    app.state.locations_version = file_sha256(settings.locations_file)
+    app.state.routing = get_engine(settings)
+    if settings.build_tiles_on_startup and not settings.valhalla_url:
+        ensure_tiles(settings)  # first start builds them (seconds); later starts find them cached
+    app.state.geocoder = Geocoder(settings)
     try:
         yield
     finally:
+        app.state.routing.close()
         app.state.db_engine.dispose()
 
 
@@ -54,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.tour_cache = {}
     app.state.route_limiter = RateLimiter(settings.rate_limit_routes_per_minute)
     app.state.geocode_limiter = RateLimiter(settings.rate_limit_geocode_per_minute)
     configure_logging(settings.log_level)
@@ -66,6 +77,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
     app.include_router(locations.router)
+    app.include_router(tours.router)
+    app.include_router(routes.router)
+    app.include_router(pages.router)
+    app.mount(STATIC_PREFIX, static_files_app(), name="static")
     return app
 
 

@@ -56,6 +56,7 @@ def _route_page(request: Request, settings: Settings, fc: dict[str, Any], kind: 
         fc, settings, embed=embed, page_url=None if embed else page_url,
         oembed_url=None if embed else oembed_link(base, page_url),
         embed_code=None if embed else embed_code(f"{base}/embed/{kind}/{item_id}", title),
+        api_url=f"{base}/api/v1/{kind}/{item_id}",
     )
     return html_page(request, page, settings, embeddable=embed, max_age=86400 if kind == "routes" else 300)
 

@@ -1,0 +1,58 @@
+"""Self-hosted map assets. Every script and stylesheet a page loads comes from the app: Leaflet from the
+``xstatic-leaflet`` package, two Leaflet controls vendored from npm with their licences (app/static/vendor),
+and our own small scripts. Nothing is fetched from a CDN, so embeds work where CDNs are blocked and readers'
+browsers talk to nobody but this site and the tile server."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+import xstatic.pkg.leaflet as xleaflet
+from starlette.responses import Response
+from starlette.routing import Mount, Router
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+STATIC_PREFIX = "/static"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+LEAFLET_DIR = Path(xleaflet.BASE_DIR)
+LEAFLET_PATH = f"leaflet-{xleaflet.VERSION}"
+FULLSCREEN_PATH = "vendor/leaflet.fullscreen-3.0.0"
+LOCATE_PATH = "vendor/leaflet.locatecontrol-0.66.2"
+
+
+class CachedStaticFiles(StaticFiles):
+    """Static files with a long cache lifetime: every URL we emit is versioned (by path or ?v=hash)."""
+
+    def file_response(self, full_path, stat_result, scope: Scope, status_code: int = 200) -> Response:  # noqa: ANN001
+        resp = super().file_response(full_path, stat_result, scope, status_code)
+        resp.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        resp.headers["Access-Control-Allow-Origin"] = "*"
+        return resp
+
+
+def static_files_app() -> Router:
+    return Router(routes=[
+        Mount(f"/{LEAFLET_PATH}", app=CachedStaticFiles(directory=LEAFLET_DIR)),
+        Mount("/", app=CachedStaticFiles(directory=STATIC_DIR)),
+    ])
+
+
+@lru_cache
+def _version(relative: str) -> str:
+    return hashlib.sha256((STATIC_DIR / relative).read_bytes()).hexdigest()[:10]
+
+
+def own_asset(relative: str) -> str:
+    """URL of one of our files under app/static, with a content hash so caches refresh when it changes."""
+    return f"{STATIC_PREFIX}/{relative}?v={_version(relative)}"
+
+
+LEAFLET_JS = [("leaflet", f"{STATIC_PREFIX}/{LEAFLET_PATH}/leaflet.js")]
+LEAFLET_CSS = [("leaflet_css", f"{STATIC_PREFIX}/{LEAFLET_PATH}/leaflet.css")]
+FULLSCREEN_JS = [("Control.Fullscreen.js", f"{STATIC_PREFIX}/{FULLSCREEN_PATH}/Control.FullScreen.js")]
+FULLSCREEN_CSS = [("Control.FullScreen.css", f"{STATIC_PREFIX}/{FULLSCREEN_PATH}/Control.FullScreen.css")]
+LOCATE_JS = [("Control_locate_min_js", f"{STATIC_PREFIX}/{LOCATE_PATH}/L.Control.Locate.min.js")]
+LOCATE_CSS = [("Control_locate_min_css", f"{STATIC_PREFIX}/{LOCATE_PATH}/L.Control.Locate.min.css")]

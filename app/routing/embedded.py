@@ -1,0 +1,49 @@
+"""Valhalla in-process through pyvalhalla. An Actor is not thread-safe (two threads on one actor corrupt the
+heap), so each thread lazily gets its own; creating one costs about 10 ms."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import valhalla
+
+from app.routing.engine import EngineError, RoutingEngine
+
+
+class EmbeddedEngine(RoutingEngine):
+    backend = "embedded"
+
+    def __init__(self, config: Path | Callable[[], Path]) -> None:
+        """``config`` is the valhalla.json path, or a function giving it (called once, on first use, so an
+        app can start before its tiles are built)."""
+        self._config_source = config
+        self._config_path: Path | None = None
+        self._config_lock = threading.Lock()
+        self._local = threading.local()
+
+    @property
+    def config_path(self) -> Path:
+        if self._config_path is None:
+            with self._config_lock:
+                if self._config_path is None:
+                    src = self._config_source
+                    self._config_path = Path(src() if callable(src) else src)
+        return self._config_path
+
+    def _actor(self) -> valhalla.Actor:
+        actor = getattr(self._local, "actor", None)
+        if actor is None:
+            actor = self._local.actor = valhalla.Actor(str(self.config_path))
+        return actor
+
+    def _call(self, action: str, request: dict[str, Any]) -> Any:
+        actor = self._actor()
+        try:
+            if action == "status":
+                return actor.status()
+            return getattr(actor, action)(request)
+        except RuntimeError as exc:  # ValhallaError derives from RuntimeError
+            raise EngineError.from_payload(str(exc)) from exc

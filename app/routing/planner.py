@@ -1,0 +1,253 @@
+"""Route planning on top of a routing engine: snapping checks, pace, visiting order, legs and loops.
+
+ETAs come from the runner's pace (distance / pace), not from Valhalla's own time estimate: the runner sets the
+pace, and Valhalla's walking_speed only shapes which ways it prefers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import polyline
+from geopy.distance import geodesic
+from geopy.point import Point
+
+from app.core.errors import InvalidParameter, Unroutable
+from app.routing.engine import EngineError, RoutingEngine
+
+COSTING = "pedestrian"
+MIN_WALKING_SPEED_KMH, MAX_WALKING_SPEED_KMH = 0.5, 25.0  # Valhalla's accepted range
+LOOP_TOLERANCE = 0.10
+
+
+@dataclass(frozen=True)
+class Stop:
+    lat: float
+    lon: float
+    name: str
+    location_id: str | None = None
+    info: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+@dataclass(frozen=True)
+class PlannedStop:
+    stop: Stop
+    distance_from_start_m: float
+    elapsed_s: float
+
+
+@dataclass(frozen=True)
+class Leg:
+    index: int
+    distance_m: float
+    duration_s: float
+    maneuvers: list[dict[str, Any]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "from_seq": self.index, "to_seq": self.index + 1,
+                "distance_m": round(self.distance_m, 1), "duration_s": round(self.duration_s, 1),
+                "maneuvers": self.maneuvers}
+
+
+@dataclass(frozen=True)
+class RoutePlan:
+    stops: list[PlannedStop]
+    shape: list[tuple[float, float]]  # (lon, lat)
+    legs: list[Leg]
+    distance_m: float
+    duration_s: float
+    engine_duration_s: float
+    skipped: list[Stop] = field(default_factory=list)
+
+
+def walking_speed_kmh(pace_min_per_km: float) -> float:
+    """Pace (min/km) → Valhalla pedestrian ``walking_speed`` (km/h), clamped to what Valhalla accepts."""
+    return max(MIN_WALKING_SPEED_KMH, min(MAX_WALKING_SPEED_KMH, 60.0 / pace_min_per_km))
+
+
+def duration_for(distance_m: float, pace_min_per_km: float) -> float:
+    return distance_m / 1000.0 * pace_min_per_km * 60.0
+
+
+def costing_options(pace_min_per_km: float) -> dict[str, Any]:
+    return {COSTING: {"walking_speed": round(walking_speed_kmh(pace_min_per_km), 3)}}
+
+
+def _location(stop: Stop, kind: str = "break", cutoff_m: float | None = None) -> dict[str, Any]:
+    loc: dict[str, Any] = {"lat": stop.lat, "lon": stop.lon, "type": kind}
+    if cutoff_m:
+        loc["search_cutoff"] = cutoff_m
+    return loc
+
+
+def _describe(i: int, stop: Stop) -> str:
+    return f"stop {i + 1} ({stop.location_id or stop.name})"
+
+
+# --- snapping ---------------------------------------------------------------------------------------------
+
+
+def snap_distances(engine: RoutingEngine, stops: list[Stop]) -> list[float | None]:
+    """Geodesic distance from each stop to the nearest walkable way Valhalla finds (None: none at all)."""
+    answer = engine.locate({"locations": [_location(s) for s in stops], "costing": COSTING, "verbose": False})
+    out: list[float | None] = []
+    for stop, found in zip(stops, answer, strict=True):
+        edges = found.get("edges") or []
+        out.append(min((geodesic((stop.lat, stop.lon), (e["correlated_lat"], e["correlated_lon"])).meters
+                        for e in edges), default=None))
+    return out
+
+
+def check_snapping(engine: RoutingEngine, stops: list[Stop], max_snap_m: float,
+                   field_of: Any = None) -> None:
+    """Refuse, naming the stop, any stop further than ``max_snap_m`` from a walkable way."""
+    for i, (stop, dist) in enumerate(zip(stops, snap_distances(engine, stops), strict=True)):
+        if dist is None or dist > max_snap_m:
+            how_far = "no walkable way nearby" if dist is None else f"the nearest walkable way is {dist:.0f} m away"
+            raise Unroutable(
+                f"{_describe(i, stop)} cannot be reached on foot: {how_far} (limit {max_snap_m:.0f} m)",
+                field=field_of(i) if field_of else f"stops[{i}]",
+            )
+
+
+# --- routing ----------------------------------------------------------------------------------------------
+
+
+def _engine_route(engine: RoutingEngine, locations: list[dict[str, Any]], pace: float,
+                  optimized: bool = False) -> dict[str, Any]:
+    req = {"locations": locations, "costing": COSTING, "costing_options": costing_options(pace),
+           "units": "kilometers", "directions_options": {"units": "kilometers", "language": "en-US"}}
+    try:
+        return (engine.optimized_route(req) if optimized else engine.route(req))["trip"]
+    except EngineError as exc:
+        if exc.unroutable:
+            raise Unroutable(f"no walking route between the stops: {exc}", field="stops") from exc
+        raise
+
+
+def _maneuver(m: dict[str, Any], pace: float, shape_offset: int) -> dict[str, Any]:
+    dist = m.get("length", 0.0) * 1000.0
+    return {
+        "instruction": m.get("instruction", ""),
+        "distance_m": round(dist, 1),
+        "duration_s": round(duration_for(dist, pace), 1),
+        "street_names": m.get("street_names", []),
+        "type": m.get("type"),
+        "begin_shape_index": m.get("begin_shape_index", 0) + shape_offset,
+    }
+
+
+def _assemble(trip: dict[str, Any], ordered: list[Stop], pace: float) -> RoutePlan:
+    shape: list[tuple[float, float]] = []
+    legs: list[Leg] = []
+    planned = [PlannedStop(ordered[0], 0.0, 0.0)]
+    total = 0.0
+    for i, raw in enumerate(trip["legs"]):
+        points = [(lon, lat) for lat, lon in polyline.decode(raw["shape"], 6)]
+        offset = max(len(shape) - 1, 0)
+        shape.extend(points if not shape else points[1:])  # legs share their joining point
+        dist = raw["summary"]["length"] * 1000.0
+        legs.append(Leg(i, dist, duration_for(dist, pace), [_maneuver(m, pace, offset) for m in raw["maneuvers"]]))
+        total += dist
+        planned.append(PlannedStop(ordered[i + 1], total, duration_for(total, pace)))
+    return RoutePlan(planned, shape, legs, total, duration_for(total, pace), trip["summary"]["time"])
+
+
+def plan_route(engine: RoutingEngine, stops: list[Stop], *, order: str = "as_given", activity: str = "walk",
+               pace_min_per_km: float = 12.0, return_to_start: bool = False,
+               max_snap_distance_m: float = 150.0) -> RoutePlan:
+    """A route through ``stops``; ``order="optimized"`` lets Valhalla choose the visiting order (first and last
+    stay fixed). ``return_to_start`` closes the route at the first stop."""
+    del activity  # pace carries it; kept in the signature for callers' clarity
+    if len(stops) + int(return_to_start) < 2:
+        raise InvalidParameter("a route needs at least two stops", field="stops")
+    check_snapping(engine, stops, max_snap_distance_m)
+    ordered = [*stops, stops[0]] if return_to_start else list(stops)
+    locations = [_location(s, cutoff_m=max_snap_distance_m) for s in ordered]
+    optimize = order == "optimized" and len(ordered) > 3
+    trip = _engine_route(engine, locations, pace_min_per_km, optimized=optimize)
+    if optimize:
+        ordered = [ordered[loc["original_index"]] for loc in trip["locations"]]
+    return _assemble(trip, ordered, pace_min_per_km)
+
+
+# --- loops ------------------------------------------------------------------------------------------------
+
+
+def _route_length(engine: RoutingEngine, seq: list[Stop], pace: float, pad: Stop | None = None,
+                  pad_after: int = 0) -> tuple[float, dict[str, Any]]:
+    locations = [_location(s) for s in seq]
+    if pad is not None:
+        locations.insert(pad_after + 1, _location(pad, kind="through"))
+    trip = _engine_route(engine, locations, pace)
+    return trip["summary"]["length"] * 1000.0, trip
+
+
+def _best_insertion(engine: RoutingEngine, seq: list[Stop], stop: Stop) -> list[Stop]:
+    """Insert ``stop`` where it adds the least straight-line distance (ends of ``seq`` stay fixed)."""
+    def added(i: int) -> float:
+        a, b = seq[i], seq[i + 1]
+        return (geodesic((a.lat, a.lon), (stop.lat, stop.lon)).m + geodesic((stop.lat, stop.lon), (b.lat, b.lon)).m
+                - geodesic((a.lat, a.lon), (b.lat, b.lon)).m)
+    best = min(range(len(seq) - 1), key=added)
+    return [*seq[: best + 1], stop, *seq[best + 1 :]]
+
+
+def _pad_to_length(engine: RoutingEngine, seq: list[Stop], target_m: float, pace: float,
+                   length: float, trip: dict[str, Any]) -> dict[str, Any]:
+    """Lengthen a too-short loop with a detour through an extra 'through' point: try bearings around the
+    longest leg's start and scale the detour radius until the total is within tolerance."""
+    missing = target_m - length
+    best = (abs(length - target_m), trip)
+    anchor_idx = max(range(len(seq) - 1), key=lambda i: trip["legs"][i]["summary"]["length"])
+    anchor = seq[anchor_idx]
+    for bearing in (0, 45, 90, 135, 180, 225, 270, 315):
+        radius = missing / 2.6  # out and back along streets runs ~1.3× the straight line each way
+        for _ in range(4):
+            p = geodesic(meters=max(radius, 50)).destination(Point(anchor.lat, anchor.lon), bearing)
+            pad = Stop(p.latitude, p.longitude, "detour")
+            try:
+                got, padded = _route_length(engine, seq, pace, pad, anchor_idx)
+            except Unroutable:
+                break
+            if abs(got - target_m) < best[0]:
+                best = (abs(got - target_m), padded)
+            if abs(got - target_m) <= LOOP_TOLERANCE * target_m / 2:
+                return padded
+            radius *= max(0.3, min(3.0, (target_m - length) / max(got - length, 1.0)))
+    return best[1]
+
+
+def plan_loop(engine: RoutingEngine, start: Stop, candidates: list[Stop], loop_km: float, *,
+              finish_at: Stop | None = None, activity: str = "run", pace_min_per_km: float = 6.0,
+              max_snap_distance_m: float = 150.0) -> RoutePlan:
+    """About ``loop_km`` from ``start`` through as many ``candidates`` (in priority order) as fit, back to the
+    start, or ending at ``finish_at`` when given. Candidates that do not fit are in ``RoutePlan.skipped``."""
+    del activity
+    target = loop_km * 1000.0
+    end = finish_at or start
+    candidates = [c for c in candidates if finish_at is None or c != finish_at]
+    check_snapping(engine, [start, *candidates, *([finish_at] if finish_at else [])], max_snap_distance_m,
+                   field_of=lambda i: "start" if i == 0 else ("finish_at" if i > len(candidates) else f"stops[{i - 1}]"))
+    seq = [start, end]
+    length, trip = _route_length(engine, seq, pace_min_per_km) if finish_at else (0.0, None)
+    if length > target * (1 + LOOP_TOLERANCE):
+        raise InvalidParameter(
+            f"loop_km: the direct way from the start to {end.name} is already {length / 1000:.1f} km",
+            field="loop_km")
+    skipped: list[Stop] = []
+    for cand in candidates:
+        trial = _best_insertion(engine, seq, cand)
+        got, got_trip = _route_length(engine, trial, pace_min_per_km)
+        if got <= target * (1 + LOOP_TOLERANCE):
+            seq, length, trip = trial, got, got_trip
+        else:
+            skipped.append(cand)
+    if trip is None:
+        raise InvalidParameter(f"loop_km: no montage place fits in a {loop_km:g} km loop from the start",
+                               field="loop_km")
+    if length < target * (1 - LOOP_TOLERANCE):
+        trip = _pad_to_length(engine, seq, target, pace_min_per_km, length, trip)
+    plan = _assemble(trip, seq, pace_min_per_km)
+    return RoutePlan(plan.stops, plan.shape, plan.legs, plan.distance_m, plan.duration_s,
+                     plan.engine_duration_s, skipped)

@@ -1,0 +1,178 @@
+"""Build Valhalla routing tiles from an OSM extract, once per extract.
+
+Layout under ``settings.tiles_dir``::
+
+    <key>/valhalla.json   config pointing at the tar below (also what ``valhalla_service`` reads)
+    <key>/tiles.tar       the tile extract
+    <key>/stamp.json      written last: its presence means the build finished
+
+``key`` is the extract's sha256 plus Valhalla's version, so a new extract or a new engine rebuilds, and a
+crash mid-build leaves only a temporary directory that the next build discards. A file lock keeps two
+processes (uvicorn workers, a CLI) from building at once."""
+
+from __future__ import annotations
+
+import copy
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import valhalla
+from valhalla._scripts import PYVALHALLA_BIN_DIR
+
+from app.core.config import Settings
+
+log = logging.getLogger(__name__)
+
+# Reports progress as (description, completed, total); the CLI feeds a Rich progress bar with it.
+ProgressFn = Callable[[str, int, int], None]
+BUILD_STEPS = ("reading the extract", "building tiles", "packing tiles.tar", "checking")
+
+
+class TileBuildError(RuntimeError):
+    """The tiles could not be built (missing extract, Valhalla failed)."""
+
+
+@dataclass(frozen=True)
+class Tiles:
+    directory: Path
+
+    @property
+    def config_path(self) -> Path:
+        return self.directory / "valhalla.json"
+
+    @property
+    def extract(self) -> Path:
+        return self.directory / "tiles.tar"
+
+    def config(self) -> dict[str, Any]:
+        return json.loads(self.config_path.read_text())
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def tiles_key(pbf: Path) -> str:
+    return f"{file_sha256(pbf)[:16]}-valhalla-{valhalla.__version__}"
+
+
+def is_complete(tiles: Tiles) -> bool:
+    """A finished, readable build: stamp present, tar opens and holds tiles, config parses."""
+    if not (tiles.directory / "stamp.json").is_file():
+        return False
+    try:
+        with tarfile.open(tiles.extract) as tar:
+            if not any(m.name.endswith(".gph") for m in tar.getmembers()):
+                return False
+        tiles.config()
+    except (OSError, tarfile.TarError, ValueError):
+        return False
+    return True
+
+
+@contextmanager
+def build_lock(tiles_dir: Path) -> Iterator[None]:
+    tiles_dir.mkdir(parents=True, exist_ok=True)
+    with (tiles_dir / ".build.lock").open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def ensure_tiles(settings: Settings, *, pbf: Path | None = None, progress: ProgressFn | None = None,
+                 force: bool = False) -> Tiles:
+    """Return finished tiles for the extract, building them first when missing, stale or corrupt."""
+    pbf = Path(pbf or settings.osm_extract)
+    if not pbf.is_file():
+        raise TileBuildError(f"OSM extract not found: {pbf}")
+    tiles = Tiles(settings.tiles_dir / tiles_key(pbf))
+    if not force and is_complete(tiles):
+        return tiles
+    with build_lock(settings.tiles_dir):
+        if not force and is_complete(tiles):  # another process built it while we waited
+            return tiles
+        build_tiles(pbf, tiles.directory, progress=progress)
+        remove_other_builds(settings.tiles_dir, keep=tiles.directory)
+    return tiles
+
+
+def valhalla_config(tile_dir: Path, extract: Path) -> dict[str, Any]:
+    # get_config insists the paths exist already; ours are set after (the final ones exist only post-build).
+    # (and it returns a shallow copy of a shared default: deep-copy before changing nested keys)
+    config = copy.deepcopy(valhalla.get_config(tile_extract="", tile_dir=""))
+    config["mjolnir"]["tile_dir"] = str(tile_dir)
+    config["mjolnir"]["tile_extract"] = str(extract)
+    config["mjolnir"]["logging"] = {"type": "", "color": False}
+    # One request at a time per actor; valhalla_service gets its own worker count.
+    config["httpd"]["service"]["listen"] = "tcp://127.0.0.1:8002"
+    return config
+
+
+def _run(cmd: list[str], what: str) -> None:
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
+        raise TileBuildError(f"{what} failed (exit {proc.returncode}): " + " | ".join(tail))
+
+
+def build_tiles(pbf: Path, dest: Path, *, progress: ProgressFn | None = None) -> Tiles:
+    """Build into a temporary sibling directory, then move it into place in one rename."""
+    report = progress or (lambda desc, done, total: log.info("tiles: %s (%d/%d)", desc, done, total))
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".build-", dir=dest.parent))
+    started = time.perf_counter()
+    try:
+        tile_dir = work / "tiles"
+        tile_dir.mkdir()
+        final_config = valhalla_config(dest / "tiles", dest / "tiles.tar")
+        build_config = valhalla_config(tile_dir, work / "tiles.tar")
+        (work / "build.json").write_text(json.dumps(build_config))
+        report(BUILD_STEPS[0], 0, len(BUILD_STEPS))
+        _run([str(PYVALHALLA_BIN_DIR / "valhalla_build_tiles"), "-c", str(work / "build.json"), str(pbf)],
+             "valhalla_build_tiles")
+        report(BUILD_STEPS[2], 2, len(BUILD_STEPS))
+        _run([sys.executable, "-m", "valhalla.valhalla_build_extract", "-c", str(work / "build.json"), "-O"],
+             "valhalla_build_extract")
+        shutil.rmtree(tile_dir)  # the tar holds every tile; keep one copy
+        (work / "tiles").mkdir()
+        (work / "build.json").unlink()
+        (work / "valhalla.json").write_text(json.dumps(final_config, indent=1))
+        report(BUILD_STEPS[3], 3, len(BUILD_STEPS))
+        stamp = {"pbf": str(pbf), "pbf_sha256": file_sha256(pbf), "valhalla": valhalla.__version__,
+                 "built_s": round(time.perf_counter() - started, 2)}
+        (work / "stamp.json").write_text(json.dumps(stamp))
+        if dest.exists():
+            shutil.rmtree(dest)  # a stale or corrupt build with the same key
+        os.rename(work, dest)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    report("done", len(BUILD_STEPS), len(BUILD_STEPS))
+    log.info("tiles built in %.1f s at %s", time.perf_counter() - started, dest)
+    return Tiles(dest)
+
+
+def remove_other_builds(tiles_dir: Path, *, keep: Path) -> None:
+    for child in tiles_dir.iterdir():
+        if child.is_dir() and child != keep:
+            shutil.rmtree(child, ignore_errors=True)
