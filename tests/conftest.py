@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from app.core.config import PROJECT_ROOT, Settings
 from app.main import create_app
 
-pytest_plugins = ["tests.fixtures.postgres"] if (Path(__file__).parent / "fixtures" / "postgres.py").exists() else []
+pytest_plugins = ["tests.fixtures.postgres"]
 
 DATA = Path(__file__).parent / "data"
 SAMPLE_LOCATIONS = DATA / "sample_locations.geojson"
