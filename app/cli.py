@@ -20,6 +20,9 @@ cli = typer.Typer(
 )
 db_cli = typer.Typer(help="The database: migrate it and load the locations dataset.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
+network_cli = typer.Typer(help="The street network the routes use: build tiles, fetch fresh OSM data.",
+                          no_args_is_help=True)
+cli.add_typer(network_cli, name="network")
 
 console = Console()
 err = Console(stderr=True)
@@ -58,10 +61,8 @@ def serve(
     settings = get_settings()
     engine = _database(settings)  # fail fast, before any worker starts
     engine.dispose()
-    from app.routing.tiles import ensure_tiles
-
-    with _progress() as progress:
-        ensure_tiles(settings, progress=progress)
+    if not settings.valhalla_url:
+        _tiles(settings)
     uvicorn.run(
         "app.main:app",
         host=host or settings.host,
@@ -126,6 +127,131 @@ def locations_cmd(
                 str(r.scene_order or ""), r.id, r.name, r.visitable, r.confidence, f"{r.lat:.5f}, {r.lon:.5f}"
             )
         console.print(table)
+
+
+def _tiles(settings: Settings, pbf: Path | None = None):  # noqa: ANN202
+    """Build (or find cached) routing tiles, with a progress bar; exit cleanly on failure."""
+    from app.routing.network import NetworkFetchError, build_network
+    from app.routing.tiles import TileBuildError, ensure_tiles
+
+    with _progress() as progress:
+        task = progress.add_task("routing tiles", total=4)
+
+        def report(desc: str, done: int, total: int) -> None:
+            progress.update(task, description=f"routing tiles: {desc}", completed=done, total=total)
+
+        try:
+            tiles = build_network(pbf, settings, progress=report) if pbf else ensure_tiles(settings, progress=report)
+        except (TileBuildError, NetworkFetchError) as exc:
+            _fail(str(exc))
+        progress.update(task, completed=4)
+    return tiles
+
+
+@network_cli.command("build")
+def network_build(
+    pbf: Annotated[Path, typer.Option(help="A local OSM extract (.osm.pbf), e.g. a Pennsylvania cut.")],
+) -> None:
+    """Build routing tiles from a local extract; the service routes on it from its next start."""
+    tiles = _tiles(get_settings(), pbf)
+    console.print(f"tiles ready: {tiles.extract} ({tiles.extract.stat().st_size / 1e6:.1f} MB)")
+
+
+@network_cli.command("fetch")
+def network_fetch(
+    bbox: Annotated[str, typer.Option(help="minLon,minLat,maxLon,maxLat, e.g. -75.21,39.925,-75.115,39.995")],
+) -> None:
+    """Download fresh OpenStreetMap ways for a box from the Overpass API and rebuild the tiles from them."""
+    from app.routing.network import BBox, NetworkFetchError, fetch_network
+
+    settings = get_settings()
+    try:
+        box = BBox.parse(bbox)
+    except ValueError as exc:
+        _fail(f"--bbox: {exc}")
+    with _progress() as progress:
+        task = progress.add_task("downloading from Overpass", total=None)
+
+        def downloaded(done: int, total: int | None) -> None:
+            progress.update(task, completed=done, total=total, description=f"downloading ({done / 1e6:.1f} MB)")
+
+        try:
+            pbf, _ = fetch_network(box, settings, download_progress=downloaded, install=False)
+        except NetworkFetchError as exc:
+            _fail(str(exc))
+    tiles = _tiles(settings, pbf)
+    console.print(f"fresh OSM data from Overpass in {pbf}; tiles ready: {tiles.extract}")
+
+
+@cli.command("route")
+def route_cmd(
+    tour: Annotated[str | None, typer.Option(help="A tour id, e.g. rocky-1976-montage or rocky-steps-run.")] = None,
+    stop: Annotated[list[str] | None, typer.Option("--stop", help="A location id (repeat for several).")] = None,
+    activity: Annotated[str, typer.Option(help="walk or run.")] = "run",
+    pace: Annotated[float | None, typer.Option(help="Minutes per km (default: 6 running, 12 walking).")] = None,
+    order: Annotated[str, typer.Option(help="as_filmed, optimized or as_given.")] = "as_filmed",
+    gpx: Annotated[Path | None, typer.Option(help="Write the route as GPX 1.1 here.")] = None,
+    kml: Annotated[Path | None, typer.Option(help="Write the route as KML here.")] = None,
+) -> None:
+    """Plan a route and print its stops, distances and ETAs (optionally write GPX/KML)."""
+    from pydantic import ValidationError
+    from sqlmodel import Session
+
+    from app.api.schemas import RouteRequest
+    from app.core.errors import Problem
+    from app.routing.engine import get_engine
+    from app.services import exports
+    from app.services import routes as routes_service
+
+    settings = get_settings()
+    engine = _database(settings)
+    _load_if_empty(engine, settings)
+    if not settings.valhalla_url:
+        _tiles(settings)
+    try:
+        req = RouteRequest(tour=tour, stops=stop or [], activity=activity, pace_min_per_km=pace, order=order)
+    except ValidationError as exc:
+        _fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+    with Session(engine) as session:
+        try:
+            fc = routes_service.plan(session, req, get_engine(settings), settings)
+        except Problem as exc:
+            _fail(exc.detail)
+    _print_route(fc)
+    if gpx:
+        gpx.write_text(exports.to_gpx(fc), encoding="utf-8")
+        console.print(f"GPX written to {gpx}")
+    if kml:
+        kml.write_text(exports.to_kml(fc), encoding="utf-8")
+        console.print(f"KML written to {kml}")
+
+
+def _load_if_empty(engine, settings: Settings) -> None:  # noqa: ANN001
+    from sqlmodel import Session, select
+
+    from app.db.loader import load_locations_file
+    from app.db.models import Location
+
+    with Session(engine) as session:
+        if session.exec(select(Location)).first() is None:
+            load_locations_file(engine, settings.locations_file)
+
+
+def _print_route(fc: dict) -> None:  # noqa: ANN001
+    from app.services.exports import format_distance, format_duration, stop_eta
+
+    p = fc["properties"]
+    table = Table(title=f"{p.get('title') or 'Route'}: {format_distance(p['distance_m'])}, "
+                        f"{format_duration(p['duration_s'])} ({p['activity']}, {p['pace_min_per_km']:g} min/km)")
+    for col in ("#", "stop", "distance", "ETA"):
+        table.add_column(col)
+    for f in fc["features"]:
+        sp = f["properties"]
+        if sp["kind"] == "stop":
+            table.add_row(str(sp["seq"]), sp["name"], format_distance(sp["distance_from_start_m"]), stop_eta(sp))
+    console.print(table)
+    for s in fc.get("skipped", []):
+        console.print(f"[yellow]skipped[/] {s['name']}: {s['reason']}")
 
 
 def _progress():  # noqa: ANN202

@@ -12,6 +12,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The repository (or installed source tree) root: data/ ships beside app/.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SHIPPED_EXTRACT = PROJECT_ROOT / "data" / "osm" / "philly_rocky_tour.osm.pbf"
 OSM_CREDIT = "© OpenStreetMap contributors (ODbL)"
 CITY_CREDIT = "Street centerline: City of Philadelphia"
 OSM_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -38,9 +39,10 @@ class Settings(BaseSettings):
     load_locations_on_startup: bool = True
 
     # --- routing ---------------------------------------------------------------------------------
-    osm_extract: Path = Field(
-        default=PROJECT_ROOT / "data" / "osm" / "philly_rocky_tour.osm.pbf",
-        description="OSM PBF the Valhalla tiles are built from.",
+    osm_extract: Path | None = Field(
+        default=None,
+        description="OSM PBF the Valhalla tiles are built from (default: the last `filmtour network` "
+        "build, else the shipped extract).",
     )
     valhalla_url: str | None = Field(
         default=None, description="Use a Valhalla HTTP service instead of the embedded engine."
@@ -86,6 +88,19 @@ class Settings(BaseSettings):
     @property
     def tiles_dir(self) -> Path:
         return self.data_dir / "valhalla"
+
+    @property
+    def installed_extract(self) -> Path:
+        """Where `filmtour network build/fetch` puts the extract the service should use from then on."""
+        return self.data_dir / "osm" / "active.osm.pbf"
+
+    @property
+    def active_extract(self) -> Path:
+        if self.osm_extract:
+            return self.osm_extract
+        if self.installed_extract.is_file():
+            return self.installed_extract
+        return SHIPPED_EXTRACT
 
 
 @lru_cache

@@ -102,7 +102,7 @@ def build_lock(tiles_dir: Path) -> Iterator[None]:
 def ensure_tiles(settings: Settings, *, pbf: Path | None = None, progress: ProgressFn | None = None,
                  force: bool = False) -> Tiles:
     """Return finished tiles for the extract, building them first when missing, stale or corrupt."""
-    pbf = Path(pbf or settings.osm_extract)
+    pbf = Path(pbf or settings.active_extract)
     if not pbf.is_file():
         raise TileBuildError(f"OSM extract not found: {pbf}")
     tiles = Tiles(settings.tiles_dir / tiles_key(pbf))

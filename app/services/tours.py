@@ -13,7 +13,7 @@ from app.db import repository as repo
 from app.db.models import Location
 
 SKIP_REASONS = {
-    "gone": "the filming site is gone",
+    "gone": "nothing left to visit",
     "not_in_philadelphia": "this scene was not filmed in Philadelphia",
 }
 

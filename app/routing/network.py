@@ -1,0 +1,184 @@
+"""Street-network data: download fresh OpenStreetMap ways from the Overpass API, or take any local extract,
+and (re)build the routing tiles from it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import osmium
+from osmium.osm import mutable
+
+from app.core.config import Settings
+from app.routing.tiles import ProgressFn, Tiles, ensure_tiles
+
+log = logging.getLogger(__name__)
+
+MAX_BBOX_DEG2 = 0.25  # about 40 × 55 km at Philadelphia's latitude: Overpass refuses much larger areas anyway
+RETRY_STATUSES = {429, 502, 503, 504}
+# Ways usable on foot. Motorways and ways closed to the public are left out.
+OVERPASS_QUERY = """[out:json][timeout:{timeout}];
+(
+  way["highway"]["highway"!~"^(motorway|motorway_link|trunk_link|construction|proposed|raceway)$"]
+     ["access"!~"^(private|no)$"]["foot"!~"^no$"]({south},{west},{north},{east});
+);
+(._;>;);
+out body qt;"""
+
+
+class NetworkFetchError(RuntimeError):
+    """Downloading or converting network data failed; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class BBox:
+    west: float
+    south: float
+    east: float
+    north: float
+
+    @classmethod
+    def parse(cls, raw: str) -> BBox:
+        """'minLon,minLat,maxLon,maxLat' (the GeoJSON order), validated."""
+        try:
+            west, south, east, north = (float(p) for p in raw.split(","))
+        except ValueError as exc:
+            raise ValueError("bbox must be minLon,minLat,maxLon,maxLat (4 numbers)") from exc
+        box = cls(west, south, east, north)
+        box.validate()
+        return box
+
+    def validate(self) -> None:
+        if not (-180 <= self.west < self.east <= 180 and -90 <= self.south < self.north <= 90):
+            raise ValueError("bbox must have min < max, longitudes in -180..180 and latitudes in -90..90")
+        if (self.east - self.west) * (self.north - self.south) > MAX_BBOX_DEG2:
+            raise ValueError(f"bbox is larger than {MAX_BBOX_DEG2} square degrees; use a downloaded extract "
+                             "and `filmtour network build --pbf FILE` for big areas")
+
+
+def overpass_query(box: BBox, timeout_s: float) -> str:
+    return OVERPASS_QUERY.format(timeout=int(timeout_s), south=box.south, west=box.west, north=box.north,
+                                 east=box.east)
+
+
+def download_overpass(box: BBox, dest: Path, settings: Settings,
+                      progress: Callable[[int, int | None], None] | None = None) -> Path:
+    """Stream the Overpass answer to ``dest`` (JSON), retrying with backoff on 429/5xx and timeouts."""
+    body = {"data": overpass_query(box, settings.overpass_timeout_s)}
+    timeout = httpx.Timeout(settings.overpass_timeout_s + 30, connect=10.0)
+    headers = {"User-Agent": settings.geocoder_user_agent}
+    last_error = "no attempt made"
+    for attempt in range(1, settings.overpass_retries + 1):
+        try:
+            with httpx.stream("POST", settings.overpass_url, data=body, timeout=timeout, headers=headers) as resp:
+                if resp.status_code in RETRY_STATUSES:
+                    last_error = f"Overpass answered {resp.status_code}"
+                    _backoff(attempt, resp.headers.get("retry-after"))
+                    continue
+                if resp.status_code != 200:
+                    raise NetworkFetchError(f"Overpass answered {resp.status_code}: {resp.read()[:200]!r}")
+                total = int(resp.headers["content-length"]) if "content-length" in resp.headers else None
+                _stream_to(resp, dest, total, progress)
+                return dest
+        except (httpx.TimeoutException, httpx.RemoteProtocolError) as exc:
+            last_error = f"{type(exc).__name__}: {exc}"
+            _backoff(attempt, None)
+        except httpx.ConnectError as exc:
+            raise NetworkFetchError(
+                f"cannot reach the Overpass API at {settings.overpass_url} ({exc}). Are you offline? "
+                "Use `filmtour network build --pbf FILE` with a downloaded extract instead."
+            ) from exc
+    raise NetworkFetchError(f"Overpass failed after {settings.overpass_retries} attempts: {last_error}")
+
+
+def _backoff(attempt: int, retry_after: str | None) -> None:
+    delay = float(retry_after) if retry_after and retry_after.isdigit() else min(2.0 ** attempt, 30.0)
+    time.sleep(min(delay, 60.0))
+
+
+def _stream_to(resp: httpx.Response, dest: Path, total: int | None,
+               progress: Callable[[int, int | None], None] | None) -> None:
+    done = 0
+    with tempfile.NamedTemporaryFile("wb", dir=dest.parent, delete=False, suffix=".part") as out:
+        for chunk in resp.iter_bytes(1 << 16):
+            out.write(chunk)
+            done += len(chunk)
+            if progress:
+                progress(done, total)
+    os.replace(out.name, dest)  # never leave a half-written file under the final name
+
+
+def overpass_json_to_pbf(src: Path, dest: Path) -> tuple[int, int]:
+    """Convert an Overpass JSON answer (nodes and ways) to an OSM PBF with pyosmium. Returns (nodes, ways)."""
+    try:
+        doc: dict[str, Any] = json.loads(src.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise NetworkFetchError(f"the Overpass answer is not JSON: {exc}") from exc
+    if "elements" not in doc:
+        raise NetworkFetchError(f"the Overpass answer has no elements: {doc.get('remark', '')}")
+    nodes = sorted((e for e in doc["elements"] if e.get("type") == "node"), key=lambda e: e["id"])
+    ways = sorted((e for e in doc["elements"] if e.get("type") == "way"), key=lambda e: e["id"])
+    if not ways:
+        raise NetworkFetchError("the Overpass answer holds no ways: is the bbox right?")
+    known = {n["id"] for n in nodes}
+    if dest.exists():
+        dest.unlink()
+    writer = osmium.SimpleWriter(str(dest))
+    try:
+        for n in nodes:
+            writer.add_node(mutable.Node(id=n["id"], location=(n["lon"], n["lat"]), tags=n.get("tags", {}),
+                                         version=1))
+        for w in ways:
+            refs = [r for r in w["nodes"] if r in known]
+            if len(refs) >= 2:
+                writer.add_way(mutable.Way(id=w["id"], nodes=refs, tags=w.get("tags", {}), version=1))
+    finally:
+        writer.close()
+    return len(nodes), len(ways)
+
+
+def fetch_network(box: BBox, settings: Settings, *, dest_dir: Path | None = None,
+                  download_progress: Callable[[int, int | None], None] | None = None,
+                  build_progress: ProgressFn | None = None, install: bool = True) -> tuple[Path, Tiles | None]:
+    """Download the bbox from Overpass and convert it to PBF in the data directory; with ``install`` also build
+    tiles from it and make it the extract the service routes on."""
+    dest_dir = dest_dir or settings.data_dir / "osm"
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    raw = dest_dir / "overpass.json"
+    download_overpass(box, raw, settings, download_progress)
+    pbf = dest_dir / "overpass.osm.pbf"
+    n_nodes, n_ways = overpass_json_to_pbf(raw, pbf)
+    log.info("overpass extract: %d nodes, %d ways", n_nodes, n_ways)
+    return pbf, (build_network(pbf, settings, progress=build_progress) if install else None)
+
+
+def install_extract(pbf: Path, settings: Settings) -> Path:
+    """Copy an extract into the data directory as the one the service routes on from now on."""
+    target = settings.installed_extract
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if pbf.resolve() != target.resolve():
+        tmp = target.with_suffix(".part")
+        shutil.copyfile(pbf, tmp)
+        os.replace(tmp, target)
+    return target
+
+
+def build_network(pbf: Path, settings: Settings, *, progress: ProgressFn | None = None,
+                  install: bool = True) -> Tiles:
+    """(Re)build the routing tiles from any local OSM extract (.osm.pbf); with ``install`` the service uses it
+    from its next start (unless FILMTOUR_OSM_EXTRACT names another)."""
+    if not pbf.is_file():
+        raise NetworkFetchError(f"no such extract: {pbf}")
+    tiles = ensure_tiles(settings, pbf=pbf, progress=progress)  # builds first: a bad file changes nothing
+    if install:
+        install_extract(pbf, settings)
+    return tiles
