@@ -3,6 +3,7 @@ heap), so each thread lazily gets its own; creating one costs about 10 ms."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -43,7 +44,7 @@ class EmbeddedEngine(RoutingEngine):
         actor = self._actor()
         try:
             if action == "status":
-                return actor.status()
+                return json.loads(actor.status())  # the binding returns status as a JSON string
             return getattr(actor, action)(request)
         except RuntimeError as exc:  # ValhallaError derives from RuntimeError
             raise EngineError.from_payload(str(exc)) from exc
