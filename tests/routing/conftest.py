@@ -76,5 +76,14 @@ def valhalla_service(tiles: Tiles, tmp_path_factory: pytest.TempPathFactory) -> 
     try:
         yield url
     finally:
-        proc.terminate()
+        stop_process(proc)
+
+
+def stop_process(proc: subprocess.Popen) -> None:
+    """valhalla_service does not always exit on SIGTERM: ask, then insist."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=3)
+    except subprocess.TimeoutExpired:
+        proc.kill()
         proc.wait(timeout=10)
