@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,12 +19,18 @@ SAMPLE_LOCATIONS = DATA / "sample_locations.geojson"
 REAL_LOCATIONS = PROJECT_ROOT / "data" / "locations.geojson"
 
 
+# Routing tiles are built once per test session and shared (each test still gets its own database).
+SHARED_TILES = Path(tempfile.mkdtemp(prefix="filmtour-test-tiles-"))
+
+
 def make_settings(tmp_path: Path, **overrides) -> Settings:  # noqa: ANN003
     values = {
         "data_dir": tmp_path / "data",
         "database_url": None,
         "build_tiles_on_startup": False,
         "locations_file": REAL_LOCATIONS,
+        "valhalla_tiles_dir": SHARED_TILES,
+        "geocoder_url": "http://127.0.0.1:9",  # never the real Nominatim from tests
     }
     values.update(overrides)
     return Settings(**values)

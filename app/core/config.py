@@ -85,9 +85,13 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite:///{self.data_dir / 'filmtour.db'}"
 
+    valhalla_tiles_dir: Path | None = Field(
+        default=None, description="Where routing tiles are built and cached (default: data_dir/valhalla)."
+    )
+
     @property
     def tiles_dir(self) -> Path:
-        return self.data_dir / "valhalla"
+        return self.valhalla_tiles_dir or self.data_dir / "valhalla"
 
     @property
     def installed_extract(self) -> Path:

@@ -4,6 +4,7 @@ that builds one."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -100,9 +101,15 @@ def problem_response(problem: Problem, request: Request | None = None) -> JSONRe
     )
 
 
+_API_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
 def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
-    # ('query', 'bbox') -> 'bbox'; ('body', 'stops', 3, 'lat') -> 'stops[3].lat'
-    parts = [p for p in loc if p not in ("body", "query", "path", "header", "cookie")]
+    # ('query', 'bbox') -> 'bbox'; ('body', 'stops', 3, 'PointIn', 'lat') -> 'stops[3].lat'
+    # (union members such as 'PointIn' or 'constrained-str' are pydantic's, not the client's, so they go)
+    parts = [p for p in loc[1:] if isinstance(p, int) or _API_NAME.match(str(p))] if loc else []
+    if loc and loc[0] not in ("body", "query", "path", "header", "cookie"):
+        parts = [p for p in loc if isinstance(p, int) or _API_NAME.match(str(p))]
     out = ""
     for p in parts:
         out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
@@ -110,9 +117,8 @@ def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
 
 
 def _validation_problem(exc: RequestValidationError) -> Problem:
-    errors = [
-        {"field": _field_name(e.get("loc", ())), "message": e.get("msg", "invalid")} for e in exc.errors()
-    ]
+    raw = sorted(exc.errors(), key=lambda e: -len(e.get("loc", ())))  # the most specific first
+    errors = [{"field": _field_name(e.get("loc", ())), "message": e.get("msg", "invalid")} for e in raw]
     first = errors[0] if errors else {"field": "body", "message": "invalid request"}
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
     p = InvalidParameter(detail, field=first["field"])
