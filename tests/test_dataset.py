@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 import jsonschema
 import osmium
@@ -51,7 +53,9 @@ def test_ids_are_unique_and_match_feature_ids():
 
 
 def test_montage_has_seven_places_in_film_order():
-    orders = sorted(f["properties"]["scene_order"] for f in features() if f["properties"]["scene_order"] is not None)
+    orders = sorted(
+        f["properties"]["scene_order"] for f in features() if f["properties"]["scene_order"] is not None
+    )
     assert orders == list(range(1, 8))
 
 
@@ -60,6 +64,21 @@ def test_every_place_has_sources_and_the_film():
         p = f["properties"]
         assert p["sources"], p["id"]
         assert p["film"] == {"title": "Rocky", "year": 1976}
+
+
+def test_sources_are_absolute_web_urls():
+    # jsonschema only checks "format": "uri" when an optional RFC 3987 package is installed, so check here too.
+    for f in features():
+        for url in f["properties"]["sources"]:
+            parts = urlsplit(url)
+            assert parts.scheme in ("http", "https") and parts.netloc and " " not in url, (f["id"], url)
+
+
+def test_coordinates_have_at_most_six_decimals():
+    raw = json.loads((DATA / "locations.geojson").read_text(encoding="utf-8"), parse_float=Decimal)
+    for f in raw["features"]:
+        for value in f["geometry"]["coordinates"]:
+            assert -value.as_tuple().exponent <= 6, (f["id"], str(value))
 
 
 def test_places_outside_philadelphia_are_never_routable():
@@ -83,7 +102,7 @@ def walkable_nodes() -> list[tuple[float, float]]:
     nodes: list[tuple[float, float]] = []
 
     class Ways(osmium.SimpleHandler):
-        def way(self, w):  # noqa: ANN001
+        def way(self, w):
             if w.tags.get("highway") not in (None, "motorway", "motorway_link", "trunk_link"):
                 nodes.extend((n.lat, n.lon) for n in w.nodes)
 
@@ -91,8 +110,9 @@ def walkable_nodes() -> list[tuple[float, float]]:
     return nodes
 
 
-@pytest.mark.parametrize("feature", [f for f in features() if f["properties"]["visitable"] in ROUTABLE],
-                         ids=lambda f: f["id"])
+@pytest.mark.parametrize(
+    "feature", [f for f in features() if f["properties"]["visitable"] in ROUTABLE], ids=lambda f: f["id"]
+)
 def test_routable_places_are_beside_a_walkable_way(feature):
     lon, lat = feature["geometry"]["coordinates"]
     close = [n for n in walkable_nodes() if abs(n[0] - lat) < 0.002 and abs(n[1] - lon) < 0.003]
