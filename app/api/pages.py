@@ -15,7 +15,7 @@ from app.api.tours import tour_route
 from app.core.config import Settings
 from app.core.errors import InvalidParameter
 from app.db import repository as repo
-from app.maps.render import csp_for_html, render_locations_map, render_route_map
+from app.maps.render import csp_for_html, render_locations_map, render_planner, render_route_map
 from app.services import routes as routes_service
 
 router = APIRouter(tags=["pages"], include_in_schema=True)
@@ -59,6 +59,11 @@ def _route_page(request: Request, settings: Settings, fc: dict[str, Any], kind: 
         api_url=f"{base}/api/v1/{kind}/{item_id}",
     )
     return html_page(request, page, settings, embeddable=embed, max_age=86400 if kind == "routes" else 300)
+
+
+@router.get("/", response_class=HTMLResponse, summary="The route planner")
+def planner(request: Request, settings: SettingsDep) -> Response:
+    return html_page(request, render_planner(settings), settings, embeddable=False)
 
 
 @router.get("/map", response_class=HTMLResponse, summary="Map of every filming location")

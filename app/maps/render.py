@@ -9,11 +9,13 @@ import hashlib
 import html
 import json
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import folium
 from folium.plugins import Fullscreen, LocateControl
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app.core.config import CITY_CREDIT, Settings
 from app.maps import assets
@@ -21,6 +23,10 @@ from app.maps import assets
 PHILADELPHIA = (39.9526, -75.1652)
 DATA_CREDIT = ('Route data &copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
                f"contributors (ODbL); {html.escape(CITY_CREDIT)}")
+TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
+    autoescape=select_autoescape(default=True),
+)
 _INLINE_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)
 
 
@@ -105,6 +111,13 @@ def render_route_map(route_fc: dict[str, Any], settings: Settings, *, embed: boo
         body = _route_panel(page_url, embed_code, api_url or "")
         scripts = ("filmtour/map.js", "filmtour/share.js")
     return _finish(m, {"mode": "route", "route": route_fc}, head=head, body=body, scripts=scripts)
+
+
+def render_planner(settings: Settings) -> str:
+    """The planner page: the map with every visitable place and a form that plans through the JSON API."""
+    m = base_map(settings, title="Plan your Rocky run — filmtour")
+    panel = TEMPLATES.get_template("planner.html").render(max_loop_km=settings.max_loop_km)
+    return _finish(m, {"mode": "planner"}, body=panel, scripts=("filmtour/map.js", "filmtour/planner.js"))
 
 
 def _script_hashes(page: str) -> list[str]:

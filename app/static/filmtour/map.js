@@ -145,7 +145,7 @@
     if (!node) return;
     var data = JSON.parse(node.textContent);
     var map = window[data.map];
-    if (!map) return;
+    if (!map || data.mode === "planner") return;  // planner.js drives its own page
     if (data.mode === "locations") showLocations(map, data);
     if (data.mode === "route") showRoute(map, data);
     map.getContainer().setAttribute("data-ft-ready", "1");

@@ -1,0 +1,130 @@
+/* The planner page: pick montage places or click the map, plan with POST /api/v1/routes, draw the result,
+   and offer GPX, the share link and the embed code. All text goes into the DOM with textContent. */
+(function () {
+  "use strict";
+  var M = window.filmtourMap, map, routeLayer = null, customPoints = [];
+
+  function $(id) { return document.getElementById(id); }
+
+  function addCustomPoint(latlng) {
+    var idx = customPoints.length;
+    var marker = L.marker(latlng, { icon: M.pin(idx === 0 ? "S" : "+", "ft-stop ft-start"), title: "Point " + (idx + 1) }).addTo(map);
+    customPoints.push({ lat: +latlng.lat.toFixed(6), lon: +latlng.lng.toFixed(6), marker: marker });
+    var li = M.el("li", null, (idx === 0 ? "Start: " : "Point: ") + latlng.lat.toFixed(5) + ", " + latlng.lng.toFixed(5) + " ");
+    var remove = M.el("button", "ft-remove", "remove");
+    remove.type = "button";
+    remove.addEventListener("click", function () {
+      map.removeLayer(marker);
+      customPoints = customPoints.filter(function (p) { return p.marker !== marker; });
+      li.remove();
+    });
+    li.appendChild(remove);
+    $("ft-custom-points").appendChild(li);
+  }
+
+  function loadPlaces() {
+    return fetch("/api/v1/locations?visitable=public,view_from_street").then(function (r) { return r.json(); })
+      .then(function (fc) {
+        var list = $("ft-stop-list");
+        fc.features.forEach(function (f) {
+          var p = f.properties, c = f.geometry.coordinates;
+          var label = M.el("label", "ft-stop-choice");
+          var box = M.el("input");
+          box.type = "checkbox"; box.name = "stop"; box.value = p.id; box.checked = p.scene_order !== null;
+          label.appendChild(box);
+          label.appendChild(document.createTextNode(" " + (p.scene_order ? p.scene_order + ". " : "") + p.name));
+          list.appendChild(label);
+          L.marker([c[1], c[0]], { icon: M.pin(p.scene_order ? String(p.scene_order) : "\u2605", "ft-" + p.visitable), title: p.name })
+            .bindPopup(M.locationPopup(p), { maxWidth: 320 }).addTo(map);
+        });
+        map.getContainer().setAttribute("data-ft-places", String(fc.features.length));
+      });
+  }
+
+  function requestBody(form) {
+    var data = new FormData(form), body = { activity: data.get("activity"), order: data.get("order") };
+    var pace = parseFloat(data.get("pace_min_per_km"));
+    if (!isNaN(pace)) body.pace_min_per_km = pace;
+    if (data.get("start_at_dawn")) body.start_at_dawn = data.get("start_at_dawn");
+    if (data.get("return_to_start")) body.return_to_start = true;
+    var ids = data.getAll("stop");
+    var points = customPoints.map(function (p, i) { return { lat: p.lat, lon: p.lon, name: i === 0 ? "Start" : "Point " + (i + 1) }; });
+    var loop = parseFloat(data.get("loop_km"));
+    if (!isNaN(loop)) {
+      body.loop_km = loop;
+      body.start = points[0] || { lat: 39.9526, lon: -75.1635, name: "City Hall" };
+      body.stops = ids;
+    } else {
+      body.stops = points.slice(0, 1).concat(ids, points.slice(1));
+    }
+    return body;
+  }
+
+  function showError(problem) {
+    var p = $("ft-plan-error");
+    p.textContent = (problem.title || "Error") + ": " + (problem.detail || "") + (problem.field ? " (" + problem.field + ")" : "");
+    p.hidden = false;
+  }
+
+  function showResult(fc) {
+    $("ft-plan-error").hidden = true;
+    if (routeLayer) map.removeLayer(routeLayer);
+    routeLayer = L.layerGroup().addTo(map);
+    var layerMap = { addLayer: function (l) { routeLayer.addLayer(l); return this; } };
+    var route = fc.features.filter(function (f) { return f.properties.kind === "route"; })[0];
+    var line = L.polyline(route.geometry.coordinates.map(function (c) { return [c[1], c[0]]; }),
+      { color: "#b3202b", weight: 5, className: "ft-route-line" });
+    routeLayer.addLayer(line);
+    fc.features.filter(function (f) { return f.properties.kind === "stop"; }).forEach(function (f) {
+      var p = f.properties, c = f.geometry.coordinates;
+      var label = p.role === "start" ? "S" : (p.role === "finish" ? "F" : String(p.seq));
+      routeLayer.addLayer(L.marker([c[1], c[0]], { icon: M.pin(label, "ft-stop ft-" + p.role), title: p.name })
+        .bindPopup(M.stopPopup(p), { maxWidth: 320 }));
+    });
+    map.fitBounds(line.getBounds(), { padding: [20, 20] });
+    var props = fc.properties, base = window.location.origin;
+    $("ft-summary").textContent = (props.activity === "run" ? "Run" : "Walk") + " of " + M.fmtDistance(props.distance_m) +
+      ", about " + M.fmtDuration(props.duration_s) + " at " + M.fmtPace(props.pace_min_per_km) +
+      (props.dawn ? "; civil dawn " + M.fmtClock(props.dawn.civil_dawn) : "") +
+      ((fc.skipped || []).length ? ". Skipped: " + fc.skipped.map(function (s) { return s.name; }).join(", ") : "");
+    var api = "/api/v1/routes/" + fc.id;
+    $("ft-gpx").href = api + "?format=gpx";
+    $("ft-kml").href = api + "?format=kml";
+    $("ft-map-link").href = "/routes/" + fc.id + "/map";
+    $("ft-share").value = base + "/routes/" + fc.id + "/map";
+    $("ft-embed").value = '<iframe src="' + base + "/embed/routes/" + fc.id + '" width="100%" height="480" style="border:0" loading="lazy" allowfullscreen title="Rocky montage route"></iframe>';
+    $("ft-result").hidden = false;
+    map.getContainer().setAttribute("data-ft-route", fc.id);
+    fetch(api + "?format=txt").then(function (r) { return r.text(); }).then(function (t) { $("ft-cues").textContent = t; });
+  }
+
+  function plan(ev) {
+    ev.preventDefault();
+    var button = $("ft-plan-button");
+    button.disabled = true;
+    fetch("/api/v1/routes", { method: "POST", headers: { "Content-Type": "application/json" },
+                              body: JSON.stringify(requestBody(ev.target)) })
+      .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
+      .then(function (res) { if (res.ok) showResult(res.body); else showError(res.body); })
+      .catch(function (e) { showError({ title: "Network error", detail: String(e) }); })
+      .then(function () { button.disabled = false; });
+  }
+
+  function copy(id) {
+    var field = $(id);
+    field.select();
+    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(field.value);
+    else { try { document.execCommand("copy"); } catch (e) { /* selected for manual copy */ } }
+  }
+
+  function init() {
+    var data = JSON.parse($("ft-data").textContent);
+    map = window[data.map];
+    map.on("click", function (e) { addCustomPoint(e.latlng); });
+    $("ft-plan-form").addEventListener("submit", plan);
+    $("ft-copy-share").addEventListener("click", function () { copy("ft-share"); });
+    $("ft-copy-embed2").addEventListener("click", function () { copy("ft-embed"); });
+    loadPlaces().then(function () { map.getContainer().setAttribute("data-ft-ready", "1"); });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
+})();

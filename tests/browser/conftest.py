@@ -1,0 +1,138 @@
+"""Real-browser fixtures: the app under uvicorn on 127.0.0.1, a local tile server, a second origin for the
+'blog' that embeds our iframe, and Debian's Chromium driven by Playwright. Every request the pages make is
+recorded; a test fails if any leaves 127.0.0.1."""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from app.core.config import PROJECT_ROOT
+from tests.conftest import REAL_LOCATIONS, SHARED_TILES
+from tests.support.http_stub import Reply, http_stub
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+# A 1×1 light-grey PNG stands in for every map tile.
+TILE_PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC")
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+
+
+def _need_chromium() -> None:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("Debian's chromium is required in CI (apt-get install chromium)")
+        pytest.skip("chromium not installed (apt-get install chromium)")
+
+
+@pytest.fixture(scope="session")
+def tile_server() -> Iterator[str]:
+    with http_stub(lambda req: Reply(body=TILE_PNG, content_type="image/png")) as stub:
+        yield stub.url
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(tile_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real app in its own uvicorn process, as a user would run it."""
+    port = _free_port()
+    env = {**os.environ,
+           "FILMTOUR_DATA_DIR": str(tmp_path_factory.mktemp("live-data")),
+           "FILMTOUR_VALHALLA_TILES_DIR": str(SHARED_TILES),
+           "FILMTOUR_LOCATIONS_FILE": str(REAL_LOCATIONS),
+           "FILMTOUR_TILE_URL": f"{tile_server}/{{z}}/{{x}}/{{y}}.png",
+           "FILMTOUR_TILE_ATTRIBUTION": "Test tiles &copy; OpenStreetMap contributors",
+           "FILMTOUR_GEOCODER_URL": "http://127.0.0.1:9",
+           "FILMTOUR_LOG_LEVEL": "warning"}
+    log = (tmp_path_factory.mktemp("live-log") / "server.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
+                             "--port", str(port)], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        raise RuntimeError("the app did not start")
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+        log.close()
+
+
+@dataclass
+class PageWatch:
+    requests: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+    def non_local(self) -> list[str]:
+        return [u for u in self.requests
+                if urlsplit(u).scheme in ("http", "https", "ws", "wss") and urlsplit(u).hostname != "127.0.0.1"]
+
+    def assert_clean(self) -> None:
+        assert not self.non_local(), f"requests left 127.0.0.1: {self.non_local()}"
+        assert not self.console_errors, self.console_errors
+        assert not self.page_errors, self.page_errors
+        assert not self.dialogs, f"a dialog fired (script injection?): {self.dialogs}"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    _need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page_and_watch(browser, request) -> Iterator[tuple[object, PageWatch]]:  # noqa: ANN001
+    context = browser.new_context(viewport={"width": 1200, "height": 800})
+    page = context.new_page()
+    watch = PageWatch()
+    page.on("request", lambda r: watch.requests.append(r.url))
+    page.on("console", lambda m: watch.console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: watch.page_errors.append(str(e)))
+
+    def on_dialog(d):  # noqa: ANN001
+        watch.dialogs.append(d.message)
+        d.dismiss()
+
+    page.on("dialog", on_dialog)
+    # Block anything not on loopback, so a leak is recorded rather than attempted.
+    context.route("**/*", lambda route: route.continue_() if urlsplit(route.request.url).hostname in (None, "127.0.0.1")
+                  or urlsplit(route.request.url).scheme in ("data", "blob", "about") else route.abort())
+    yield page, watch
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
+    context.close()

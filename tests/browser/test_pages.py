@@ -1,0 +1,151 @@
+"""Map pages in headless Chromium: Leaflet initialised, every marker and the route line present, popups with
+the scene text, hostile text inert, no console errors, and no request leaving 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from tests.conftest import REAL_LOCATIONS
+from tests.support.http_stub import Reply, http_stub
+
+pytestmark = pytest.mark.browser
+
+
+def features() -> list[dict]:
+    return json.loads(REAL_LOCATIONS.read_text())["features"]
+
+
+def wait_ready(page) -> None:  # noqa: ANN001
+    page.wait_for_selector(".leaflet-container[data-ft-ready='1']", timeout=20_000)
+    assert page.evaluate("typeof window.L") == "object"
+
+
+def test_locations_map(live_server, page_and_watch):
+    page, watch = page_and_watch
+    page.goto(f"{live_server}/map")
+    wait_ready(page)
+    in_philly = [f for f in features() if f["properties"]["visitable"] != "not_in_philadelphia"]
+    assert page.locator(".leaflet-marker-icon").count() == len(in_philly)
+    assert page.locator(".ft-elsewhere li").count() == len(features()) - len(in_philly)
+    page.locator(".leaflet-marker-icon[title^='Italian Market']").click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    market = next(f for f in features() if f["id"] == "italian-market")["properties"]
+    assert market["scene"][:40] in popup.inner_text()
+    assert "OpenStreetMap" in page.locator(".leaflet-control-attribution").inner_text()
+    assert page.locator(".leaflet-control-scale").count() == 1
+    assert page.locator(".leaflet-tile-loaded").count() > 0  # tiles came from the local stub
+    watch.assert_clean()
+
+
+def test_route_map_and_planner_flow(live_server, page_and_watch):
+    page, watch = page_and_watch
+    page.goto(f"{live_server}/")
+    page.wait_for_selector(".leaflet-container[data-ft-ready='1']", timeout=20_000)
+    page.select_option("select[name=activity]", "run")
+    page.fill("input[name=start_at_dawn]", "2026-06-01")
+    page.click("#ft-plan-button")
+    page.wait_for_selector("#ft-result:not([hidden])", timeout=20_000)
+    assert page.locator("path.ft-route-line").count() == 1
+    assert "Civil dawn" in page.locator("#ft-cues").inner_text()
+    route_id = page.get_attribute(".leaflet-container", "data-ft-route")
+    assert "/embed/routes/" + route_id in page.input_value("#ft-embed")
+
+    page.goto(f"{live_server}/routes/{route_id}/map")
+    wait_ready(page)
+    fc = httpx.get(f"{live_server}/api/v1/routes/{route_id}").json()
+    stops = [f for f in fc["features"] if f["properties"]["kind"] == "stop"]
+    assert page.locator("path.ft-route-line").count() == 1
+    assert page.locator(".leaflet-marker-icon").count() == len(stops)
+    assert page.locator(".leaflet-control-zoom-fullscreen").count() == 1
+    assert page.locator(".leaflet-control-locate").count() == 1
+    page.locator(".leaflet-marker-icon").nth(1).click()
+    assert "ETA" in page.locator(".leaflet-popup-content").inner_text()
+    assert page.locator("link[type='application/json+oembed']").count() == 1
+    assert "<iframe" in page.input_value("#ft-embed-code")
+    watch.assert_clean()
+
+
+def test_embed_in_an_iframe_on_another_origin(live_server, browser):
+    fc = httpx.post(f"{live_server}/api/v1/routes", json={"tour": "rocky-steps-run", "activity": "run"}).json()
+    oembed = httpx.get(f"{live_server}/oembed", params={"url": f"{live_server}/routes/{fc['id']}/map"}).json()
+    blog = f"<!doctype html><title>My Rocky blog</title><h1>My run</h1>{oembed['html']}".encode()
+    with http_stub(lambda req: Reply(body=blog, content_type="text/html")) as other_origin:
+        context = browser.new_context()
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.goto(other_origin.url)
+        frame = page.frame_locator("iframe")
+        frame.locator(".leaflet-container[data-ft-ready='1']").wait_for(timeout=20_000)
+        assert frame.locator("path.ft-route-line").count() == 1
+        assert frame.locator("#ft-share").count() == 0  # no page chrome in the embed
+        page.screenshot(path="test-artifacts/embed-in-blog.png")
+        context.close()
+    assert not errors, errors
+
+
+def test_hostile_text_is_inert(tmp_path, browser, tile_server):
+    """A stop name with <script> and an onerror attribute shows as text and runs nothing."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from app.core.config import PROJECT_ROOT
+    from tests.conftest import SAMPLE_LOCATIONS, SHARED_TILES
+
+    port = __import__("tests.browser.conftest", fromlist=["_free_port"])._free_port()
+    env = {**os.environ, "FILMTOUR_DATA_DIR": str(tmp_path), "FILMTOUR_VALHALLA_TILES_DIR": str(SHARED_TILES),
+           "FILMTOUR_LOCATIONS_FILE": str(SAMPLE_LOCATIONS), "FILMTOUR_TILE_URL": f"{tile_server}/{{z}}/{{x}}/{{y}}.png"}
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port",
+                             str(port)], cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        hostile = '<script>alert("xss")</script><img src=x onerror=alert(2)>'
+        fc = httpx.post(f"{url}/api/v1/routes", json={
+            "stops": [{"lat": 39.9526, "lon": -75.1635, "name": hostile}, "market"], "order": "as_given",
+            "title": hostile}).json()
+        context = browser.new_context()
+        page = context.new_page()
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        for path in ("/map", f"/routes/{fc['id']}/map", f"/embed/routes/{fc['id']}"):
+            page.goto(url + path)
+            page.wait_for_selector(".leaflet-container[data-ft-ready='1']", timeout=20_000)
+            page.locator(".leaflet-marker-icon").first.click()
+            page.wait_for_timeout(300)
+        page.goto(f"{url}/routes/{fc['id']}/map")
+        page.wait_for_selector(".leaflet-container[data-ft-ready='1']")
+        page.locator(".leaflet-marker-icon").first.click()
+        assert hostile in page.locator(".leaflet-popup-content").inner_text()
+        assert page.locator(".leaflet-popup-content img").count() == 0
+        page.goto(f"{url}/map")
+        page.wait_for_selector(".leaflet-container[data-ft-ready='1']")
+        page.locator(".leaflet-marker-icon[title*='Italian']").click()
+        assert "<script>alert(1)</script>" in page.locator(".leaflet-popup-content").inner_text()
+        assert not dialogs, dialogs
+        context.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+def test_phone_width_planner(live_server, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.goto(f"{live_server}/")
+    page.wait_for_selector(".leaflet-container[data-ft-ready='1']", timeout=20_000)
+    box = page.locator("#ft-planner").bounding_box()
+    assert box["width"] <= 390 and box["x"] >= 0
+    page.screenshot(path="test-artifacts/planner-phone.png")
+    context.close()
