@@ -13,7 +13,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 
 from app.api import health, locations, pages, routes, tours
 from app.core.config import Settings, get_settings
-from app.core.errors import install_error_handlers
+from app.core.errors import document_problems, install_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.core.ratelimit import RateLimiter
@@ -81,7 +81,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(routes.router)
     app.include_router(pages.router)
     app.mount(STATIC_PREFIX, static_files_app(), name="static")
+    _document_errors(app)
     return app
+
+
+def _document_errors(app: FastAPI) -> None:
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 app = create_app()

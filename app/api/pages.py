@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -115,11 +115,8 @@ def oembed(
     url: Annotated[str, Query(max_length=500)],
     maxwidth: Annotated[int | None, Query(ge=100, le=4000)] = None,
     maxheight: Annotated[int | None, Query(ge=100, le=4000)] = None,
-    format: Annotated[str, Query(max_length=10)] = "json",
+    format: Annotated[Literal["json"], Query(description="Only json is offered")] = "json",
 ) -> Response:
-    if format != "json":
-        # oEmbed 1.0 §2.3.4.2: an unsupported format is 501.
-        raise InvalidParameter("only format=json is supported", field="format", status=501)
     base = base_url(request, settings)
     kind, item_id = _embed_target(url, base)
     if kind == "routes":

@@ -156,3 +156,41 @@ def install_error_handlers(app: FastAPI) -> None:
         p = Problem("An internal error occurred; it has been logged.", status=500)
         p.title, p.slug = "Internal server error", "internal"
         return problem_response(p, request)
+
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details. `field` names the request parameter at fault, when there is one.",
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "field": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object", "properties": {
+            "field": {"type": "string"}, "message": {"type": "string"}}}},
+    },
+    "additionalProperties": True,
+}
+
+
+def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """Make the OpenAPI document say what the service really sends on errors: problem+json, for 422 and for
+    every other error status (as the 'default' response)."""
+    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    problem = {"content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.setdefault("responses", {})
+            if "422" in responses:
+                responses["422"] = {"description": "Invalid parameter, named in `field`", **problem}
+            for code, resp in responses.items():
+                if code[0] in "45" and not resp.get("content"):
+                    resp.update(problem)
+            responses.setdefault("default", {"description": "An error, as RFC 9457 problem+json", **problem})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schema["components"]["schemas"].pop(name, None)
+    return schema

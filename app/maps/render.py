@@ -54,7 +54,7 @@ def base_map(settings: Settings, *, controls: bool = True, title: str = "filmtou
         _without_cdn(LocateControl(icon="ft-locate-icon", flyTo=True, showPopup=False),
                      assets.LOCATE_JS, assets.LOCATE_CSS).add_to(m)
     root = m.get_root()
-    root.title = title
+    root.title = html.escape(title)  # branca renders the title unescaped
     return m
 
 

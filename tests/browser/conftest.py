@@ -7,20 +7,17 @@ from __future__ import annotations
 import base64
 import os
 import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 
 from app.core.config import PROJECT_ROOT
 from tests.conftest import REAL_LOCATIONS, SHARED_TILES
 from tests.support.http_stub import Reply, http_stub
+from tests.support.live import live_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
@@ -44,46 +41,18 @@ def tile_server() -> Iterator[str]:
         yield stub.url
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def live_server(tile_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real app in its own uvicorn process, as a user would run it."""
-    port = _free_port()
-    env = {**os.environ,
-           "FILMTOUR_DATA_DIR": str(tmp_path_factory.mktemp("live-data")),
+    env = {"FILMTOUR_DATA_DIR": str(tmp_path_factory.mktemp("live-data")),
            "FILMTOUR_VALHALLA_TILES_DIR": str(SHARED_TILES),
            "FILMTOUR_LOCATIONS_FILE": str(REAL_LOCATIONS),
            "FILMTOUR_TILE_URL": f"{tile_server}/{{z}}/{{x}}/{{y}}.png",
            "FILMTOUR_TILE_ATTRIBUTION": "Test tiles &copy; OpenStreetMap contributors",
            "FILMTOUR_GEOCODER_URL": "http://127.0.0.1:9",
            "FILMTOUR_LOG_LEVEL": "warning"}
-    log = (tmp_path_factory.mktemp("live-log") / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
-                             "--port", str(port)], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        raise RuntimeError("the app did not start")
-    try:
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
-        log.close()
+    with live_app(env, tmp_path_factory.mktemp("live-log")) as app:
+        yield app.url
 
 
 @dataclass

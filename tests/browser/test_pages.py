@@ -8,8 +8,9 @@ import json
 import httpx
 import pytest
 
-from tests.conftest import REAL_LOCATIONS
+from tests.conftest import REAL_LOCATIONS, SAMPLE_LOCATIONS, SHARED_TILES
 from tests.support.http_stub import Reply, http_stub
+from tests.support.live import live_app
 
 pytestmark = pytest.mark.browser
 
@@ -90,28 +91,11 @@ def test_embed_in_an_iframe_on_another_origin(live_server, browser):
 
 def test_hostile_text_is_inert(tmp_path, browser, tile_server):
     """A stop name with <script> and an onerror attribute shows as text and runs nothing."""
-    import os
-    import subprocess
-    import sys
-    import time
-
-    from app.core.config import PROJECT_ROOT
-    from tests.conftest import SAMPLE_LOCATIONS, SHARED_TILES
-
-    port = __import__("tests.browser.conftest", fromlist=["_free_port"])._free_port()
-    env = {**os.environ, "FILMTOUR_DATA_DIR": str(tmp_path), "FILMTOUR_VALHALLA_TILES_DIR": str(SHARED_TILES),
+    env = {"FILMTOUR_DATA_DIR": str(tmp_path), "FILMTOUR_VALHALLA_TILES_DIR": str(SHARED_TILES),
            "FILMTOUR_LOCATIONS_FILE": str(SAMPLE_LOCATIONS), "FILMTOUR_TILE_URL": f"{tile_server}/{{z}}/{{x}}/{{y}}.png"}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port",
-                             str(port)], cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        hostile = '<script>alert("xss")</script><img src=x onerror=alert(2)>'
+    with live_app(env, tmp_path) as app:
+        url = app.url
+        hostile = '</title><script>alert("xss")</script><img src=x onerror=alert(2)>'
         fc = httpx.post(f"{url}/api/v1/routes", json={
             "stops": [{"lat": 39.9526, "lon": -75.1635, "name": hostile}, "market"], "order": "as_given",
             "title": hostile}).json()
@@ -129,15 +113,13 @@ def test_hostile_text_is_inert(tmp_path, browser, tile_server):
         page.locator(".leaflet-marker-icon").first.click()
         assert hostile in page.locator(".leaflet-popup-content").inner_text()
         assert page.locator(".leaflet-popup-content img").count() == 0
+        assert hostile in page.title()  # the title is text too, not markup
         page.goto(f"{url}/map")
         page.wait_for_selector(".leaflet-container[data-ft-ready='1']")
         page.locator(".leaflet-marker-icon[title*='Italian']").click()
         assert "<script>alert(1)</script>" in page.locator(".leaflet-popup-content").inner_text()
         assert not dialogs, dialogs
         context.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
 
 
 def test_phone_width_planner(live_server, browser):

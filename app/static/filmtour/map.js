@@ -97,12 +97,13 @@
     control(map, "bottomleft", function (div) {
       div.appendChild(el("h4", null, "Rocky (1976) montage"));
       [["ft-public", "1\u20137: montage places, open to all"], ["ft-view_from_street", "view from the street"],
-       ["ft-gone", "gone (nothing to see)"], ["ft-star", "\u2605 other Rocky places"]].forEach(function (x) {
+       ["ft-gone", "gone (nothing to see)"]].forEach(function (x) {
         var line = el("div", "ft-legend-row");
         line.appendChild(el("span", "ft-swatch " + x[0]));
         line.appendChild(document.createTextNode(x[1]));
         div.appendChild(line);
       });
+      div.appendChild(el("p", "ft-row", "\u2605 other Rocky (1976) places, same colours"));
       if (elsewhere.length) {
         div.appendChild(el("h4", null, "Filmed elsewhere"));
         var ul = el("ul", "ft-elsewhere");
