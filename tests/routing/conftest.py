@@ -3,21 +3,15 @@
 
 from __future__ import annotations
 
-import json
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
-import httpx
 import pytest
-from valhalla._scripts import PYVALHALLA_BIN_DIR
 
 from app.core.config import Settings
 from app.routing.embedded import EmbeddedEngine
 from app.routing.planner import Stop
 from app.routing.tiles import Tiles, ensure_tiles
+from tests.support.valhalla import start_valhalla_service, stop_process
 
 # Montage places (from data/locations.geojson) and a few other points of the tour area.
 ITALIAN_MARKET = Stop(39.9382, -75.15785, "Italian Market", "italian-market")
@@ -44,32 +38,6 @@ def engine(tiles: Tiles) -> EmbeddedEngine:
     return EmbeddedEngine(tiles.config_path)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_valhalla_service(config_path: Path, workdir: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    config = json.loads(config_path.read_text())
-    config["httpd"]["service"]["listen"] = f"tcp://127.0.0.1:{port}"  # loopback only
-    cfg = workdir / f"valhalla-service-{port}.json"
-    cfg.write_text(json.dumps(config))
-    proc = subprocess.Popen([str(PYVALHALLA_BIN_DIR / "valhalla_service"), str(cfg), "2"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/status", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.TransportError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("valhalla_service did not start")
-
-
 @pytest.fixture(scope="session")
 def valhalla_service(tiles: Tiles, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     proc, url = start_valhalla_service(tiles.config_path, tmp_path_factory.mktemp("valhalla-service"))
@@ -78,12 +46,3 @@ def valhalla_service(tiles: Tiles, tmp_path_factory: pytest.TempPathFactory) -> 
     finally:
         stop_process(proc)
 
-
-def stop_process(proc: subprocess.Popen) -> None:
-    """valhalla_service does not always exit on SIGTERM: ask, then insist."""
-    proc.terminate()
-    try:
-        proc.wait(timeout=3)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
