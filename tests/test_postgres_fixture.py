@@ -77,9 +77,28 @@ def run_inner_pytest(tmp_path, ci: str | None) -> subprocess.CompletedProcess:
     env["PYTHONPATH"] = str(PROJECT_ROOT)
     if ci is not None:
         env["CI"] = ci
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-rsf", "-p", "no:cacheprovider", "--rootdir",
-                           str(tmp_path), "-c", os.devnull, str(tmp_path / "test_inner.py")],
-                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-rsf",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(tmp_path),
+            "-c",
+            os.devnull,
+            str(tmp_path / "test_inner.py"),
+        ],
+        check=False,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_missing_binaries_skip_on_a_developer_machine(tmp_path):
