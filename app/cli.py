@@ -63,15 +63,29 @@ def serve(
     engine.dispose()
     if not settings.valhalla_url:
         _tiles(settings)
+    n_workers = workers or settings.workers
+    if n_workers > 1:
+        _shared_metrics_dir(settings)
     uvicorn.run(
         "app.main:app",
         host=host or settings.host,
         port=port or settings.port,
-        workers=workers or settings.workers,
+        workers=n_workers,
         reload=reload,
         log_level=settings.log_level,
         proxy_headers=True,
     )
+
+
+def _shared_metrics_dir(settings: Settings) -> None:
+    """Several workers: Prometheus counters go through files so /metrics adds every worker up."""
+    import os
+    import shutil
+
+    path = settings.data_dir / "metrics"
+    shutil.rmtree(path, ignore_errors=True)  # counters from a previous run would be added in
+    path.mkdir(parents=True)
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(path))
 
 
 @db_cli.command("upgrade")

@@ -1,0 +1,129 @@
+"""Bounded load test with Locust (headless, as a library) against filmtour on 127.0.0.1 only.
+
+  uv run --group bench python benchmarks/load_test.py [--users 20] [--seconds 30] [--workers 2]
+
+Starts `filmtour serve --workers N` on a free loopback port with its own data directory, mixes
+GET /api/v1/locations, tour GETs and POST /api/v1/routes, stops by itself, and writes throughput, p50/p99 and
+errors to benchmarks/results/load.json and load.md."""
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import random  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import gevent  # noqa: E402
+import httpx  # noqa: E402
+from locust import HttpUser, between, task  # noqa: E402
+from locust.env import Environment  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+PLACES = ["italian-market", "kelly-drive-arched-bridge", "mighty-micks-gym", "penns-landing-moshulu",
+          "art-museum-steps", "rocky-statue", "pats-king-of-steaks"]
+
+
+class Visitor(HttpUser):
+    wait_time = between(0.05, 0.2)
+
+    @task(5)
+    def locations(self) -> None:
+        self.client.get("/api/v1/locations", name="GET /api/v1/locations")
+
+    @task(3)
+    def tour(self) -> None:
+        tour = random.choice(["rocky-1976-montage", "rocky-steps-run"])
+        self.client.get(f"/api/v1/tours/{tour}", name="GET /api/v1/tours/{id}")
+
+    @task(2)
+    def plan(self) -> None:
+        stops = random.sample(PLACES, random.randint(2, 4))
+        body = {"stops": stops, "activity": random.choice(["walk", "run"]), "order": "as_given"}
+        with self.client.post("/api/v1/routes", json=body, name="POST /api/v1/routes", catch_response=True) as r:
+            if r.status_code != 201:
+                r.failure(f"{r.status_code}: {r.text[:200]}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(workers: int, data_dir: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "FILMTOUR_DATA_DIR": str(data_dir), "FILMTOUR_RATE_LIMIT_ROUTES_PER_MINUTE": "0",
+           "FILMTOUR_LOG_LEVEL": "warning"}
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+                             "--workers", str(workers)], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=(data_dir / "server.log").open("w"))
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                return proc, url
+        except httpx.TransportError:
+            time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("server did not start: " + (data_dir / "server.log").read_text()[-2000:])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+
+    data_dir = Path(tempfile.mkdtemp(prefix="filmtour-load-"))
+    proc, url = start_server(args.workers, data_dir)
+    assert url.startswith("http://127.0.0.1:")  # loopback only
+    try:
+        env = Environment(user_classes=[Visitor], host=url)
+        runner = env.create_local_runner()
+        runner.start(args.users, spawn_rate=args.users)
+        gevent.sleep(args.seconds)
+        runner.quit()
+        metrics = httpx.get(f"{url}/metrics").text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+    total = env.stats.total
+    result = {
+        "users": args.users, "seconds": args.seconds, "workers": args.workers,
+        "requests": total.num_requests, "failures": total.num_failures,
+        "throughput_rps": round(total.total_rps, 1),
+        "p50_ms": total.get_response_time_percentile(0.5), "p99_ms": total.get_response_time_percentile(0.99),
+        "by_endpoint": {name: {"requests": s.num_requests, "failures": s.num_failures,
+                               "p50_ms": s.get_response_time_percentile(0.5),
+                               "p99_ms": s.get_response_time_percentile(0.99)}
+                        for (name, _method), s in env.stats.entries.items()},
+        "metrics_counted_requests": sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
+                                        if line.startswith("filmtour_http_requests_total{")),
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "load.json").write_text(json.dumps(result, indent=2) + "\n")
+    lines = [f"Load: {args.users} users for {args.seconds} s against `filmtour serve --workers {args.workers}` "
+             "on 127.0.0.1.", "", "| endpoint | requests | failures | p50 ms | p99 ms |", "|---|---|---|---|---|"]
+    for name, s in result["by_endpoint"].items():
+        lines.append(f"| {name} | {s['requests']} | {s['failures']} | {s['p50_ms']} | {s['p99_ms']} |")
+    lines += [f"| **all** | {result['requests']} | {result['failures']} | {result['p50_ms']} | {result['p99_ms']} |",
+              "", f"Throughput {result['throughput_rps']} requests/s; errors {result['failures']}.", ""]
+    (RESULTS / "load.md").write_text("\n".join(lines))
+    print("\n".join(lines))
+    if result["failures"]:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
