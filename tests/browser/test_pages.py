@@ -78,7 +78,9 @@ def test_embed_in_an_iframe_on_another_origin(live_server, browser):
         context = browser.new_context()
         page = context.new_page()
         errors: list[str] = []
+        requests: list[str] = []
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("request", lambda r: requests.append(r.url))
         page.goto(other_origin.url)
         frame = page.frame_locator("iframe")
         frame.locator(".leaflet-container[data-ft-ready='1']").wait_for(timeout=20_000)
@@ -87,6 +89,8 @@ def test_embed_in_an_iframe_on_another_origin(live_server, browser):
         page.screenshot(path="test-artifacts/embed-in-blog.png")
         context.close()
     assert not errors, errors
+    assert any("/embed/routes/" in u for u in requests)
+    assert all(u.startswith("http://127.0.0.1:") or u.startswith("data:") for u in requests), requests
 
 
 def test_hostile_text_is_inert(tmp_path, browser, tile_server):
