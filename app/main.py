@@ -4,6 +4,7 @@ for ``uvicorn app.main:app``."""
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -64,7 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.tour_cache = {}
+    app.state.tour_cache = OrderedDict()
     app.state.route_limiter = RateLimiter(settings.rate_limit_routes_per_minute)
     app.state.geocode_limiter = RateLimiter(settings.rate_limit_geocode_per_minute)
     configure_logging(settings.log_level)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -16,6 +18,8 @@ from app.services import tours as tours_service
 
 router = APIRouter(prefix="/api/v1/tours", tags=["tours"])
 TourId = Annotated[str, Path(max_length=120)]
+TOUR_CACHE_SIZE = 128
+_cache_lock = threading.Lock()  # sync endpoints run in a thread pool
 
 
 def tour_route(request: Request, session: Session, settings: Settings, tour_id: str,
@@ -27,10 +31,18 @@ def tour_route(request: Request, session: Session, settings: Settings, tour_id: 
                        pace=pace or (tour.pace if (activity or tour.activity) == "run" else None),
                        pace_min_per_km=pace_min_per_km, title=tour.name)
     key = (tour.id, req.activity, req.effective_pace(), request.app.state.locations_version)
-    cache: dict = request.app.state.tour_cache
-    if key not in cache:
-        cache[key] = routes_service.plan(session, req, request.app.state.routing, settings)
-    return {**cache[key], "id": tour.id}
+    cache: OrderedDict = request.app.state.tour_cache
+    with _cache_lock:
+        fc = cache.get(key)
+        if fc is not None:
+            cache.move_to_end(key)
+    if fc is None:
+        fc = routes_service.plan(session, req, request.app.state.routing, settings)  # outside the lock
+        with _cache_lock:
+            cache[key] = fc
+            while len(cache) > TOUR_CACHE_SIZE:  # any pace may be asked for: keep memory bounded
+                cache.popitem(last=False)
+    return {**fc, "id": tour.id}
 
 
 @router.get("", summary="The ready-made tours")

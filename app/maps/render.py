@@ -43,7 +43,8 @@ def _without_cdn(element: Any, js: list, css: list) -> Any:
     return element
 
 
-def base_map(settings: Settings, *, controls: bool = True, title: str = "filmtour") -> folium.Map:
+def base_map(settings: Settings, *, controls: bool = True, locate: bool = True,
+             title: str = "filmtour") -> folium.Map:
     m = folium.Map(location=PHILADELPHIA, zoom_start=14, tiles=None, control_scale=True,
                    prefer_canvas=False)
     _without_cdn(m, assets.LEAFLET_JS, [*assets.LEAFLET_CSS, ("filmtour_css", assets.own_asset("filmtour/map.css"))])
@@ -51,6 +52,7 @@ def base_map(settings: Settings, *, controls: bool = True, title: str = "filmtou
                      name="map", max_zoom=19).add_to(m)
     if controls:
         _without_cdn(Fullscreen(position="topleft"), assets.FULLSCREEN_JS, assets.FULLSCREEN_CSS).add_to(m)
+    if controls and locate:
         _without_cdn(LocateControl(icon="ft-locate-icon", flyTo=True, showPopup=False),
                      assets.LOCATE_JS, assets.LOCATE_CSS).add_to(m)
     root = m.get_root()
@@ -100,7 +102,9 @@ def render_route_map(route_fc: dict[str, Any], settings: Settings, *, embed: boo
     """A route or tour: the line, numbered stops with scene notes and ETAs, a summary, skipped places.
     ``embed`` gives the bare iframe version; otherwise share links, downloads and the embed code are shown."""
     title = (route_fc.get("properties") or {}).get("title") or "Rocky (1976) montage route"
-    m = base_map(settings, controls=True, title=f"{title} — filmtour")
+    # Embeds skip locate-me: a cross-origin iframe gets no geolocation without allow="geolocation", and the
+    # embed should stay small.
+    m = base_map(settings, locate=not embed, title=f"{title} — filmtour")
     head = ""
     if oembed_url:
         head = (f'<link rel="alternate" type="application/json+oembed" href="{html.escape(oembed_url)}" '
