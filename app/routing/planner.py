@@ -244,9 +244,10 @@ def plan_loop(engine: RoutingEngine, start: Stop, candidates: list[Stop], loop_k
         else:
             skipped.append(cand)
     if trip is None:
-        raise InvalidParameter(f"loop_km: no montage place fits in a {loop_km:g} km loop from the start",
-                               field="loop_km")
-    if length < target * (1 - LOOP_TOLERANCE):
+        # No place fits: still give the runner a loop of the asked length, out through a turn-around point.
+        turn = geodesic(meters=target / 2.6).destination(Point(start.lat, start.lon), 0)
+        length, trip = _route_length(engine, seq, pace_min_per_km, Stop(turn.latitude, turn.longitude, "turn"), 0)
+    if length < target * (1 - LOOP_TOLERANCE) or length > target * (1 + LOOP_TOLERANCE):
         trip = _pad_to_length(engine, seq, target, pace_min_per_km, length, trip)
     plan = _assemble(trip, seq, pace_min_per_km)
     return RoutePlan(plan.stops, plan.shape, plan.legs, plan.distance_m, plan.duration_s,

@@ -135,3 +135,10 @@ def test_loop_too_short_for_the_finish_is_refused(engine):
     with pytest.raises(InvalidParameter) as exc:
         plan_loop(engine, MOSHULU, MONTAGE, 1.0, finish_at=ARCHED_BRIDGE)
     assert exc.value.field == "loop_km"
+
+
+def test_a_loop_too_short_for_any_place_is_still_a_loop(engine):
+    far_start = Stop(39.9860, -75.1550, "North Philadelphia hotel")
+    plan = plan_loop(engine, far_start, [STEPS], 2.0, pace_min_per_km=6)
+    assert abs(plan.distance_m - 2000) <= 200
+    assert [s.stop for s in plan.stops] == [far_start, far_start] and plan.skipped == [STEPS]
