@@ -9,23 +9,12 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 from app.api.caching import GEOJSON, cached_response, dumps
 from app.api.deps import SessionDep, SettingsDep, base_url
 from app.api.schemas import AddressIn, RouteRequest
-from app.core.errors import InvalidParameter
 from app.core.ratelimit import client_key
-from app.services import exports
+from app.api.formats import FORMATS, choose_format, render
 from app.services import routes as routes_service
 
 router = APIRouter(prefix="/api/v1/routes", tags=["routes"])
 
-FORMATS = {
-    "geojson": GEOJSON,
-    "gpx": "application/gpx+xml",
-    "kml": "application/vnd.google-earth.kml+xml",
-    "txt": "text/plain; charset=utf-8",
-}
-ACCEPT_TO_FORMAT = {
-    "application/geo+json": "geojson", "application/json": "geojson", "application/gpx+xml": "gpx",
-    "application/vnd.google-earth.kml+xml": "kml", "text/plain": "txt",
-}
 RouteId = Annotated[str, Path(min_length=8, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
@@ -43,28 +32,6 @@ def route_links(base: str, route_id: str) -> list[dict[str, str]]:
 
 def with_links(fc: dict[str, Any], base: str) -> dict[str, Any]:
     return {**fc, "links": route_links(base, fc["id"])}
-
-
-def choose_format(fmt: str | None, accept: str | None) -> str:
-    if fmt:
-        if fmt not in FORMATS:
-            raise InvalidParameter(f"format must be one of {', '.join(FORMATS)}", field="format")
-        return fmt
-    for part in (accept or "").split(","):
-        media = part.split(";")[0].strip().lower()
-        if media in ACCEPT_TO_FORMAT:
-            return ACCEPT_TO_FORMAT[media]
-    return "geojson"
-
-
-def render(fc: dict[str, Any], fmt: str, link: str) -> bytes:
-    if fmt == "gpx":
-        return exports.to_gpx(fc, link=link).encode()
-    if fmt == "kml":
-        return exports.to_kml(fc).encode()
-    if fmt == "txt":
-        return exports.to_cue_sheet(fc).encode()
-    return dumps(fc)
 
 
 @router.post(

@@ -1,0 +1,42 @@
+"""Route representations: GeoJSON (default), GPX, KML and a plain-text cue sheet, by ?format= or Accept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.api.caching import GEOJSON, dumps
+from app.core.errors import InvalidParameter
+from app.services import exports
+
+FORMATS = {
+    "geojson": GEOJSON,
+    "gpx": "application/gpx+xml",
+    "kml": "application/vnd.google-earth.kml+xml",
+    "txt": "text/plain; charset=utf-8",
+}
+ACCEPT_TO_FORMAT = {
+    "application/geo+json": "geojson", "application/json": "geojson", "application/gpx+xml": "gpx",
+    "application/vnd.google-earth.kml+xml": "kml", "text/plain": "txt",
+}
+
+
+def choose_format(fmt: str | None, accept: str | None) -> str:
+    if fmt:
+        if fmt not in FORMATS:
+            raise InvalidParameter(f"format must be one of {', '.join(FORMATS)}", field="format")
+        return fmt
+    for part in (accept or "").split(","):
+        media = part.split(";")[0].strip().lower()
+        if media in ACCEPT_TO_FORMAT:
+            return ACCEPT_TO_FORMAT[media]
+    return "geojson"
+
+
+def render(fc: dict[str, Any], fmt: str, link: str) -> bytes:
+    if fmt == "gpx":
+        return exports.to_gpx(fc, link=link).encode()
+    if fmt == "kml":
+        return exports.to_kml(fc).encode()
+    if fmt == "txt":
+        return exports.to_cue_sheet(fc).encode()
+    return dumps(fc)
