@@ -52,3 +52,9 @@ def sample_client(tmp_path: Path) -> Iterator[TestClient]:
     """An app on the small crafted dataset (hostile text included)."""
     with TestClient(create_app(make_settings(tmp_path, locations_file=SAMPLE_LOCATIONS))) as c:
         yield c
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:  # noqa: ANN001
+    import shutil
+
+    shutil.rmtree(SHARED_TILES, ignore_errors=True)
