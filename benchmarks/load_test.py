@@ -14,17 +14,18 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
-import socket  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
-import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import gevent  # noqa: E402
 import httpx  # noqa: E402
 from locust import HttpUser, between, task  # noqa: E402
 from locust.env import Environment  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.support.live import free_port, wait_ready  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
@@ -53,28 +54,18 @@ class Visitor(HttpUser):
                 r.failure(f"{r.status_code}: {r.text[:200]}")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(workers: int, data_dir: Path) -> tuple[subprocess.Popen, str]:
+    """`filmtour serve --workers N` as an operator runs it (the CLI path, with multiprocess metrics)."""
     port = free_port()
     env = {**os.environ, "FILMTOUR_DATA_DIR": str(data_dir), "FILMTOUR_RATE_LIMIT_ROUTES_PER_MINUTE": "0",
            "FILMTOUR_LOG_LEVEL": "warning"}
+    log = data_dir / "server.log"
     proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-                             "--workers", str(workers)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=(data_dir / "server.log").open("w"))
+                             "--workers", str(workers)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=log.open("w"))
     url = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.TransportError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("server did not start: " + (data_dir / "server.log").read_text()[-2000:])
+    wait_ready(url, proc, log, timeout_s=120)
+    return proc, url
 
 
 def main() -> None:
