@@ -2,7 +2,7 @@
    and offer GPX, the share link and the embed code. All text goes into the DOM with textContent. */
 (function () {
   "use strict";
-  var M = window.filmtourMap, map, routeLayer = null, customPoints = [];
+  var M = window.filmtourMap, map, routeLayer = null, placesLayer = null, customPoints = [];
 
   function $(id) { return document.getElementById(id); }
 
@@ -26,6 +26,7 @@
     return fetch("/api/v1/locations?visitable=public,view_from_street").then(function (r) { return r.json(); })
       .then(function (fc) {
         var list = $("ft-stop-list");
+        placesLayer = L.layerGroup().addTo(map);
         fc.features.forEach(function (f) {
           var p = f.properties, c = f.geometry.coordinates;
           var label = M.el("label", "ft-stop-choice");
@@ -34,8 +35,8 @@
           label.appendChild(box);
           label.appendChild(document.createTextNode(" " + (p.scene_order ? p.scene_order + ". " : "") + p.name));
           list.appendChild(label);
-          L.marker([c[1], c[0]], { icon: M.pin(p.scene_order ? String(p.scene_order) : "\u2605", "ft-" + p.visitable), title: p.name })
-            .bindPopup(M.locationPopup(p), { maxWidth: 320 }).addTo(map);
+          placesLayer.addLayer(L.marker([c[1], c[0]], { icon: M.pin(p.scene_order ? String(p.scene_order) : "\u2605", "ft-" + p.visitable), title: p.name })
+            .bindPopup(M.locationPopup(p), { maxWidth: 320 }));
         });
         map.getContainer().setAttribute("data-ft-places", String(fc.features.length));
       });
@@ -69,8 +70,9 @@
   function showResult(fc) {
     $("ft-plan-error").hidden = true;
     if (routeLayer) map.removeLayer(routeLayer);
+    // The route's own numbered stops replace the film-order place markers, so one numbering shows at a time.
+    if (placesLayer && map.hasLayer(placesLayer)) map.removeLayer(placesLayer);
     routeLayer = L.layerGroup().addTo(map);
-    var layerMap = { addLayer: function (l) { routeLayer.addLayer(l); return this; } };
     var route = fc.features.filter(function (f) { return f.properties.kind === "route"; })[0];
     var line = L.polyline(route.geometry.coordinates.map(function (c) { return [c[1], c[0]]; }),
       { color: "#b3202b", weight: 5, className: "ft-route-line" });
@@ -81,7 +83,10 @@
       routeLayer.addLayer(L.marker([c[1], c[0]], { icon: M.pin(label, "ft-stop ft-" + p.role), title: p.name })
         .bindPopup(M.stopPopup(p), { maxWidth: 320 }));
     });
-    map.fitBounds(line.getBounds(), { padding: [20, 20] });
+    // Keep the route clear of the planner panel (right side on desktop, bottom sheet on phones).
+    var wide = window.innerWidth > 600;
+    map.fitBounds(line.getBounds(), { paddingTopLeft: [20, 20],
+                                      paddingBottomRight: wide ? [370, 20] : [20, Math.round(window.innerHeight * 0.55)] });
     var props = fc.properties, base = window.location.origin;
     $("ft-summary").textContent = (props.activity === "run" ? "Run" : "Walk") + " of " + M.fmtDistance(props.distance_m) +
       ", about " + M.fmtDuration(props.duration_s) + " at " + M.fmtPace(props.pace_min_per_km) +
