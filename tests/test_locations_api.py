@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from geojson_pydantic import FeatureCollection
 from geopy.distance import geodesic
 
 from tests.conftest import REAL_LOCATIONS
@@ -36,6 +37,7 @@ def test_lists_every_location_as_geojson(client):
     assert resp.headers["content-type"].startswith("application/geo+json")
     body = resp.json()
     assert body["type"] == "FeatureCollection"
+    assert len(FeatureCollection(**body).features) == len(body["features"])  # RFC 7946, per geojson-pydantic
     assert body["numberMatched"] == len(real_features())
     ids = [f["id"] for f in body["features"]]
     assert sorted(ids) == sorted(f["properties"]["id"] for f in real_features())

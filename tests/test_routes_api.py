@@ -6,6 +6,7 @@ import json
 import xml.etree.ElementTree as ET
 
 import gpxpy
+from geojson_pydantic import FeatureCollection
 import pytest
 from fastapi.testclient import TestClient
 
@@ -35,6 +36,8 @@ def route_of(fc: dict) -> dict:
 
 def test_montage_tour_route_is_geojson_with_stops_legs_and_etas(client):
     fc = create(client, RUN)
+    parsed = FeatureCollection(**fc)  # valid RFC 7946 by geojson-pydantic's models
+    assert {type(f.geometry).__name__ for f in parsed.features} == {"LineString", "Point"}
     assert fc["type"] == "FeatureCollection" and len(fc["id"]) >= 16  # >= 96 random bits, url-safe
     route = route_of(fc)
     assert route["geometry"]["type"] == "LineString" and len(route["geometry"]["coordinates"]) > 100

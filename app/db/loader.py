@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from geojson_pydantic import Feature, FeatureCollection, Point
+from pydantic import ValidationError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -29,31 +31,33 @@ class LoadReport:
         return self.inserted + self.updated + self.unchanged
 
 
+# The dataset's features: Points with an object of properties (geojson-pydantic checks the GeoJSON itself).
+LocationFeature = Feature[Point, dict[str, Any]]
+REQUIRED_PROPERTIES = ("id", "name", "film", "visitable", "confidence")
+
+
 def read_features(path: Path) -> list[dict[str, Any]]:
+    """Parse and check the whole file before anything is written; raise DatasetError saying what is wrong."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise DatasetError(f"dataset not found: {path}") from exc
     except json.JSONDecodeError as exc:
         raise DatasetError(f"{path}: not valid JSON ({exc})") from exc
-    if doc.get("type") != "FeatureCollection" or not isinstance(doc.get("features"), list):
-        raise DatasetError(f"{path}: not a GeoJSON FeatureCollection")
-    for i, feat in enumerate(doc["features"]):
-        _check_feature(i, feat)
+    try:
+        collection = FeatureCollection[LocationFeature](**doc)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise DatasetError(f"{path}: not a FeatureCollection of Points ({where}: {first['msg']})") from exc
+    for i, feat in enumerate(collection.features):
+        missing = [k for k in REQUIRED_PROPERTIES if k not in (feat.properties or {})]
+        if missing:
+            raise DatasetError(f"feature {i}: property {missing[0]!r} is missing")
     ids = [f["properties"]["id"] for f in doc["features"]]
     if len(ids) != len(set(ids)):
         raise DatasetError(f"{path}: duplicate feature ids")
     return doc["features"]
-
-
-def _check_feature(i: int, feat: dict[str, Any]) -> None:
-    props = feat.get("properties") or {}
-    geom = feat.get("geometry") or {}
-    if geom.get("type") != "Point" or len(geom.get("coordinates") or []) < 2:
-        raise DatasetError(f"feature {i}: geometry must be a Point")
-    for key in ("id", "name", "film", "visitable", "confidence"):
-        if key not in props:
-            raise DatasetError(f"feature {i}: property {key!r} is missing")
 
 
 def _row_values(feat: dict[str, Any]) -> dict[str, Any]:
