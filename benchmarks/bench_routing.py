@@ -29,16 +29,23 @@ import osmium
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.core.config import SHIPPED_EXTRACT, Settings  # noqa: E402
-from app.routing.embedded import EmbeddedEngine  # noqa: E402
-from app.routing.planner import Stop, plan_route  # noqa: E402
-from app.routing.tiles import ensure_tiles  # noqa: E402
+import itertools
+
+from app.core.config import SHIPPED_EXTRACT, Settings
+from app.routing.embedded import EmbeddedEngine
+from app.routing.planner import Stop, plan_route
+from app.routing.tiles import ensure_tiles
 
 RESULTS = ROOT / "benchmarks" / "results"
 # The dense, well-mapped middle of the tour area (Center City to the Art Museum and the Italian Market).
 AREA = (-75.185, 39.932, -75.140, 39.968)
-MONTAGE_IDS = ["italian-market", "kelly-drive-arched-bridge", "mighty-micks-gym", "penns-landing-moshulu",
-               "art-museum-steps"]
+MONTAGE_IDS = [
+    "italian-market",
+    "kelly-drive-arched-bridge",
+    "mighty-micks-gym",
+    "penns-landing-moshulu",
+    "art-museum-steps",
+]
 
 
 def pct(values: list[float], q: float) -> float:
@@ -46,8 +53,12 @@ def pct(values: list[float], q: float) -> float:
 
 
 def summary(ms: list[float]) -> dict[str, float]:
-    return {"n": len(ms), "p50_ms": round(pct(ms, 50), 3), "p95_ms": round(pct(ms, 95), 3),
-            "mean_ms": round(statistics.fmean(ms), 3)}
+    return {
+        "n": len(ms),
+        "p50_ms": round(pct(ms, 50), 3),
+        "p95_ms": round(pct(ms, 95), 3),
+        "mean_ms": round(statistics.fmean(ms), 3),
+    }
 
 
 def random_points(n: int, seed: int = 42) -> list[tuple[float, float]]:
@@ -55,9 +66,17 @@ def random_points(n: int, seed: int = 42) -> list[tuple[float, float]]:
     pts: list[tuple[float, float]] = []
 
     class Nodes(osmium.SimpleHandler):
-        def way(self, w):  # noqa: ANN001
-            if w.tags.get("highway") in ("residential", "tertiary", "secondary", "primary", "footway",
-                                         "pedestrian", "living_street", "unclassified"):
+        def way(self, w):
+            if w.tags.get("highway") in (
+                "residential",
+                "tertiary",
+                "secondary",
+                "primary",
+                "footway",
+                "pedestrian",
+                "living_street",
+                "unclassified",
+            ):
                 for nd in w.nodes:
                     if AREA[0] <= nd.lon <= AREA[2] and AREA[1] <= nd.lat <= AREA[3]:
                         pts.append((nd.lat, nd.lon))
@@ -67,13 +86,15 @@ def random_points(n: int, seed: int = 42) -> list[tuple[float, float]]:
     return rng.sample(pts, n)
 
 
-def timed(fn, *args, **kw) -> tuple[float, object]:  # noqa: ANN001, ANN002, ANN003
+def timed(fn, *args, **kw) -> tuple[float, object]:
     start = time.perf_counter()
     out = fn(*args, **kw)
     return (time.perf_counter() - start) * 1000, out
 
 
-def bench_valhalla(engine: EmbeddedEngine, pairs: list[tuple[tuple[float, float], tuple[float, float]]]) -> dict:
+def bench_valhalla(
+    engine: EmbeddedEngine, pairs: list[tuple[tuple[float, float], tuple[float, float]]]
+) -> dict:
     plan_route(engine, [Stop(*pairs[0][0], "a"), Stop(*pairs[0][1], "b")])  # warm the thread's actor
     ms, dists = [], []
     for a, b in pairs:
@@ -91,7 +112,9 @@ def bench_osmnx(pairs: list[tuple[tuple[float, float], tuple[float, float]]]) ->
         with osmium.SimpleWriter(str(xml)) as writer:  # OSMnx reads OSM XML, not PBF
             for obj in osmium.FileProcessor(str(SHIPPED_EXTRACT)):
                 writer.add(obj)
-        t_build, graph = timed(ox.graph_from_xml, str(xml), bidirectional=True, simplify=True, retain_all=False)
+        t_build, graph = timed(
+            ox.graph_from_xml, str(xml), bidirectional=True, simplify=True, retain_all=False
+        )
     lats = [p[0] for pair in pairs for p in pair]
     lons = [p[1] for pair in pairs for p in pair]
     t_nearest, nodes = timed(ox.distance.nearest_nodes, graph, lons, lats)
@@ -101,26 +124,34 @@ def bench_osmnx(pairs: list[tuple[tuple[float, float], tuple[float, float]]]) ->
         t, path = timed(ox.routing.shortest_path, graph, orig, dest, weight="length")
         ms.append(t)
         if path:
-            dists.append(sum(graph.edges[u, v, 0]["length"] for u, v in zip(path, path[1:])))
-    return {**summary(ms), "graph_build_s": round(t_build / 1000, 2),
-            "nearest_nodes_ms_per_point": round(t_nearest / len(lats), 3),
-            "mean_distance_m": round(statistics.fmean(dists), 1) if dists else None,
-            "nodes": graph.number_of_nodes(), "edges": graph.number_of_edges()}
+            dists.append(sum(graph.edges[u, v, 0]["length"] for u, v in itertools.pairwise(path)))
+    return {
+        **summary(ms),
+        "graph_build_s": round(t_build / 1000, 2),
+        "nearest_nodes_ms_per_point": round(t_nearest / len(lats), 3),
+        "mean_distance_m": round(statistics.fmean(dists), 1) if dists else None,
+        "nodes": graph.number_of_nodes(),
+        "edges": graph.number_of_edges(),
+    }
 
 
 def montage_stops() -> list[Stop]:
     doc = json.loads((ROOT / "data" / "locations.geojson").read_text())
     by_id = {f["id"]: f for f in doc["features"]}
-    return [Stop(by_id[i]["geometry"]["coordinates"][1], by_id[i]["geometry"]["coordinates"][0], i, i)
-            for i in MONTAGE_IDS]
+    return [
+        Stop(by_id[i]["geometry"]["coordinates"][1], by_id[i]["geometry"]["coordinates"][0], i, i)
+        for i in MONTAGE_IDS
+    ]
 
 
 def bench_tours(engine: EmbeddedEngine, points: list[tuple[float, float]], repeats: int) -> dict:
     montage = montage_stops()
     tour_ms = [timed(plan_route, engine, montage, pace_min_per_km=6)[0] for _ in range(repeats)]
     twelve = [Stop(lat, lon, f"p{i}") for i, (lat, lon) in enumerate(points[:12])]
-    opt_ms = [timed(plan_route, engine, twelve, order="optimized", max_snap_distance_m=500)[0]
-              for _ in range(max(5, repeats // 4))]
+    opt_ms = [
+        timed(plan_route, engine, twelve, order="optimized", max_snap_distance_m=500)[0]
+        for _ in range(max(5, repeats // 4))
+    ]
     return {"montage_tour": summary(tour_ms), "optimized_12_stops": summary(opt_ms)}
 
 
@@ -131,8 +162,12 @@ def bench_http(settings_dir: Path, tiles_dir: Path, repeats: int) -> dict:
     from tests.support.live import live_app
 
     settings_dir.mkdir(parents=True, exist_ok=True)
-    env = {"FILMTOUR_DATA_DIR": str(settings_dir), "FILMTOUR_VALHALLA_TILES_DIR": str(tiles_dir),
-           "FILMTOUR_RATE_LIMIT_ROUTES_PER_MINUTE": "0", "FILMTOUR_LOG_LEVEL": "warning"}
+    env = {
+        "FILMTOUR_DATA_DIR": str(settings_dir),
+        "FILMTOUR_VALHALLA_TILES_DIR": str(tiles_dir),
+        "FILMTOUR_RATE_LIMIT_ROUTES_PER_MINUTE": "0",
+        "FILMTOUR_LOG_LEVEL": "warning",
+    }
     body = {"tour": "rocky-1976-montage", "activity": "run", "pace_min_per_km": 6}
     with live_app(env, settings_dir) as app, httpx.Client(base_url=app.url, timeout=30) as client:
         for _ in range(5):
@@ -160,12 +195,18 @@ def main() -> None:
     tours = bench_tours(engine, points, args.repeats)
     http = bench_http(work / "http", settings.tiles_dir, args.repeats)
     result = {
-        "machine": {"python": platform.python_version(), "platform": platform.platform(),
-                    "cpus": __import__("os").cpu_count()},
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": __import__("os").cpu_count(),
+        },
         "tile_build_s": round(t_tiles / 1000, 2),
-        "a_to_b": {"valhalla_embedded": valhalla, "osmnx_baseline": baseline,
-                   "speedup_p50": round(baseline["p50_ms"] / valhalla["p50_ms"], 2),
-                   "speedup_mean": round(baseline["mean_ms"] / valhalla["mean_ms"], 2)},
+        "a_to_b": {
+            "valhalla_embedded": valhalla,
+            "osmnx_baseline": baseline,
+            "speedup_p50": round(baseline["p50_ms"] / valhalla["p50_ms"], 2),
+            "speedup_mean": round(baseline["mean_ms"] / valhalla["mean_ms"], 2),
+        },
         **tours,
         "http": http,
     }
@@ -187,10 +228,16 @@ def markdown(r: dict) -> str:
     ]
     out = ["| measurement | n | p50 ms | p95 ms |", "|---|---|---|---|"]
     out += [f"| {name} | {s['n']} | {s['p50_ms']} | {s['p95_ms']} |" for name, s in rows]
-    out += ["", f"OSMnx / Valhalla p50 ratio: **{ab['speedup_p50']}×** (mean {ab['speedup_mean']}×); "
+    out += [
+        "",
+        (
+            f"OSMnx / Valhalla p50 ratio: **{ab['speedup_p50']}×** (mean {ab['speedup_mean']}×); "
             f"OSMnx graph build {ab['osmnx_baseline']['graph_build_s']} s, nearest-node lookup "
             f"{ab['osmnx_baseline']['nearest_nodes_ms_per_point']} ms/point (not in its p50); "
-            f"Valhalla tile build {r['tile_build_s']} s.", ""]
+            f"Valhalla tile build {r['tile_build_s']} s."
+        ),
+        "",
+    ]
     return "\n".join(out)
 
 

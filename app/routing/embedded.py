@@ -11,7 +11,9 @@ from typing import Any
 
 import valhalla
 
+from app.core.errors import ServiceUnavailable
 from app.routing.engine import EngineError, RoutingEngine
+from app.routing.tiles import TileBuildError
 
 
 class EmbeddedEngine(RoutingEngine):
@@ -31,13 +33,24 @@ class EmbeddedEngine(RoutingEngine):
             with self._config_lock:
                 if self._config_path is None:
                     src = self._config_source
-                    self._config_path = Path(src() if callable(src) else src)
+                    try:
+                        self._config_path = Path(src() if callable(src) else src)
+                    except TileBuildError as exc:  # not cached: the next request tries again
+                        raise ServiceUnavailable(
+                            f"routing tiles are not available: {exc}", retry_after_s=30
+                        ) from exc
         return self._config_path
 
     def _actor(self) -> valhalla.Actor:
         actor = getattr(self._local, "actor", None)
         if actor is None:
-            actor = self._local.actor = valhalla.Actor(str(self.config_path))
+            try:
+                actor = self._local.actor = valhalla.Actor(str(self.config_path))
+            except (
+                OSError,
+                RuntimeError,
+            ) as exc:  # unreadable config or tiles (deleted or damaged under a running app)
+                raise ServiceUnavailable(f"the routing engine cannot start: {exc}", retry_after_s=30) from exc
         return actor
 
     def _call(self, action: str, request: dict[str, Any]) -> Any:
@@ -46,5 +59,8 @@ class EmbeddedEngine(RoutingEngine):
             if action == "status":
                 return json.loads(actor.status())  # the binding returns status as a JSON string
             return getattr(actor, action)(request)
-        except RuntimeError as exc:  # ValhallaError derives from RuntimeError
+        except RuntimeError as exc:  # ValhallaError derives from RuntimeError and carries Valhalla's code
+            code = getattr(exc, "code", None)
+            if isinstance(code, int):
+                raise EngineError(str(getattr(exc, "message", exc)), code) from exc
             raise EngineError.from_payload(str(exc)) from exc

@@ -15,6 +15,9 @@ from app.core.metrics import ENGINE_LATENCY
 
 # Valhalla error codes that mean "this place cannot be reached on foot", as opposed to a broken request.
 UNROUTABLE_CODES = {170, 171, 172, 440, 441, 442, 443, 444, 445}
+# Valhalla's request limits (150 too many locations, 154 path longer than the costing's max distance, 155
+# walking speed out of range, ...): the client asked for too much, not a fault of ours.
+LIMIT_CODES = set(range(150, 160))
 
 
 class EngineError(Exception):
@@ -28,10 +31,14 @@ class EngineError(Exception):
     def unroutable(self) -> bool:
         return self.code in UNROUTABLE_CODES
 
+    @property
+    def over_limit(self) -> bool:
+        return self.code in LIMIT_CODES
+
     @classmethod
     def from_payload(cls, text: str) -> EngineError:
         """Valhalla answers errors as JSON ``{"error_code": 171, "error": "..."}`` (maybe inside other text)."""
-        match = re.search(r"\{.*\}", text, re.S)
+        match = re.search(r"\{.*\}", text, re.DOTALL)
         if match:
             try:
                 doc = json.loads(match.group(0))
@@ -58,7 +65,7 @@ class RoutingEngine(ABC):
     def status(self) -> dict[str, Any]:
         return self._timed("status", {})
 
-    def close(self) -> None:  # noqa: B027  (optional hook)
+    def close(self) -> None:
         pass
 
     def _timed(self, action: str, request: dict[str, Any]) -> Any:

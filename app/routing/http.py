@@ -24,8 +24,11 @@ class HttpEngine(RoutingEngine):
 
     def _call(self, action: str, request: dict[str, Any]) -> Any:
         try:
-            resp = (self._client.get("/status") if action == "status"
-                    else self._client.post(f"/{action}", json=request))
+            resp = (
+                self._client.get("/status")
+                if action == "status"
+                else self._client.post(f"/{action}", json=request)
+            )
         except httpx.TimeoutException as exc:
             raise ServiceUnavailable("the routing service timed out", retry_after_s=10) from exc
         except httpx.TransportError as exc:

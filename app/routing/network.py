@@ -61,17 +61,21 @@ class BBox:
         if not (-180 <= self.west < self.east <= 180 and -90 <= self.south < self.north <= 90):
             raise ValueError("bbox must have min < max, longitudes in -180..180 and latitudes in -90..90")
         if (self.east - self.west) * (self.north - self.south) > MAX_BBOX_DEG2:
-            raise ValueError(f"bbox is larger than {MAX_BBOX_DEG2} square degrees; use a downloaded extract "
-                             "and `filmtour network build --pbf FILE` for big areas")
+            raise ValueError(
+                f"bbox is larger than {MAX_BBOX_DEG2} square degrees; use a downloaded extract "
+                "and `filmtour network build --pbf FILE` for big areas"
+            )
 
 
 def overpass_query(box: BBox, timeout_s: float) -> str:
-    return OVERPASS_QUERY.format(timeout=int(timeout_s), south=box.south, west=box.west, north=box.north,
-                                 east=box.east)
+    return OVERPASS_QUERY.format(
+        timeout=int(timeout_s), south=box.south, west=box.west, north=box.north, east=box.east
+    )
 
 
-def download_overpass(box: BBox, dest: Path, settings: Settings,
-                      progress: Callable[[int, int | None], None] | None = None) -> Path:
+def download_overpass(
+    box: BBox, dest: Path, settings: Settings, progress: Callable[[int, int | None], None] | None = None
+) -> Path:
     """Stream the Overpass answer to ``dest`` (JSON), retrying with backoff on 429/5xx and timeouts."""
     body = {"data": overpass_query(box, settings.overpass_timeout_s)}
     timeout = httpx.Timeout(settings.overpass_timeout_s + 30, connect=10.0)
@@ -79,7 +83,9 @@ def download_overpass(box: BBox, dest: Path, settings: Settings,
     last_error = "no attempt made"
     for attempt in range(1, settings.overpass_retries + 1):
         try:
-            with httpx.stream("POST", settings.overpass_url, data=body, timeout=timeout, headers=headers) as resp:
+            with httpx.stream(
+                "POST", settings.overpass_url, data=body, timeout=timeout, headers=headers
+            ) as resp:
                 if resp.status_code in RETRY_STATUSES:
                     last_error = f"Overpass answered {resp.status_code}"
                     _backoff(attempt, resp.headers.get("retry-after"))
@@ -101,12 +107,13 @@ def download_overpass(box: BBox, dest: Path, settings: Settings,
 
 
 def _backoff(attempt: int, retry_after: str | None) -> None:
-    delay = float(retry_after) if retry_after and retry_after.isdigit() else min(2.0 ** attempt, 30.0)
+    delay = float(retry_after) if retry_after and retry_after.isdigit() else min(2.0**attempt, 30.0)
     time.sleep(min(delay, 60.0))
 
 
-def _stream_to(resp: httpx.Response, dest: Path, total: int | None,
-               progress: Callable[[int, int | None], None] | None) -> None:
+def _stream_to(
+    resp: httpx.Response, dest: Path, total: int | None, progress: Callable[[int, int | None], None] | None
+) -> None:
     done = 0
     with tempfile.NamedTemporaryFile("wb", dir=dest.parent, delete=False, suffix=".part") as out:
         for chunk in resp.iter_bytes(1 << 16):
@@ -130,34 +137,66 @@ def overpass_json_to_pbf(src: Path, dest: Path) -> tuple[int, int]:
     if not ways:
         raise NetworkFetchError("the Overpass answer holds no ways: is the bbox right?")
     known = {n["id"] for n in nodes}
-    if dest.exists():
-        dest.unlink()
-    writer = osmium.SimpleWriter(str(dest))
+    part = dest.with_name(".part-" + dest.name)  # same extension: osmium picks the format from it
+    part.unlink(missing_ok=True)
+    writer = osmium.SimpleWriter(str(part))
     try:
         for n in nodes:
-            writer.add_node(mutable.Node(id=n["id"], location=(n["lon"], n["lat"]), tags=n.get("tags", {}),
-                                         version=1))
+            writer.add_node(
+                mutable.Node(id=n["id"], location=(n["lon"], n["lat"]), tags=n.get("tags", {}), version=1)
+            )
         for w in ways:
             refs = [r for r in w["nodes"] if r in known]
             if len(refs) >= 2:
                 writer.add_way(mutable.Way(id=w["id"], nodes=refs, tags=w.get("tags", {}), version=1))
     finally:
         writer.close()
+    os.replace(part, dest)  # a failed conversion never leaves a half file under the final name
     return len(nodes), len(ways)
 
 
-def fetch_network(box: BBox, settings: Settings, *, dest_dir: Path | None = None,
-                  download_progress: Callable[[int, int | None], None] | None = None,
-                  build_progress: ProgressFn | None = None, install: bool = True) -> tuple[Path, Tiles | None]:
+def as_bbox(bbox: BBox | str | tuple[float, float, float, float]) -> BBox:
+    """A validated BBox from a BBox, 'minLon,minLat,maxLon,maxLat' or a (minLon, minLat, maxLon, maxLat) tuple."""
+    box = BBox.parse(bbox) if isinstance(bbox, str) else bbox if isinstance(bbox, BBox) else BBox(*bbox)
+    box.validate()
+    return box
+
+
+def fetch_overpass(
+    bbox: BBox | str | tuple[float, float, float, float],
+    dest_pbf: Path,
+    settings: Settings,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> Path:
+    """Download the walkable ways of ``bbox`` from Overpass (``settings.overpass_url``) and write them to
+    ``dest_pbf``. Raises ValueError for a bad bbox, NetworkFetchError when offline or Overpass keeps failing.
+    ``progress(bytes_done, bytes_total_or_None)`` is called while downloading."""
+    box = as_bbox(bbox)
+    dest_pbf.parent.mkdir(parents=True, exist_ok=True)
+    raw = dest_pbf.with_name(dest_pbf.name + ".overpass.json")
+    try:
+        download_overpass(box, raw, settings, progress)
+        n_nodes, n_ways = overpass_json_to_pbf(raw, dest_pbf)
+    finally:
+        raw.unlink(missing_ok=True)
+    log.info("overpass extract %s: %d nodes, %d ways", dest_pbf, n_nodes, n_ways)
+    return dest_pbf
+
+
+def fetch_network(
+    box: BBox,
+    settings: Settings,
+    *,
+    dest_dir: Path | None = None,
+    download_progress: Callable[[int, int | None], None] | None = None,
+    build_progress: ProgressFn | None = None,
+    install: bool = True,
+) -> tuple[Path, Tiles | None]:
     """Download the bbox from Overpass and convert it to PBF in the data directory; with ``install`` also build
     tiles from it and make it the extract the service routes on."""
-    dest_dir = dest_dir or settings.data_dir / "osm"
-    dest_dir.mkdir(parents=True, exist_ok=True)
-    raw = dest_dir / "overpass.json"
-    download_overpass(box, raw, settings, download_progress)
-    pbf = dest_dir / "overpass.osm.pbf"
-    n_nodes, n_ways = overpass_json_to_pbf(raw, pbf)
-    log.info("overpass extract: %d nodes, %d ways", n_nodes, n_ways)
+    pbf = fetch_overpass(
+        box, (dest_dir or settings.data_dir / "osm") / "overpass.osm.pbf", settings, download_progress
+    )
     return pbf, (build_network(pbf, settings, progress=build_progress) if install else None)
 
 
@@ -172,8 +211,9 @@ def install_extract(pbf: Path, settings: Settings) -> Path:
     return target
 
 
-def build_network(pbf: Path, settings: Settings, *, progress: ProgressFn | None = None,
-                  install: bool = True) -> Tiles:
+def build_network(
+    pbf: Path, settings: Settings, *, progress: ProgressFn | None = None, install: bool = True
+) -> Tiles:
     """(Re)build the routing tiles from any local OSM extract (.osm.pbf); with ``install`` the service uses it
     from its next start (unless FILMTOUR_OSM_EXTRACT names another)."""
     if not pbf.is_file():

@@ -1,11 +1,15 @@
 """Route planning on top of a routing engine: snapping checks, pace, visiting order, legs and loops.
 
 ETAs come from the runner's pace (distance / pace), not from Valhalla's own time estimate: the runner sets the
-pace, and Valhalla's walking_speed only shapes which ways it prefers."""
+pace, and Valhalla's walking_speed only shapes which ways it prefers.
+
+Paces (min/km): walking 12:00 (5 km/h, Valhalla's own pedestrian default, an unhurried sightseeing walk);
+running easy 7:00, steady 6:00, tempo 5:00. Every pace maps to pedestrian costing (runners use sidewalks and
+footpaths, not roads) with ``walking_speed = 60 / pace`` km/h, clamped to Valhalla's accepted 0.5–25 km/h."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import polyline
@@ -18,6 +22,8 @@ from app.routing.engine import EngineError, RoutingEngine
 COSTING = "pedestrian"
 MIN_WALKING_SPEED_KMH, MAX_WALKING_SPEED_KMH = 0.5, 25.0  # Valhalla's accepted range
 LOOP_TOLERANCE = 0.10
+PACE_PRESETS = {"walk": 12.0, "easy": 7.0, "steady": 6.0, "tempo": 5.0}
+DEFAULT_PACE = {"walk": PACE_PRESETS["walk"], "run": PACE_PRESETS["steady"]}
 
 
 @dataclass(frozen=True)
@@ -44,9 +50,14 @@ class Leg:
     maneuvers: list[dict[str, Any]]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "from_seq": self.index, "to_seq": self.index + 1,
-                "distance_m": round(self.distance_m, 1), "duration_s": round(self.duration_s, 1),
-                "maneuvers": self.maneuvers}
+        return {
+            "index": self.index,
+            "from_seq": self.index,
+            "to_seq": self.index + 1,
+            "distance_m": round(self.distance_m, 1),
+            "duration_s": round(self.duration_s, 1),
+            "maneuvers": self.maneuvers,
+        }
 
 
 @dataclass(frozen=True)
@@ -58,11 +69,23 @@ class RoutePlan:
     duration_s: float
     engine_duration_s: float
     skipped: list[Stop] = field(default_factory=list)
+    # For order="optimized": visit_order[k] is the index, in the stops given, of the k-th stop visited.
+    visit_order: list[int] = field(default_factory=list)
 
 
-def walking_speed_kmh(pace_min_per_km: float) -> float:
+def pace_to_walking_speed(pace_min_per_km: float) -> float:
     """Pace (min/km) → Valhalla pedestrian ``walking_speed`` (km/h), clamped to what Valhalla accepts."""
+    if pace_min_per_km <= 0:
+        raise InvalidParameter("pace must be a positive number of minutes per km", field="pace_min_per_km")
     return max(MIN_WALKING_SPEED_KMH, min(MAX_WALKING_SPEED_KMH, 60.0 / pace_min_per_km))
+
+
+walking_speed_kmh = pace_to_walking_speed  # the earlier name, still used by callers
+
+
+def default_pace(activity: str) -> float:
+    """The pace used when none is given: 12:00 min/km walking, 6:00 ("steady") running."""
+    return DEFAULT_PACE.get(activity, DEFAULT_PACE["walk"])
 
 
 def duration_for(distance_m: float, pace_min_per_km: float) -> float:
@@ -93,17 +116,25 @@ def snap_distances(engine: RoutingEngine, stops: list[Stop]) -> list[float | Non
     out: list[float | None] = []
     for stop, found in zip(stops, answer, strict=True):
         edges = found.get("edges") or []
-        out.append(min((geodesic((stop.lat, stop.lon), (e["correlated_lat"], e["correlated_lon"])).meters
-                        for e in edges), default=None))
+        out.append(
+            min(
+                (
+                    geodesic((stop.lat, stop.lon), (e["correlated_lat"], e["correlated_lon"])).meters
+                    for e in edges
+                ),
+                default=None,
+            )
+        )
     return out
 
 
-def check_snapping(engine: RoutingEngine, stops: list[Stop], max_snap_m: float,
-                   field_of: Any = None) -> None:
+def check_snapping(engine: RoutingEngine, stops: list[Stop], max_snap_m: float, field_of: Any = None) -> None:
     """Refuse, naming the stop, any stop further than ``max_snap_m`` from a walkable way."""
     for i, (stop, dist) in enumerate(zip(stops, snap_distances(engine, stops), strict=True)):
         if dist is None or dist > max_snap_m:
-            how_far = "no walkable way nearby" if dist is None else f"the nearest walkable way is {dist:.0f} m away"
+            how_far = (
+                "no walkable way nearby" if dist is None else f"the nearest walkable way is {dist:.0f} m away"
+            )
             raise Unroutable(
                 f"{_describe(i, stop)} cannot be reached on foot: {how_far} (limit {max_snap_m:.0f} m)",
                 field=field_of(i) if field_of else f"stops[{i}]",
@@ -113,16 +144,56 @@ def check_snapping(engine: RoutingEngine, stops: list[Stop], max_snap_m: float,
 # --- routing ----------------------------------------------------------------------------------------------
 
 
-def _engine_route(engine: RoutingEngine, locations: list[dict[str, Any]], pace: float,
-                  optimized: bool = False) -> dict[str, Any]:
-    req = {"locations": locations, "costing": COSTING, "costing_options": costing_options(pace),
-           "units": "kilometers", "directions_options": {"units": "kilometers", "language": "en-US"}}
+def _request(locations: list[dict[str, Any]], pace: float) -> dict[str, Any]:
+    return {
+        "locations": locations,
+        "costing": COSTING,
+        "costing_options": costing_options(pace),
+        "units": "kilometers",
+        "directions_options": {"units": "kilometers", "language": "en-US"},
+    }
+
+
+def _engine_route(
+    engine: RoutingEngine,
+    locations: list[dict[str, Any]],
+    pace: float,
+    optimized: bool = False,
+    stops: list[tuple[int, Stop]] | None = None,
+) -> dict[str, Any]:
+    """Valhalla's trip; an unroutable answer becomes Unroutable naming the first stop that cannot be reached
+    (when ``stops`` gives (caller's index, stop) for each location), else naming the stops as a whole."""
+    req = _request(locations, pace)
     try:
         return (engine.optimized_route(req) if optimized else engine.route(req))["trip"]
     except EngineError as exc:
-        if exc.unroutable:
+        if exc.over_limit:
+            raise InvalidParameter(f"the routing engine refused the request: {exc}", field="stops") from exc
+        if not exc.unroutable:
+            raise
+        culprit = (
+            _first_unreachable(engine, locations, pace) if stops and len(stops) == len(locations) else None
+        )
+        if culprit is None:
             raise Unroutable(f"no walking route between the stops: {exc}", field="stops") from exc
-        raise
+        i, stop = stops[culprit]
+        raise Unroutable(
+            f"{_describe(i, stop)} cannot be reached on foot from the stop before it "
+            f"(it may be on a separate, unconnected set of paths): {exc}",
+            field=f"stops[{i}]",
+        ) from exc
+
+
+def _first_unreachable(engine: RoutingEngine, locations: list[dict[str, Any]], pace: float) -> int | None:
+    """Route leg by leg to find the first location that cannot be reached from the one before it."""
+    for i in range(1, len(locations)):
+        try:
+            engine.route(_request([locations[i - 1], locations[i]], pace))
+        except EngineError as exc:
+            if exc.unroutable:
+                return i
+            raise
+    return None
 
 
 def _maneuver(m: dict[str, Any], pace: float, shape_offset: int) -> dict[str, Any]:
@@ -147,35 +218,55 @@ def _assemble(trip: dict[str, Any], ordered: list[Stop], pace: float) -> RoutePl
         offset = max(len(shape) - 1, 0)
         shape.extend(points if not shape else points[1:])  # legs share their joining point
         dist = raw["summary"]["length"] * 1000.0
-        legs.append(Leg(i, dist, duration_for(dist, pace), [_maneuver(m, pace, offset) for m in raw["maneuvers"]]))
+        legs.append(
+            Leg(i, dist, duration_for(dist, pace), [_maneuver(m, pace, offset) for m in raw["maneuvers"]])
+        )
         total += dist
         planned.append(PlannedStop(ordered[i + 1], total, duration_for(total, pace)))
     return RoutePlan(planned, shape, legs, total, duration_for(total, pace), trip["summary"]["time"])
 
 
-def plan_route(engine: RoutingEngine, stops: list[Stop], *, order: str = "as_given", activity: str = "walk",
-               pace_min_per_km: float = 12.0, return_to_start: bool = False,
-               max_snap_distance_m: float = 150.0) -> RoutePlan:
+def plan_route(
+    engine: RoutingEngine,
+    stops: list[Stop],
+    *,
+    order: str = "as_given",
+    activity: str = "walk",
+    pace_min_per_km: float = 12.0,
+    return_to_start: bool = False,
+    max_snap_distance_m: float = 150.0,
+) -> RoutePlan:
     """A route through ``stops``; ``order="optimized"`` lets Valhalla choose the visiting order (first and last
     stay fixed). ``return_to_start`` closes the route at the first stop."""
     del activity  # pace carries it; kept in the signature for callers' clarity
     if len(stops) + int(return_to_start) < 2:
         raise InvalidParameter("a route needs at least two stops", field="stops")
     check_snapping(engine, stops, max_snap_distance_m)
-    ordered = [*stops, stops[0]] if return_to_start else list(stops)
+    if order not in ("as_given", "optimized"):
+        raise InvalidParameter("order must be as_given or optimized", field="order")
+    indexes = [*range(len(stops)), 0] if return_to_start else list(range(len(stops)))
+    ordered = [stops[i] for i in indexes]
     locations = [_location(s, cutoff_m=max_snap_distance_m) for s in ordered]
-    optimize = order == "optimized" and len(ordered) > 3
-    trip = _engine_route(engine, locations, pace_min_per_km, optimized=optimize)
+    optimize = (
+        order == "optimized" and len(ordered) > 3
+    )  # with 3 or fewer, first and last fixed: nothing to do
+    # (locations are sent in the given order even when optimizing, so a failing leg names a given stop)
+    trip = _engine_route(
+        engine, locations, pace_min_per_km, optimized=optimize, stops=list(zip(indexes, ordered, strict=True))
+    )
     if optimize:
-        ordered = [ordered[loc["original_index"]] for loc in trip["locations"]]
-    return _assemble(trip, ordered, pace_min_per_km)
+        indexes = [indexes[loc["original_index"]] for loc in trip["locations"]]
+        ordered = [stops[i] for i in indexes]
+    plan = _assemble(trip, ordered, pace_min_per_km)
+    return replace(plan, visit_order=indexes)
 
 
 # --- loops ------------------------------------------------------------------------------------------------
 
 
-def _route_length(engine: RoutingEngine, seq: list[Stop], pace: float, pad: Stop | None = None,
-                  pad_after: int = 0) -> tuple[float, dict[str, Any]]:
+def _route_length(
+    engine: RoutingEngine, seq: list[Stop], pace: float, pad: Stop | None = None, pad_after: int = 0
+) -> tuple[float, dict[str, Any]]:
     locations = [_location(s) for s in seq]
     if pad is not None:
         locations.insert(pad_after + 1, _location(pad, kind="through"))
@@ -185,70 +276,114 @@ def _route_length(engine: RoutingEngine, seq: list[Stop], pace: float, pad: Stop
 
 def _best_insertion(engine: RoutingEngine, seq: list[Stop], stop: Stop) -> list[Stop]:
     """Insert ``stop`` where it adds the least straight-line distance (ends of ``seq`` stay fixed)."""
+
     def added(i: int) -> float:
         a, b = seq[i], seq[i + 1]
-        return (geodesic((a.lat, a.lon), (stop.lat, stop.lon)).m + geodesic((stop.lat, stop.lon), (b.lat, b.lon)).m
-                - geodesic((a.lat, a.lon), (b.lat, b.lon)).m)
+        return (
+            geodesic((a.lat, a.lon), (stop.lat, stop.lon)).m
+            + geodesic((stop.lat, stop.lon), (b.lat, b.lon)).m
+            - geodesic((a.lat, a.lon), (b.lat, b.lon)).m
+        )
+
     best = min(range(len(seq) - 1), key=added)
     return [*seq[: best + 1], stop, *seq[best + 1 :]]
 
 
-def _pad_to_length(engine: RoutingEngine, seq: list[Stop], target_m: float, pace: float,
-                   length: float, trip: dict[str, Any]) -> dict[str, Any]:
-    """Lengthen a too-short loop with a detour through an extra 'through' point: try bearings around the
-    longest leg's start and scale the detour radius until the total is within tolerance."""
-    missing = target_m - length
-    best = (abs(length - target_m), trip)
-    anchor_idx = max(range(len(seq) - 1), key=lambda i: trip["legs"][i]["summary"]["length"])
+def _pad_to_length(
+    engine: RoutingEngine,
+    seq: list[Stop],
+    target_m: float,
+    pace: float,
+    length: float,
+    trip: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """Bring a loop to length with a detour through an extra 'through' point: try bearings from the longest
+    leg's start (the start itself when ``trip`` is None: a bare out-and-back) and rescale the detour radius
+    until the total is within half the tolerance; else the closest found."""
+    best: tuple[float, dict[str, Any] | None] = (abs(length - target_m) if trip else float("inf"), trip)
+    anchor_idx = (
+        0 if trip is None else max(range(len(seq) - 1), key=lambda i: trip["legs"][i]["summary"]["length"])
+    )
     anchor = seq[anchor_idx]
     for bearing in (0, 45, 90, 135, 180, 225, 270, 315):
-        radius = missing / 2.6  # out and back along streets runs ~1.3× the straight line each way
+        radius = (target_m - length) / 2.6  # out and back along streets runs ~1.3× the straight line each way
         for _ in range(4):
             p = geodesic(meters=max(radius, 50)).destination(Point(anchor.lat, anchor.lon), bearing)
-            pad = Stop(p.latitude, p.longitude, "detour")
             try:
-                got, padded = _route_length(engine, seq, pace, pad, anchor_idx)
-            except Unroutable:
+                got, padded = _route_length(
+                    engine, seq, pace, Stop(p.latitude, p.longitude, "detour"), anchor_idx
+                )
+            except Unroutable:  # e.g. the point fell in the river: try the next bearing
                 break
             if abs(got - target_m) < best[0]:
                 best = (abs(got - target_m), padded)
             if abs(got - target_m) <= LOOP_TOLERANCE * target_m / 2:
                 return padded
             radius *= max(0.3, min(3.0, (target_m - length) / max(got - length, 1.0)))
+    if best[1] is None:
+        raise Unroutable(f"no loop of {target_m / 1000:g} km could be made from {seq[0].name}", field="start")
     return best[1]
 
 
-def plan_loop(engine: RoutingEngine, start: Stop, candidates: list[Stop], loop_km: float, *,
-              finish_at: Stop | None = None, activity: str = "run", pace_min_per_km: float = 6.0,
-              max_snap_distance_m: float = 150.0) -> RoutePlan:
-    """About ``loop_km`` from ``start`` through as many ``candidates`` (in priority order) as fit, back to the
-    start, or ending at ``finish_at`` when given. Candidates that do not fit are in ``RoutePlan.skipped``."""
+def plan_loop(
+    engine: RoutingEngine,
+    start: Stop,
+    candidates: list[Stop],
+    loop_km: float,
+    *,
+    finish_at: Stop | None = None,
+    activity: str = "run",
+    pace_min_per_km: float = 6.0,
+    max_snap_distance_m: float = 150.0,
+    require_place: bool = False,
+) -> RoutePlan:
+    """About ``loop_km`` (±10%) from ``start`` through as many ``candidates`` (in priority order) as fit.
+
+    Without ``finish_at`` the route returns to the start (a runner's loop from the hotel). With ``finish_at``
+    (e.g. the Art Museum steps) it ends there instead and does not come back: the finish is the climax, and
+    ``loop_km`` is the whole distance from start to finish. Each candidate goes where it adds least; one that
+    would push the total past +10% (or that no path reaches) is skipped and listed in ``RoutePlan.skipped``.
+    A route shorter than -10% is lengthened by a detour through an extra point. When not even one place fits,
+    the result is a plain loop of the asked length through a turn-around point, or, with ``require_place``,
+    InvalidParameter naming ``loop_km``. A ``finish_at`` further than loop_km +10% is InvalidParameter too."""
     del activity
+    if not loop_km > 0:
+        raise InvalidParameter("loop_km must be a positive number of kilometres", field="loop_km")
     target = loop_km * 1000.0
     end = finish_at or start
     candidates = [c for c in candidates if finish_at is None or c != finish_at]
-    check_snapping(engine, [start, *candidates, *([finish_at] if finish_at else [])], max_snap_distance_m,
-                   field_of=lambda i: "start" if i == 0 else ("finish_at" if i > len(candidates) else f"stops[{i - 1}]"))
+    check_snapping(
+        engine,
+        [start, *candidates, *([finish_at] if finish_at else [])],
+        max_snap_distance_m,
+        field_of=lambda i: "start" if i == 0 else ("finish_at" if i > len(candidates) else f"stops[{i - 1}]"),
+    )
     seq = [start, end]
     length, trip = _route_length(engine, seq, pace_min_per_km) if finish_at else (0.0, None)
     if length > target * (1 + LOOP_TOLERANCE):
         raise InvalidParameter(
             f"loop_km: the direct way from the start to {end.name} is already {length / 1000:.1f} km",
-            field="loop_km")
+            field="loop_km",
+        )
     skipped: list[Stop] = []
     for cand in candidates:
         trial = _best_insertion(engine, seq, cand)
-        got, got_trip = _route_length(engine, trial, pace_min_per_km)
+        try:
+            got, got_trip = _route_length(engine, trial, pace_min_per_km)
+        except Unroutable:  # a place cut off from the others' paths: skip it, as one that does not fit
+            skipped.append(cand)
+            continue
         if got <= target * (1 + LOOP_TOLERANCE):
             seq, length, trip = trial, got, got_trip
         else:
             skipped.append(cand)
-    if trip is None:
-        # No place fits: still give the runner a loop of the asked length, out through a turn-around point.
-        turn = geodesic(meters=target / 2.6).destination(Point(start.lat, start.lon), 0)
-        length, trip = _route_length(engine, seq, pace_min_per_km, Stop(turn.latitude, turn.longitude, "turn"), 0)
-    if length < target * (1 - LOOP_TOLERANCE) or length > target * (1 + LOOP_TOLERANCE):
+    if trip is None and require_place and candidates:
+        raise InvalidParameter(
+            f"loop_km: {loop_km:g} km is too short to visit even one of the places from the "
+            f"start (the nearest needs more than {target * (1 + LOOP_TOLERANCE) / 1000:.1f} km)",
+            field="loop_km",
+        )
+    # (no place fits: trip is None, and the padding makes a loop of the asked length through a turn-around point)
+    if trip is None or not (1 - LOOP_TOLERANCE) * target <= length <= (1 + LOOP_TOLERANCE) * target:
         trip = _pad_to_length(engine, seq, target, pace_min_per_km, length, trip)
-    plan = _assemble(trip, seq, pace_min_per_km)
-    return RoutePlan(plan.stops, plan.shape, plan.legs, plan.distance_m, plan.duration_s,
-                     plan.engine_duration_s, skipped)
+    return replace(_assemble(trip, seq, pace_min_per_km), skipped=skipped)

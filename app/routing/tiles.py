@@ -39,7 +39,14 @@ log = logging.getLogger(__name__)
 
 # Reports progress as (description, completed, total); the CLI feeds a Rich progress bar with it.
 ProgressFn = Callable[[str, int, int], None]
-BUILD_STEPS = ("reading the extract", "building tiles", "packing tiles.tar", "checking")
+# valhalla_build_tiles runs in two stage ranges so a progress bar moves during the build. The split must come
+# after "enhance": splitting right after parsing loses the street names (the tiles differ); this one gives
+# identical route answers (checked on 100 random routes against a one-shot build).
+BUILD_STAGES = (
+    ("building the graph", "initialize", "enhance"),
+    ("hierarchy and checks", "filter", "cleanup"),
+)
+BUILD_STEPS = (*(stage[0] for stage in BUILD_STAGES), "packing tiles.tar")
 
 
 class TileBuildError(RuntimeError):
@@ -70,13 +77,24 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def tiles_key(pbf: Path) -> str:
-    return f"{file_sha256(pbf)[:16]}-valhalla-{valhalla.__version__}"
+def tiles_key(pbf: Path, sha256: str | None = None) -> str:
+    return f"{(sha256 or file_sha256(pbf))[:16]}-valhalla-{valhalla.__version__}"
 
 
-def is_complete(tiles: Tiles) -> bool:
-    """A finished, readable build: stamp present, tar opens and holds tiles, config parses."""
-    if not (tiles.directory / "stamp.json").is_file():
+def read_stamp(tiles: Tiles) -> dict[str, Any] | None:
+    try:
+        return json.loads((tiles.directory / "stamp.json").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def is_complete(tiles: Tiles, pbf_sha256: str | None = None) -> bool:
+    """A finished, readable build: its stamp names this Valhalla version (and, when given, this extract's
+    sha256), the tar opens and holds tiles, the config parses."""
+    stamp = read_stamp(tiles)
+    if not stamp or stamp.get("valhalla") != valhalla.__version__:
+        return False
+    if pbf_sha256 is not None and stamp.get("pbf_sha256") != pbf_sha256:
         return False
     try:
         with tarfile.open(tiles.extract) as tar:
@@ -99,17 +117,19 @@ def build_lock(tiles_dir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def ensure_tiles(settings: Settings, *, pbf: Path | None = None, progress: ProgressFn | None = None,
-                 force: bool = False) -> Tiles:
+def ensure_tiles(
+    settings: Settings, *, pbf: Path | None = None, progress: ProgressFn | None = None, force: bool = False
+) -> Tiles:
     """Return finished tiles for the extract, building them first when missing, stale or corrupt."""
     pbf = Path(pbf or settings.active_extract)
     if not pbf.is_file():
         raise TileBuildError(f"OSM extract not found: {pbf}")
-    tiles = Tiles(settings.tiles_dir / tiles_key(pbf))
-    if not force and is_complete(tiles):
+    sha = file_sha256(pbf)
+    tiles = Tiles(settings.tiles_dir / tiles_key(pbf, sha))
+    if not force and is_complete(tiles, sha):
         return tiles
     with build_lock(settings.tiles_dir):
-        if not force and is_complete(tiles):  # another process built it while we waited
+        if not force and is_complete(tiles, sha):  # another process built it while we waited
             return tiles
         build_tiles(pbf, tiles.directory, progress=progress)
         remove_other_builds(settings.tiles_dir, keep=tiles.directory)
@@ -147,19 +167,36 @@ def build_tiles(pbf: Path, dest: Path, *, progress: ProgressFn | None = None) ->
         final_config = valhalla_config(dest / "tiles", dest / "tiles.tar")
         build_config = valhalla_config(tile_dir, work / "tiles.tar")
         (work / "build.json").write_text(json.dumps(build_config))
-        report(BUILD_STEPS[0], 0, len(BUILD_STEPS))
-        _run([str(PYVALHALLA_BIN_DIR / "valhalla_build_tiles"), "-c", str(work / "build.json"), str(pbf)],
-             "valhalla_build_tiles")
-        report(BUILD_STEPS[2], 2, len(BUILD_STEPS))
-        _run([sys.executable, "-m", "valhalla.valhalla_build_extract", "-c", str(work / "build.json"), "-O"],
-             "valhalla_build_extract")
+        for step, (desc, first, last) in enumerate(BUILD_STAGES):
+            report(desc, step, len(BUILD_STEPS))
+            _run(
+                [
+                    str(PYVALHALLA_BIN_DIR / "valhalla_build_tiles"),
+                    "-c",
+                    str(work / "build.json"),
+                    "-s",
+                    first,
+                    "-e",
+                    last,
+                    str(pbf),
+                ],
+                f"valhalla_build_tiles ({desc})",
+            )
+        report(BUILD_STEPS[-1], len(BUILD_STAGES), len(BUILD_STEPS))
+        _run(
+            [sys.executable, "-m", "valhalla.valhalla_build_extract", "-c", str(work / "build.json"), "-O"],
+            "valhalla_build_extract",
+        )
         shutil.rmtree(tile_dir)  # the tar holds every tile; keep one copy
         (work / "tiles").mkdir()
         (work / "build.json").unlink()
         (work / "valhalla.json").write_text(json.dumps(final_config, indent=1))
-        report(BUILD_STEPS[3], 3, len(BUILD_STEPS))
-        stamp = {"pbf": str(pbf), "pbf_sha256": file_sha256(pbf), "valhalla": valhalla.__version__,
-                 "built_s": round(time.perf_counter() - started, 2)}
+        stamp = {
+            "pbf": str(pbf),
+            "pbf_sha256": file_sha256(pbf),
+            "valhalla": valhalla.__version__,
+            "built_s": round(time.perf_counter() - started, 2),
+        }
         (work / "stamp.json").write_text(json.dumps(stamp))
         if dest.exists():
             shutil.rmtree(dest)  # a stale or corrupt build with the same key
@@ -170,6 +207,16 @@ def build_tiles(pbf: Path, dest: Path, *, progress: ProgressFn | None = None) ->
     report("done", len(BUILD_STEPS), len(BUILD_STEPS))
     log.info("tiles built in %.1f s at %s", time.perf_counter() - started, dest)
     return Tiles(dest)
+
+
+def rich_progress_callback(progress: Any, description: str = "routing tiles") -> ProgressFn:
+    """Adapt a ``rich.progress.Progress`` (already started) to the ProgressFn that ensure_tiles reports to."""
+    task = progress.add_task(description, total=len(BUILD_STEPS))
+
+    def report(desc: str, done: int, total: int) -> None:
+        progress.update(task, description=f"{description}: {desc}", completed=done, total=total)
+
+    return report
 
 
 def remove_other_builds(tiles_dir: Path, *, keep: Path) -> None:

@@ -20,6 +20,11 @@ MICKS_GYM = Stop(39.9832, -75.1328, "Mighty Mick's", "mighty-micks-gym")
 MOSHULU = Stop(39.94412, -75.14125, "Moshulu", "penns-landing-moshulu")
 STEPS = Stop(39.96467, -75.17985, "Art Museum steps", "art-museum-steps")
 CITY_HALL = Stop(39.9526, -75.1635, "City Hall")
+# The points named in the routing issue (rounded, as a user would type them).
+ISSUE_ITALIAN_MARKET = Stop(39.9387, -75.1579, "Italian Market (issue)")
+ISSUE_STEPS_BASE = Stop(39.9651, -75.1800, "Art Museum steps base (issue)")
+ISSUE_MOSHULU = Stop(39.9430, -75.1413, "Moshulu (issue)")
+KENSINGTON = Stop(39.99, -75.12, "Kensington")
 MONTAGE = [ITALIAN_MARKET, ARCHED_BRIDGE, MICKS_GYM, MOSHULU, STEPS]
 
 
@@ -45,4 +50,3 @@ def valhalla_service(tiles: Tiles, tmp_path_factory: pytest.TempPathFactory) -> 
         yield url
     finally:
         stop_process(proc)
-

@@ -20,7 +20,9 @@ def test_http_service_gives_the_same_routes_as_embedded(engine, valhalla_service
         here = plan_route(engine, stops, pace_min_per_km=6)
         there = plan_route(http, stops, pace_min_per_km=6)
         assert there.distance_m == pytest.approx(here.distance_m, abs=1.0)
-        assert [m["instruction"] for m in there.legs[0].maneuvers] == [m["instruction"] for m in here.legs[0].maneuvers]
+        assert [m["instruction"] for m in there.legs[0].maneuvers] == [
+            m["instruction"] for m in here.legs[0].maneuvers
+        ]
     assert http.status()["version"]
 
 
@@ -49,7 +51,7 @@ def test_embedded_engine_is_safe_across_threads(engine):
     errors: list[BaseException] = []
     results: list[tuple[tuple[str, str], float]] = []
 
-    def work(chunk):  # noqa: ANN001
+    def work(chunk):
         try:
             for a, b in chunk:
                 results.append(((a.name, b.name), plan_route(engine, [a, b]).distance_m))

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import shutil
+import subprocess
+import sys
 import tarfile
+from pathlib import Path
 
 import pytest
 import valhalla
 
 from app.core.config import Settings
 from app.routing.network import overpass_json_to_pbf
-from app.routing.tiles import TileBuildError, ensure_tiles, is_complete
+from app.routing.tiles import BUILD_STEPS, TileBuildError, ensure_tiles, is_complete, rich_progress_callback
 
-DATA = __import__("pathlib").Path(__file__).parent / "data"
+DATA = Path(__file__).parent / "data"
 
 
 def test_build_produces_a_usable_tar_and_config(tiles):
@@ -52,7 +57,7 @@ def test_interrupted_build_leaves_no_half_tiles(tmp_path, monkeypatch):
     settings = Settings(data_dir=tmp_path / "d")
     from app.routing import tiles as tiles_module
 
-    def boom(*args, **kwargs):  # noqa: ANN002, ANN003
+    def boom(*args, **kwargs):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(tiles_module.shutil, "rmtree", boom)  # dies half-way through the build
@@ -68,3 +73,81 @@ def test_missing_extract_is_a_clear_error(tmp_path):
     with pytest.raises(TileBuildError, match="not found"):
         ensure_tiles(Settings(data_dir=tmp_path), pbf=tmp_path / "nope.osm.pbf")
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def small_pbf(tmp_path: Path) -> Path:
+    pbf = tmp_path / "oldcity.osm.pbf"
+    overpass_json_to_pbf(DATA / "overpass_oldcity_small.json", pbf)
+    return pbf
+
+
+def test_progress_reports_every_step_in_order(tmp_path):
+    steps: list[tuple[str, int, int]] = []
+    ensure_tiles(
+        Settings(data_dir=tmp_path / "d"), pbf=small_pbf(tmp_path), progress=lambda *a: steps.append(a)
+    )
+    assert [s[0] for s in steps] == [*BUILD_STEPS, "done"]
+    assert [s[1] for s in steps] == list(range(len(BUILD_STEPS) + 1))
+    assert {s[2] for s in steps} == {len(BUILD_STEPS)}
+
+
+def test_rich_progress_bar_is_driven_to_completion(tmp_path):
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(file=io.StringIO())) as progress:
+        report = rich_progress_callback(progress)
+        ensure_tiles(Settings(data_dir=tmp_path / "d"), pbf=small_pbf(tmp_path), progress=report)
+    task = progress.tasks[0]
+    assert task.finished and task.completed == len(BUILD_STEPS) and task.description.endswith("done")
+
+
+@pytest.mark.parametrize("field", ["pbf_sha256", "valhalla"])
+def test_a_stamp_for_another_extract_or_valhalla_is_rebuilt(tmp_path, field):
+    settings, pbf = Settings(data_dir=tmp_path / "d"), small_pbf(tmp_path)
+    tiles = ensure_tiles(settings, pbf=pbf)
+    stamp_path = tiles.directory / "stamp.json"
+    stamp = json.loads(stamp_path.read_text())
+    stamp_path.write_text(json.dumps({**stamp, field: "something else"}))
+    assert not is_complete(tiles, stamp["pbf_sha256"])
+    rebuilt = ensure_tiles(settings, pbf=pbf)
+    assert json.loads((rebuilt.directory / "stamp.json").read_text())[field] == stamp[field]
+
+
+def test_missing_tar_is_rebuilt(tmp_path):
+    settings, pbf = Settings(data_dir=tmp_path / "d"), small_pbf(tmp_path)
+    tiles = ensure_tiles(settings, pbf=pbf)
+    tiles.extract.unlink()
+    assert is_complete(ensure_tiles(settings, pbf=pbf))
+
+
+BUILD_IN_CHILD = """
+import sys, time
+from pathlib import Path
+from app.core.config import Settings
+from app.routing.tiles import ensure_tiles
+built = []
+ensure_tiles(Settings(data_dir=Path(sys.argv[1])), pbf=Path(sys.argv[2]), progress=lambda *a: built.append(a))
+print("BUILT" if built else "CACHED")
+"""
+
+
+def test_two_processes_starting_together_build_once(tmp_path):
+    """The file lock: the second process waits, then finds the first one's build."""
+    pbf = small_pbf(tmp_path)
+    script = tmp_path / "child.py"
+    script.write_text(BUILD_IN_CHILD)
+    root = str(DATA.parents[2])
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(script), str(tmp_path / "d"), str(pbf)],
+            cwd=root,
+            env={**os.environ, "PYTHONPATH": root},
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = sorted(p.communicate(timeout=120)[0].strip() for p in procs)
+    assert outputs == ["BUILT", "CACHED"]
+    assert len([p for p in (tmp_path / "d" / "valhalla").iterdir() if p.is_dir()]) == 1
