@@ -18,6 +18,7 @@ import argparse
 import json
 import platform
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -228,6 +229,7 @@ def main() -> None:
     (RESULTS / "routing.json").write_text(json.dumps(result, indent=2) + "\n")
     (RESULTS / "routing.md").write_text(markdown(result))
     print(markdown(result))
+    shutil.rmtree(work, ignore_errors=True)  # the tiles and the HTTP run's database
 
 
 def markdown(r: dict) -> str:
