@@ -145,20 +145,18 @@ def locations_cmd(
 
 def _tiles(settings: Settings, pbf: Path | None = None):  # noqa: ANN202
     """Build (or find cached) routing tiles, with a progress bar; exit cleanly on failure."""
+    from app.core.errors import ServiceUnavailable
     from app.routing.network import NetworkFetchError, build_network
-    from app.routing.tiles import TileBuildError, ensure_tiles
+    from app.routing.tiles import TileBuildError, ensure_tiles, rich_progress_callback
 
     with _progress() as progress:
-        task = progress.add_task("routing tiles", total=4)
-
-        def report(desc: str, done: int, total: int) -> None:
-            progress.update(task, description=f"routing tiles: {desc}", completed=done, total=total)
-
+        report = rich_progress_callback(progress)
         try:
             tiles = build_network(pbf, settings, progress=report) if pbf else ensure_tiles(settings, progress=report)
         except (TileBuildError, NetworkFetchError) as exc:
             _fail(str(exc))
-        progress.update(task, completed=4)
+        except ServiceUnavailable as exc:
+            _fail(exc.detail)
     return tiles
 
 
