@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from app.api.caching import GEOJSON, dumps
+from fastapi import Header, Query, Request, Response
+
+from app.api.caching import GEOJSON, cached_response, dumps
 from app.core.errors import InvalidParameter
 from app.services import exports
 
@@ -14,6 +16,8 @@ FORMATS = {
     "kml": "application/vnd.google-earth.kml+xml",
     "txt": "text/plain; charset=utf-8",
 }
+FormatQuery = Annotated[str | None, Query(description="geojson | gpx | kml | txt (else from Accept)")]
+AcceptHeader = Annotated[str | None, Header(include_in_schema=False)]
 ACCEPT_TO_FORMAT = {
     "application/geo+json": "geojson", "application/json": "geojson", "application/gpx+xml": "gpx",
     "application/vnd.google-earth.kml+xml": "kml", "text/plain": "txt",
@@ -40,3 +44,11 @@ def render(fc: dict[str, Any], fmt: str, link: str) -> bytes:
     if fmt == "txt":
         return exports.to_cue_sheet(fc).encode()
     return dumps(fc)
+
+
+def route_response(request: Request, fc: dict[str, Any], fmt: str, *, link: str, name: str,
+                   max_age: int = 300) -> Response:
+    """The route in the chosen format; exports come as a named attachment (for watches and apps)."""
+    headers = {} if fmt == "geojson" else {"Content-Disposition": f'attachment; filename="filmtour-{name}.{fmt}"'}
+    return cached_response(request, render(fc, fmt, link), media_type=FORMATS[fmt], max_age=max_age,
+                           headers=headers)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Header, Path, Request, Response
 
-from app.api.caching import GEOJSON, cached_response, dumps
+from app.api.caching import GEOJSON, dumps
 from app.api.deps import SessionDep, SettingsDep, base_url
 from app.api.schemas import AddressIn, RouteRequest
 from app.core.ratelimit import client_key
-from app.api.formats import FORMATS, choose_format, render
+from app.api.formats import FORMATS, AcceptHeader, FormatQuery, choose_format, route_response
 from app.services import routes as routes_service
 
 router = APIRouter(prefix="/api/v1/routes", tags=["routes"])
@@ -69,18 +69,15 @@ def get_route(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    format: Annotated[str | None, Query(description="geojson | gpx | kml | txt (else from Accept)")] = None,
-    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
+    format: FormatQuery = None,
+    accept: AcceptHeader = None,
 ) -> Response:
     fmt = choose_format(format, accept)
     row = routes_service.load(session, route_id)
     base = base_url(request, settings)
-    body = render(with_links(row.result, base), fmt, f"{base}/routes/{route_id}/map")
-    headers = {}
-    if fmt != "geojson":
-        headers["Content-Disposition"] = f'attachment; filename="filmtour-{route_id}.{fmt}"'
     # Saved routes never change: clients may keep them for a day.
-    return cached_response(request, body, media_type=FORMATS[fmt], max_age=86400, headers=headers)
+    return route_response(request, with_links(row.result, base), fmt, link=f"{base}/routes/{route_id}/map",
+                          name=route_id, max_age=86400)
 
 
 @router.delete("/{route_id}", status_code=204, summary="Delete a saved route (needs its delete token)")

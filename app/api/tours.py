@@ -6,12 +6,12 @@ import threading
 from collections import OrderedDict
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from sqlmodel import Session
 
-from app.api.caching import GEOJSON, cached_response, json_response
+from app.api.caching import GEOJSON, json_response
 from app.api.deps import SessionDep, SettingsDep, base_url
-from app.api.formats import FORMATS, choose_format, render
+from app.api.formats import FORMATS, AcceptHeader, FormatQuery, choose_format, route_response
 from app.api.schemas import RouteRequest
 from app.core.config import Settings
 from app.services import routes as routes_service
@@ -65,14 +65,13 @@ def get_tour(
     activity: Literal["walk", "run"] | None = None,
     pace: Literal["easy", "steady", "tempo"] | None = None,
     pace_min_per_km: Annotated[float | None, Query(ge=2.5, le=30)] = None,
-    format: Annotated[str | None, Query(description="geojson | gpx | kml | txt (else from Accept)")] = None,
-    accept: Annotated[str | None, Header(include_in_schema=False)] = None,
+    format: FormatQuery = None,
+    accept: AcceptHeader = None,
 ) -> Response:
     fmt = choose_format(format, accept)
     fc = tour_route(request, session, settings, tour_id, activity, pace, pace_min_per_km)
     tour = tours_service.get_tour(tour_id)
     if fmt == "geojson":
         return json_response(request, {**fc, "tour": tour.summary()}, media_type=GEOJSON)
-    body = render(fc, fmt, f"{base_url(request, settings)}/tours/{tour_id}/map")
-    return cached_response(request, body, media_type=FORMATS[fmt], headers={
-        "Content-Disposition": f'attachment; filename="filmtour-{tour_id}.{fmt}"'})
+    return route_response(request, fc, fmt, link=f"{base_url(request, settings)}/tours/{tour_id}/map",
+                          name=tour_id)
