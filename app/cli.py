@@ -20,8 +20,9 @@ cli = typer.Typer(
 )
 db_cli = typer.Typer(help="The database: migrate it and load the locations dataset.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
-network_cli = typer.Typer(help="The street network the routes use: build tiles, fetch fresh OSM data.",
-                          no_args_is_help=True)
+network_cli = typer.Typer(
+    help="The street network the routes use: build tiles, fetch fresh OSM data.", no_args_is_help=True
+)
 cli.add_typer(network_cli, name="network")
 
 console = Console()
@@ -33,7 +34,7 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def _database(settings: Settings):  # noqa: ANN202
+def _database(settings: Settings):
     """Connect and migrate, or exit with a clear message (never a traceback) when the database is down."""
     from app.core.errors import ServiceUnavailable
     from app.db.migrate import upgrade_to_head
@@ -50,9 +51,13 @@ def _database(settings: Settings):  # noqa: ANN202
 
 @cli.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Interface to listen on (default from FILMTOUR_HOST).")] = None,
+    host: Annotated[
+        str | None, typer.Option(help="Interface to listen on (default from FILMTOUR_HOST).")
+    ] = None,
     port: Annotated[int | None, typer.Option(help="TCP port (default from FILMTOUR_PORT).")] = None,
-    workers: Annotated[int | None, typer.Option(help="Worker processes (default from FILMTOUR_WORKERS).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes (default from FILMTOUR_WORKERS).")
+    ] = None,
     reload: Annotated[bool, typer.Option(help="Reload on code changes (development).")] = False,
 ) -> None:
     """Start the web service: JSON API, maps and the planner page."""
@@ -143,7 +148,7 @@ def locations_cmd(
         console.print(table)
 
 
-def _tiles(settings: Settings, pbf: Path | None = None):  # noqa: ANN202
+def _tiles(settings: Settings, pbf: Path | None = None):
     """Build (or find cached) routing tiles, with a progress bar; exit cleanly on failure."""
     from app.core.errors import ServiceUnavailable
     from app.routing.network import NetworkFetchError, build_network
@@ -152,7 +157,11 @@ def _tiles(settings: Settings, pbf: Path | None = None):  # noqa: ANN202
     with _progress() as progress:
         report = rich_progress_callback(progress)
         try:
-            tiles = build_network(pbf, settings, progress=report) if pbf else ensure_tiles(settings, progress=report)
+            tiles = (
+                build_network(pbf, settings, progress=report)
+                if pbf
+                else ensure_tiles(settings, progress=report)
+            )
         except (TileBuildError, NetworkFetchError) as exc:
             _fail(str(exc))
         except ServiceUnavailable as exc:
@@ -185,7 +194,9 @@ def network_fetch(
         task = progress.add_task("downloading from Overpass", total=None)
 
         def downloaded(done: int, total: int | None) -> None:
-            progress.update(task, completed=done, total=total, description=f"downloading ({done / 1e6:.1f} MB)")
+            progress.update(
+                task, completed=done, total=total, description=f"downloading ({done / 1e6:.1f} MB)"
+            )
 
         try:
             pbf, _ = fetch_network(box, settings, download_progress=downloaded, install=False)
@@ -197,10 +208,16 @@ def network_fetch(
 
 @cli.command("route")
 def route_cmd(
-    tour: Annotated[str | None, typer.Option(help="A tour id, e.g. rocky-1976-montage or rocky-steps-run.")] = None,
-    stop: Annotated[list[str] | None, typer.Option("--stop", help="A location id (repeat for several).")] = None,
+    tour: Annotated[
+        str | None, typer.Option(help="A tour id, e.g. rocky-1976-montage or rocky-steps-run.")
+    ] = None,
+    stop: Annotated[
+        list[str] | None, typer.Option("--stop", help="A location id (repeat for several).")
+    ] = None,
     activity: Annotated[str, typer.Option(help="walk or run.")] = "run",
-    pace: Annotated[float | None, typer.Option(help="Minutes per km (default: 6 running, 12 walking).")] = None,
+    pace: Annotated[
+        float | None, typer.Option(help="Minutes per km (default: 6 running, 12 walking).")
+    ] = None,
     order: Annotated[str, typer.Option(help="as_filmed, optimized or as_given.")] = "as_filmed",
     gpx: Annotated[Path | None, typer.Option(help="Write the route as GPX 1.1 here.")] = None,
     kml: Annotated[Path | None, typer.Option(help="Write the route as KML here.")] = None,
@@ -238,7 +255,7 @@ def route_cmd(
         console.print(f"KML written to {kml}")
 
 
-def _load_if_empty(engine, settings: Settings) -> None:  # noqa: ANN001
+def _load_if_empty(engine, settings: Settings) -> None:
     from sqlmodel import Session, select
 
     from app.db.loader import load_locations_file
@@ -249,24 +266,28 @@ def _load_if_empty(engine, settings: Settings) -> None:  # noqa: ANN001
             load_locations_file(engine, settings.locations_file)
 
 
-def _print_route(fc: dict) -> None:  # noqa: ANN001
+def _print_route(fc: dict) -> None:
     from app.services.exports import format_distance, format_duration, stop_eta
 
     p = fc["properties"]
-    table = Table(title=f"{p.get('title') or 'Route'}: {format_distance(p['distance_m'])}, "
-                        f"{format_duration(p['duration_s'])} ({p['activity']}, {p['pace_min_per_km']:g} min/km)")
+    table = Table(
+        title=f"{p.get('title') or 'Route'}: {format_distance(p['distance_m'])}, "
+        f"{format_duration(p['duration_s'])} ({p['activity']}, {p['pace_min_per_km']:g} min/km)"
+    )
     for col in ("#", "stop", "distance", "ETA"):
         table.add_column(col)
     for f in fc["features"]:
         sp = f["properties"]
         if sp["kind"] == "stop":
-            table.add_row(str(sp["seq"]), sp["name"], format_distance(sp["distance_from_start_m"]), stop_eta(sp))
+            table.add_row(
+                str(sp["seq"]), sp["name"], format_distance(sp["distance_from_start_m"]), stop_eta(sp)
+            )
     console.print(table)
     for s in fc.get("skipped", []):
         console.print(f"[yellow]skipped[/] {s['name']}: {s['reason']}")
 
 
-def _progress():  # noqa: ANN202
+def _progress():
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     return Progress(

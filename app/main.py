@@ -29,7 +29,7 @@ from app.services.geocode import Geocoder
 log = logging.getLogger("filmtour")
 
 
-def prepare_database(settings: Settings):  # noqa: ANN201
+def prepare_database(settings: Settings):
     """Connect, migrate to the newest schema and load the dataset. Raises if the database is unreachable."""
     engine = make_engine(settings)
     check_database(engine)
@@ -74,7 +74,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(GZipMiddleware, minimum_size=500)
     # Blogs read the API from the browser: open CORS, but for reads only.
-    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD"], allow_headers=["*"])
+    app.add_middleware(
+        CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD"], allow_headers=["*"]
+    )
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
     app.include_router(locations.router)

@@ -10,27 +10,34 @@ from gevent import monkey
 
 monkey.patch_all()
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import random  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-from pathlib import Path  # noqa: E402
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
-import gevent  # noqa: E402
-import httpx  # noqa: E402
-from locust import HttpUser, between, task  # noqa: E402
-from locust.env import Environment  # noqa: E402
+import gevent
+import httpx
+from locust import HttpUser, between, task
+from locust.env import Environment
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.support.live import free_port, wait_ready  # noqa: E402
+from tests.support.live import free_port, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-PLACES = ["italian-market", "kelly-drive-arched-bridge", "mighty-micks-gym", "penns-landing-moshulu",
-          "art-museum-steps", "rocky-statue", "pats-king-of-steaks"]
+PLACES = [
+    "italian-market",
+    "kelly-drive-arched-bridge",
+    "mighty-micks-gym",
+    "penns-landing-moshulu",
+    "art-museum-steps",
+    "rocky-statue",
+    "pats-king-of-steaks",
+]
 
 
 class Visitor(HttpUser):
@@ -49,7 +56,9 @@ class Visitor(HttpUser):
     def plan(self) -> None:
         stops = random.sample(PLACES, random.randint(2, 4))
         body = {"stops": stops, "activity": random.choice(["walk", "run"]), "order": "as_given"}
-        with self.client.post("/api/v1/routes", json=body, name="POST /api/v1/routes", catch_response=True) as r:
+        with self.client.post(
+            "/api/v1/routes", json=body, name="POST /api/v1/routes", catch_response=True
+        ) as r:
             if r.status_code != 201:
                 r.failure(f"{r.status_code}: {r.text[:200]}")
 
@@ -57,12 +66,31 @@ class Visitor(HttpUser):
 def start_server(workers: int, data_dir: Path) -> tuple[subprocess.Popen, str]:
     """`filmtour serve --workers N` as an operator runs it (the CLI path, with multiprocess metrics)."""
     port = free_port()
-    env = {**os.environ, "FILMTOUR_DATA_DIR": str(data_dir), "FILMTOUR_RATE_LIMIT_ROUTES_PER_MINUTE": "0",
-           "FILMTOUR_LOG_LEVEL": "warning"}
+    env = {
+        **os.environ,
+        "FILMTOUR_DATA_DIR": str(data_dir),
+        "FILMTOUR_RATE_LIMIT_ROUTES_PER_MINUTE": "0",
+        "FILMTOUR_LOG_LEVEL": "warning",
+    }
     log = data_dir / "server.log"
-    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-                             "--workers", str(workers)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=log.open("w"))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("w"),
+    )
     url = f"http://127.0.0.1:{port}"
     wait_ready(url, proc, log, timeout_s=120)
     return proc, url
@@ -91,25 +119,48 @@ def main() -> None:
 
     total = env.stats.total
     result = {
-        "users": args.users, "seconds": args.seconds, "workers": args.workers,
-        "requests": total.num_requests, "failures": total.num_failures,
+        "users": args.users,
+        "seconds": args.seconds,
+        "workers": args.workers,
+        "requests": total.num_requests,
+        "failures": total.num_failures,
         "throughput_rps": round(total.total_rps, 1),
-        "p50_ms": total.get_response_time_percentile(0.5), "p99_ms": total.get_response_time_percentile(0.99),
-        "by_endpoint": {name: {"requests": s.num_requests, "failures": s.num_failures,
-                               "p50_ms": s.get_response_time_percentile(0.5),
-                               "p99_ms": s.get_response_time_percentile(0.99)}
-                        for (name, _method), s in env.stats.entries.items()},
-        "metrics_counted_requests": sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
-                                        if line.startswith("filmtour_http_requests_total{")),
+        "p50_ms": total.get_response_time_percentile(0.5),
+        "p99_ms": total.get_response_time_percentile(0.99),
+        "by_endpoint": {
+            name: {
+                "requests": s.num_requests,
+                "failures": s.num_failures,
+                "p50_ms": s.get_response_time_percentile(0.5),
+                "p99_ms": s.get_response_time_percentile(0.99),
+            }
+            for (name, _method), s in env.stats.entries.items()
+        },
+        "metrics_counted_requests": sum(
+            float(line.rsplit(" ", 1)[1])
+            for line in metrics.splitlines()
+            if line.startswith("filmtour_http_requests_total{")
+        ),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "load.json").write_text(json.dumps(result, indent=2) + "\n")
-    lines = [f"Load: {args.users} users for {args.seconds} s against `filmtour serve --workers {args.workers}` "
-             "on 127.0.0.1.", "", "| endpoint | requests | failures | p50 ms | p99 ms |", "|---|---|---|---|---|"]
+    lines = [
+        (
+            f"Load: {args.users} users for {args.seconds} s against `filmtour serve --workers {args.workers}` "
+            "on 127.0.0.1."
+        ),
+        "",
+        "| endpoint | requests | failures | p50 ms | p99 ms |",
+        "|---|---|---|---|---|",
+    ]
     for name, s in result["by_endpoint"].items():
         lines.append(f"| {name} | {s['requests']} | {s['failures']} | {s['p50_ms']} | {s['p99_ms']} |")
-    lines += [f"| **all** | {result['requests']} | {result['failures']} | {result['p50_ms']} | {result['p99_ms']} |",
-              "", f"Throughput {result['throughput_rps']} requests/s; errors {result['failures']}.", ""]
+    lines += [
+        f"| **all** | {result['requests']} | {result['failures']} | {result['p50_ms']} | {result['p99_ms']} |",
+        "",
+        f"Throughput {result['throughput_rps']} requests/s; errors {result['failures']}.",
+        "",
+    ]
     (RESULTS / "load.md").write_text("\n".join(lines))
     print("\n".join(lines))
     if result["failures"]:

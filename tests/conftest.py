@@ -23,7 +23,7 @@ REAL_LOCATIONS = PROJECT_ROOT / "data" / "locations.geojson"
 SHARED_TILES = Path(tempfile.mkdtemp(prefix="filmtour-test-tiles-"))
 
 
-def make_settings(tmp_path: Path, **overrides) -> Settings:  # noqa: ANN003
+def make_settings(tmp_path: Path, **overrides) -> Settings:
     values = {
         "data_dir": tmp_path / "data",
         "database_url": None,
@@ -54,7 +54,7 @@ def sample_client(tmp_path: Path) -> Iterator[TestClient]:
         yield c
 
 
-def pytest_sessionfinish(session, exitstatus) -> None:  # noqa: ANN001
+def pytest_sessionfinish(session, exitstatus) -> None:
     import shutil
 
     shutil.rmtree(SHARED_TILES, ignore_errors=True)

@@ -14,7 +14,7 @@ from tests.conftest import REAL_LOCATIONS, SHARED_TILES
 
 
 @pytest.fixture
-def run(tmp_path, monkeypatch):  # noqa: ANN001, ANN201
+def run(tmp_path, monkeypatch):
     monkeypatch.setenv("FILMTOUR_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("FILMTOUR_VALHALLA_TILES_DIR", str(SHARED_TILES))
     get_settings.cache_clear()
@@ -43,7 +43,9 @@ def test_db_load_is_idempotent_and_locations_print(run):
 
 def test_route_writes_gpx(run, tmp_path):
     out = tmp_path / "rocky.gpx"
-    result = run("route", "--tour", "rocky-1976-montage", "--activity", "run", "--pace", "6", "--gpx", str(out))
+    result = run(
+        "route", "--tour", "rocky-1976-montage", "--activity", "run", "--pace", "6", "--gpx", str(out)
+    )
     assert result.exit_code == 0, result.output
     assert "skipped" in result.output and "Italian Market" in result.output
     gpx = gpxpy.parse(out.read_text())

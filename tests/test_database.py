@@ -16,13 +16,13 @@ from app.db.session import make_engine
 from tests.conftest import REAL_LOCATIONS, SAMPLE_LOCATIONS, make_settings
 
 
-def migrated_engine(settings):  # noqa: ANN001, ANN201
+def migrated_engine(settings):
     engine = make_engine(settings)
     upgrade_to_head(engine)
     return engine
 
 
-def exercise_loading(engine, tmp_path: Path) -> None:  # noqa: ANN001
+def exercise_loading(engine, tmp_path: Path) -> None:
     first = load_locations_file(engine, REAL_LOCATIONS)
     n = len(json.loads(REAL_LOCATIONS.read_text())["features"])
     assert (first.inserted, first.updated, first.unchanged) == (n, 0, 0)

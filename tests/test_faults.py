@@ -36,10 +36,20 @@ def test_routing_service_down_keeps_the_rest_up(tmp_path):
 
 
 def test_database_unreachable_at_start_is_a_clear_message_and_exit_code(tmp_path):
-    env = {**os.environ, "DATABASE_URL": f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none",
-           "FILMTOUR_DATA_DIR": str(tmp_path)}
-    proc = subprocess.run([sys.executable, "-m", "app.cli", "serve", "--port", str(free_port())], cwd=PROJECT_ROOT,
-                          env=env, capture_output=True, text=True, timeout=60)
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgresql+psycopg://nobody@127.0.0.1:{free_port()}/none",
+        "FILMTOUR_DATA_DIR": str(tmp_path),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(free_port())],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode != 0
     assert "database unreachable" in proc.stderr and "127.0.0.1" in proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
@@ -53,13 +63,20 @@ def test_damaged_tiles_are_rebuilt_at_start(tmp_path):
         tar.write_bytes(b"\0" * 100)  # corrupt
     settings = make_settings(tmp_path, valhalla_tiles_dir=tiles_dir, build_tiles_on_startup=True)
     with TestClient(create_app(settings)) as c:
-        assert c.post("/api/v1/routes", json={"stops": ["italian-market", "art-museum-steps"]}).status_code == 201
+        assert (
+            c.post("/api/v1/routes", json={"stops": ["italian-market", "art-museum-steps"]}).status_code
+            == 201
+        )
 
 
-def _env(data_dir) -> dict[str, str]:  # noqa: ANN001
-    return {"FILMTOUR_DATA_DIR": str(data_dir), "FILMTOUR_VALHALLA_TILES_DIR": str(SHARED_TILES),
-            "FILMTOUR_LOCATIONS_FILE": str(REAL_LOCATIONS), "FILMTOUR_RATE_LIMIT_ROUTES_PER_MINUTE": "0",
-            "FILMTOUR_LOG_LEVEL": "warning"}
+def _env(data_dir) -> dict[str, str]:
+    return {
+        "FILMTOUR_DATA_DIR": str(data_dir),
+        "FILMTOUR_VALHALLA_TILES_DIR": str(SHARED_TILES),
+        "FILMTOUR_LOCATIONS_FILE": str(REAL_LOCATIONS),
+        "FILMTOUR_RATE_LIMIT_ROUTES_PER_MINUTE": "0",
+        "FILMTOUR_LOG_LEVEL": "warning",
+    }
 
 
 def test_kill_while_saving_leaves_no_half_route_and_restart_keeps_all(tmp_path):

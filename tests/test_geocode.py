@@ -16,23 +16,31 @@ from app.services.geocode import Geocoder
 from tests.conftest import make_settings
 from tests.support.http_stub import Reply, closed_port_url, http_stub
 
-CITY_HALL = [{"place_id": 1, "lat": "39.9524", "lon": "-75.1636", "display_name": "City Hall, Philadelphia",
-              "boundingbox": ["39.95", "39.96", "-75.17", "-75.16"], "importance": 0.9}]
+CITY_HALL = [
+    {
+        "place_id": 1,
+        "lat": "39.9524",
+        "lon": "-75.1636",
+        "display_name": "City Hall, Philadelphia",
+        "boundingbox": ["39.95", "39.96", "-75.17", "-75.16"],
+        "importance": 0.9,
+    }
+]
 
 
-def nominatim(req):  # noqa: ANN001, ANN201
+def nominatim(req):
     q = parse_qs(urlsplit(req.path).query).get("q", [""])[0]
     return Reply(body=json.dumps(CITY_HALL if "city hall" in q.lower() else []).encode())
 
 
 @pytest.fixture
-def engine(tmp_path):  # noqa: ANN001, ANN201
+def engine(tmp_path):
     e = make_engine(make_settings(tmp_path))
     upgrade_to_head(e)
     return e
 
 
-def geocoder_for(tmp_path, url: str, **kw) -> Geocoder:  # noqa: ANN001, ANN003
+def geocoder_for(tmp_path, url: str, **kw) -> Geocoder:
     return Geocoder(make_settings(tmp_path, geocoder_url=url, **kw))
 
 
@@ -82,6 +90,9 @@ def test_slow_geocoder_times_out(tmp_path, engine):
 
 
 def test_rate_limited_by_nominatim_is_503(tmp_path, engine):
-    with http_stub(lambda req: Reply(status=429, body=b"slow down")) as stub, Session(engine) as session:
-        with pytest.raises(ServiceUnavailable):
-            geocoder_for(tmp_path, stub.url, geocoder_min_interval_s=0).geocode(session, "City Hall")
+    with (
+        http_stub(lambda req: Reply(status=429, body=b"slow down")) as stub,
+        Session(engine) as session,
+        pytest.raises(ServiceUnavailable),
+    ):
+        geocoder_for(tmp_path, stub.url, geocoder_min_interval_s=0).geocode(session, "City Hall")

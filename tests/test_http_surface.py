@@ -10,7 +10,7 @@ import yaml
 from app.core.config import PROJECT_ROOT
 
 
-def create_route(client) -> dict:  # noqa: ANN001
+def create_route(client) -> dict:
     resp = client.post("/api/v1/routes", json={"tour": "rocky-steps-run", "activity": "run"})
     assert resp.status_code == 201
     return resp.json()
@@ -23,7 +23,10 @@ def test_security_headers_on_api_and_pages(client):
     assert "default-src 'none'" in api.headers["content-security-policy"]
     page = client.get("/map")
     csp = page.headers["content-security-policy"]
-    assert "script-src 'self' 'sha256-" in csp and "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+    assert (
+        "script-src 'self' 'sha256-" in csp
+        and "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+    )
     assert "frame-ancestors 'none'" in csp and page.headers["x-frame-options"] == "DENY"
     assert "https://tile.openstreetmap.org" in csp  # tiles may load, nothing else from elsewhere
 
@@ -38,8 +41,9 @@ def test_embed_pages_may_be_framed_by_any_site_and_others_not(client):
 
 
 def test_cors_is_for_reads_only(client):
-    pre = client.options("/api/v1/routes", headers={"Origin": "https://blog.example",
-                                                    "Access-Control-Request-Method": "POST"})
+    pre = client.options(
+        "/api/v1/routes", headers={"Origin": "https://blog.example", "Access-Control-Request-Method": "POST"}
+    )
     assert "POST" not in pre.headers.get("access-control-allow-methods", "")
 
 
@@ -49,7 +53,9 @@ def test_request_id_and_metrics(client):
     assert len(client.get("/healthz").headers["x-request-id"]) == 16
     create_route(client)
     metrics = client.get("/metrics").text
-    assert re.search(r'filmtour_http_requests_total\{method="GET",route="/api/v1/locations",status="200"\} [1-9]', metrics)
+    assert re.search(
+        r'filmtour_http_requests_total\{method="GET",route="/api/v1/locations",status="200"\} [1-9]', metrics
+    )
     assert 'filmtour_routing_engine_seconds_count{action="route",backend="embedded"}' in metrics
     assert "filmtour_http_request_duration_seconds_bucket" in metrics
 
@@ -66,8 +72,10 @@ def test_logs_are_json_with_request_ids_and_no_addresses(client):
     handler.setFormatter(JsonFormatter())
     logging.getLogger("filmtour").addHandler(handler)
     try:
-        client.post("/api/v1/routes?home=1600+Secret+Lane",
-                    json={"start": {"address": "1600 Secret Lane"}, "stops": ["italian-market"]})
+        client.post(
+            "/api/v1/routes?home=1600+Secret+Lane",
+            json={"start": {"address": "1600 Secret Lane"}, "stops": ["italian-market"]},
+        )
     finally:
         logging.getLogger("filmtour").removeHandler(handler)
     lines = [json.loads(line) for line in buffer.getvalue().splitlines()]

@@ -67,7 +67,9 @@ def test_filter_by_visitable_and_film(client):
     assert body["features"]
     assert {f["properties"]["visitable"] for f in body["features"]} <= {"public", "view_from_street"}
     everything = client.get("/api/v1/locations").json()["numberMatched"]
-    assert client.get("/api/v1/locations", params={"film": "rocky-1976"}).json()["numberMatched"] == everything
+    assert (
+        client.get("/api/v1/locations", params={"film": "rocky-1976"}).json()["numberMatched"] == everything
+    )
     assert client.get("/api/v1/locations", params={"film": "Rocky"}).json()["numberMatched"] == everything
     assert client.get("/api/v1/locations", params={"film": "Jaws"}).json()["numberMatched"] == 0
 
@@ -76,8 +78,10 @@ def test_bbox_keeps_only_places_inside(client):
     bbox = (-75.19, 39.93, -75.15, 39.97)
     body = client.get("/api/v1/locations", params={"bbox": ",".join(map(str, bbox))}).json()
     inside = [
-        f for f in real_features()
-        if bbox[0] <= f["geometry"]["coordinates"][0] <= bbox[2] and bbox[1] <= f["geometry"]["coordinates"][1] <= bbox[3]
+        f
+        for f in real_features()
+        if bbox[0] <= f["geometry"]["coordinates"][0] <= bbox[2]
+        and bbox[1] <= f["geometry"]["coordinates"][1] <= bbox[3]
     ]
     assert body["numberMatched"] == len(inside) > 0
 
@@ -91,7 +95,8 @@ def test_near_sorts_by_geodesic_distance_within_radius(client):
         lon, lat = f["geometry"]["coordinates"]
         assert f["properties"]["distance_m"] == pytest.approx(geodesic(city_hall, (lat, lon)).meters, abs=0.1)
     expected = sum(
-        1 for f in real_features()
+        1
+        for f in real_features()
         if geodesic(city_hall, tuple(reversed(f["geometry"]["coordinates"]))).meters <= 3000
     )
     assert len(dists) == expected
@@ -123,7 +128,9 @@ def test_etag_and_cache_control(client):
 
 def test_films_count_locations(client):
     films = client.get("/api/v1/films").json()["films"]
-    assert films == [{"id": "rocky-1976", "title": "Rocky", "year": 1976, "location_count": len(real_features())}]
+    assert films == [
+        {"id": "rocky-1976", "title": "Rocky", "year": 1976, "location_count": len(real_features())}
+    ]
 
 
 @pytest.mark.parametrize(

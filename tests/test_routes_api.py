@@ -6,9 +6,9 @@ import json
 import xml.etree.ElementTree as ET
 
 import gpxpy
-from geojson_pydantic import FeatureCollection
 import pytest
 from fastapi.testclient import TestClient
+from geojson_pydantic import FeatureCollection
 
 from app.main import create_app
 from tests.conftest import make_settings
@@ -18,7 +18,7 @@ from tests.test_locations_api import assert_problem
 RUN = {"tour": "rocky-1976-montage", "activity": "run", "pace_min_per_km": 6}
 
 
-def create(client, body: dict) -> dict:  # noqa: ANN001
+def create(client, body: dict) -> dict:
     resp = client.post("/api/v1/routes", json=body)
     assert resp.status_code == 201, resp.text
     assert resp.headers["location"] == f"/api/v1/routes/{resp.json()['id']}"
@@ -45,11 +45,16 @@ def test_montage_tour_route_is_geojson_with_stops_legs_and_etas(client):
     assert [s["scene_order"] for s in stops] == sorted(s["scene_order"] for s in stops)
     assert {s["visitable"] for s in stops} <= {"public", "view_from_street"}
     skipped = {s["location_id"]: s for s in fc["skipped"]}
-    assert "shamrock-meats-vernon" in skipped and "not filmed in Philadelphia" in skipped["shamrock-meats-vernon"]["reason"]
+    assert (
+        "shamrock-meats-vernon" in skipped
+        and "not filmed in Philadelphia" in skipped["shamrock-meats-vernon"]["reason"]
+    )
     assert "railroad-yard-dawn" in skipped
     legs = route["properties"]["legs"]
     assert len(legs) == len(stops) - 1 and all(leg["maneuvers"] for leg in legs)
-    assert all({"instruction", "distance_m", "street_names"} <= m.keys() for leg in legs for m in leg["maneuvers"])
+    assert all(
+        {"instruction", "distance_m", "street_names"} <= m.keys() for leg in legs for m in leg["maneuvers"]
+    )
     # ETA = distance / pace, at every stop
     for s in stops:
         assert s["arrival_elapsed_s"] == pytest.approx(s["distance_from_start_m"] / 1000 * 6 * 60, abs=0.2)
@@ -114,8 +119,12 @@ def test_delete_needs_the_token(client):
 
 
 def test_points_and_ids_in_given_order_with_return(client):
-    body = {"stops": [{"lat": 39.9526, "lon": -75.1635, "name": "City Hall"}, "art-museum-steps"],
-            "order": "as_given", "return_to_start": True, "activity": "walk"}
+    body = {
+        "stops": [{"lat": 39.9526, "lon": -75.1635, "name": "City Hall"}, "art-museum-steps"],
+        "order": "as_given",
+        "return_to_start": True,
+        "activity": "walk",
+    }
     fc = create(client, body)
     names = [s["name"] for s in stops_of(fc)]
     assert names[0] == "City Hall" and names[-1] == "City Hall" and stops_of(fc)[-1]["role"] == "finish"
@@ -123,15 +132,31 @@ def test_points_and_ids_in_given_order_with_return(client):
 
 
 def test_loop_from_a_hotel(client):
-    fc = create(client, {"start": {"lat": 39.9505, "lon": -75.1660, "name": "Hotel"}, "loop_km": 8,
-                         "activity": "run", "finish_at": "art-museum-steps"})
+    fc = create(
+        client,
+        {
+            "start": {"lat": 39.9505, "lon": -75.1660, "name": "Hotel"},
+            "loop_km": 8,
+            "activity": "run",
+            "finish_at": "art-museum-steps",
+        },
+    )
     assert abs(fc["properties"]["distance_m"] - 8000) <= 800
     assert stops_of(fc)[-1]["location_id"] == "art-museum-steps"
 
 
 def test_address_start_is_geocoded_through_the_configured_geocoder(tmp_path):
-    answer = json.dumps([{"lat": "39.9505", "lon": "-75.1660", "display_name": "A hotel", "place_id": 1,
-                          "boundingbox": ["39.95", "39.96", "-75.17", "-75.16"]}]).encode()
+    answer = json.dumps(
+        [
+            {
+                "lat": "39.9505",
+                "lon": "-75.1660",
+                "display_name": "A hotel",
+                "place_id": 1,
+                "boundingbox": ["39.95", "39.96", "-75.17", "-75.16"],
+            }
+        ]
+    ).encode()
     with http_stub(lambda req: Reply(body=answer)) as stub:
         settings = make_settings(tmp_path, geocoder_url=stub.url, geocoder_min_interval_s=0)
         with TestClient(create_app(settings)) as c:
@@ -142,7 +167,9 @@ def test_address_start_is_geocoded_through_the_configured_geocoder(tmp_path):
 
 
 def test_geocoder_down_is_503(client):
-    resp = client.post("/api/v1/routes", json={"start": {"address": "1200 Market St"}, "stops": ["italian-market"]})
+    resp = client.post(
+        "/api/v1/routes", json={"start": {"address": "1200 Market St"}, "stops": ["italian-market"]}
+    )
     assert_problem(resp, 503, None)
     assert "Retry-After" in resp.headers
 
@@ -173,10 +200,21 @@ def test_bad_route_requests_are_named_and_save_nothing(client, body, field):
 
 
 def test_body_limit_and_bad_json(client):
-    assert_problem(client.post("/api/v1/routes", content=b"{" + b" " * 70_000 + b"}",
-                               headers={"content-type": "application/json"}), 413, "body")
-    assert client.post("/api/v1/routes", content=b"{not json", headers={"content-type": "application/json"}
-                       ).status_code == 422
+    assert_problem(
+        client.post(
+            "/api/v1/routes",
+            content=b"{" + b" " * 70_000 + b"}",
+            headers={"content-type": "application/json"},
+        ),
+        413,
+        "body",
+    )
+    assert (
+        client.post(
+            "/api/v1/routes", content=b"{not json", headers={"content-type": "application/json"}
+        ).status_code
+        == 422
+    )
 
 
 def test_rate_limit_on_route_creation(tmp_path):

@@ -17,20 +17,25 @@ from tests.support.live import live_app
 
 
 @pytest.fixture(scope="module")
-def fuzz_target(tmp_path_factory):  # noqa: ANN001, ANN201
+def fuzz_target(tmp_path_factory):
     # The geocoder is a local stand-in that finds nothing, so address starts end in a clean 422.
     with http_stub(lambda req: Reply(body=b"[]")) as geocoder:
-        env = {"FILMTOUR_DATA_DIR": str(tmp_path_factory.mktemp("fuzz")),
-               "FILMTOUR_VALHALLA_TILES_DIR": str(SHARED_TILES), "FILMTOUR_LOCATIONS_FILE": str(REAL_LOCATIONS),
-               "FILMTOUR_GEOCODER_URL": geocoder.url, "FILMTOUR_GEOCODER_MIN_INTERVAL_S": "0",
-               "FILMTOUR_RATE_LIMIT_ROUTES_PER_MINUTE": "0", "FILMTOUR_RATE_LIMIT_GEOCODE_PER_MINUTE": "0",
-               "FILMTOUR_LOG_LEVEL": "warning"}
+        env = {
+            "FILMTOUR_DATA_DIR": str(tmp_path_factory.mktemp("fuzz")),
+            "FILMTOUR_VALHALLA_TILES_DIR": str(SHARED_TILES),
+            "FILMTOUR_LOCATIONS_FILE": str(REAL_LOCATIONS),
+            "FILMTOUR_GEOCODER_URL": geocoder.url,
+            "FILMTOUR_GEOCODER_MIN_INTERVAL_S": "0",
+            "FILMTOUR_RATE_LIMIT_ROUTES_PER_MINUTE": "0",
+            "FILMTOUR_RATE_LIMIT_GEOCODE_PER_MINUTE": "0",
+            "FILMTOUR_LOG_LEVEL": "warning",
+        }
         with live_app(env, tmp_path_factory.mktemp("fuzz-log")) as app:
             yield app.url
 
 
 @pytest.fixture(scope="module")
-def api_schema(fuzz_target):  # noqa: ANN001, ANN201
+def api_schema(fuzz_target):
     return schemathesis.openapi.from_url(f"{fuzz_target}/openapi.json")
 
 
@@ -38,14 +43,18 @@ CHECKS = [not_a_server_error, response_schema_conformance, content_type_conforma
 EXAMPLES_PER_OPERATION = 40
 
 
-def test_api_never_fails_and_keeps_its_schema(api_schema, fuzz_target):  # noqa: ANN001
+def test_api_never_fails_and_keeps_its_schema(api_schema, fuzz_target):
     for result in api_schema.get_all_operations():
         operation = result.ok()
 
-        @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=EXAMPLES_PER_OPERATION,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=operation.as_strategy())
-        def exercise(case):  # noqa: ANN001
+        def exercise(case):
             response = case.call(base_url=fuzz_target, timeout=30)
             case.validate_response(response, checks=CHECKS)
 
@@ -54,6 +63,11 @@ def test_api_never_fails_and_keeps_its_schema(api_schema, fuzz_target):  # noqa:
 
 def test_fuzzing_covers_the_api(api_schema):
     paths = {op.path for op in (r.ok() for r in api_schema.get_all_operations())}
-    assert {"/api/v1/locations", "/api/v1/routes", "/api/v1/routes/{route_id}", "/api/v1/tours/{tour_id}",
-            "/oembed"} <= paths
+    assert {
+        "/api/v1/locations",
+        "/api/v1/routes",
+        "/api/v1/routes/{route_id}",
+        "/api/v1/tours/{tour_id}",
+        "/oembed",
+    } <= paths
     assert json.loads(REAL_LOCATIONS.read_text())["features"]

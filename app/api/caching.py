@@ -45,5 +45,7 @@ def cached_response(
     return Response(content=body, media_type=media_type, headers=base)
 
 
-def json_response(request: Request, payload: Any, *, media_type: str = "application/json", **kw: Any) -> Response:
+def json_response(
+    request: Request, payload: Any, *, media_type: str = "application/json", **kw: Any
+) -> Response:
     return cached_response(request, dumps(payload), media_type=media_type, **kw)

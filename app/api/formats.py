@@ -19,8 +19,11 @@ FORMATS = {
 FormatQuery = Annotated[str | None, Query(description="geojson | gpx | kml | txt (else from Accept)")]
 AcceptHeader = Annotated[str | None, Header(include_in_schema=False)]
 ACCEPT_TO_FORMAT = {
-    "application/geo+json": "geojson", "application/json": "geojson", "application/gpx+xml": "gpx",
-    "application/vnd.google-earth.kml+xml": "kml", "text/plain": "txt",
+    "application/geo+json": "geojson",
+    "application/json": "geojson",
+    "application/gpx+xml": "gpx",
+    "application/vnd.google-earth.kml+xml": "kml",
+    "text/plain": "txt",
 }
 
 
@@ -46,9 +49,13 @@ def render(fc: dict[str, Any], fmt: str, link: str) -> bytes:
     return dumps(fc)
 
 
-def route_response(request: Request, fc: dict[str, Any], fmt: str, *, link: str, name: str,
-                   max_age: int = 300) -> Response:
+def route_response(
+    request: Request, fc: dict[str, Any], fmt: str, *, link: str, name: str, max_age: int = 300
+) -> Response:
     """The route in the chosen format; exports come as a named attachment (for watches and apps)."""
-    headers = {} if fmt == "geojson" else {"Content-Disposition": f'attachment; filename="filmtour-{name}.{fmt}"'}
-    return cached_response(request, render(fc, fmt, link), media_type=FORMATS[fmt], max_age=max_age,
-                           headers=headers)
+    headers = (
+        {} if fmt == "geojson" else {"Content-Disposition": f'attachment; filename="filmtour-{name}.{fmt}"'}
+    )
+    return cached_response(
+        request, render(fc, fmt, link), media_type=FORMATS[fmt], max_age=max_age, headers=headers
+    )

@@ -27,7 +27,9 @@ def _parse_visitable(raw: str | None) -> set[str] | None:
     wanted = {v.strip() for v in raw.split(",") if v.strip()}
     bad = sorted(wanted - set(VISITABLE))
     if bad:
-        raise InvalidParameter(f"visitable: unknown value(s) {bad}; use {', '.join(VISITABLE)}", field="visitable")
+        raise InvalidParameter(
+            f"visitable: unknown value(s) {bad}; use {', '.join(VISITABLE)}", field="visitable"
+        )
     return wanted
 
 

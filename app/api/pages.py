@@ -23,11 +23,14 @@ Id = Annotated[str, Path(max_length=120, pattern=r"^[A-Za-z0-9_-]+$")]
 EMBED_DEFAULT = (800, 600)
 
 
-def html_page(request: Request, page: str, settings: Settings, *, embeddable: bool, max_age: int = 300) -> Response:
+def html_page(
+    request: Request, page: str, settings: Settings, *, embeddable: bool, max_age: int = 300
+) -> Response:
     csp = csp_for_html(page, settings) + ("; frame-ancestors *" if embeddable else "; frame-ancestors 'none'")
     headers = {"Content-Security-Policy": csp}
-    return cached_response(request, page.encode(), media_type="text/html; charset=utf-8", max_age=max_age,
-                           headers=headers)
+    return cached_response(
+        request, page.encode(), media_type="text/html; charset=utf-8", max_age=max_age, headers=headers
+    )
 
 
 def embed_code(embed_url: str, title: str) -> str:
@@ -43,17 +46,21 @@ def oembed_link(base: str, page_url: str) -> str:
     return f"{base}/oembed?{urlencode({'url': page_url, 'format': 'json'})}"
 
 
-def _route_doc(session, route_id: str) -> dict[str, Any]:  # noqa: ANN001
+def _route_doc(session, route_id: str) -> dict[str, Any]:
     return routes_service.load(session, route_id).result
 
 
-def _route_page(request: Request, settings: Settings, fc: dict[str, Any], kind: str, item_id: str,
-                *, embed: bool) -> Response:
+def _route_page(
+    request: Request, settings: Settings, fc: dict[str, Any], kind: str, item_id: str, *, embed: bool
+) -> Response:
     base = base_url(request, settings)
     page_url = f"{base}/{kind}/{item_id}/map"
     title = (fc.get("properties") or {}).get("title") or "Rocky (1976) montage route"
     page = render_route_map(
-        fc, settings, embed=embed, page_url=None if embed else page_url,
+        fc,
+        settings,
+        embed=embed,
+        page_url=None if embed else page_url,
         oembed_url=None if embed else oembed_link(base, page_url),
         embed_code=None if embed else embed_code(f"{base}/embed/{kind}/{item_id}", title),
         api_url=f"{base}/api/v1/{kind}/{item_id}",
@@ -79,8 +86,9 @@ def route_map(route_id: Id, request: Request, session: SessionDep, settings: Set
 
 @router.get("/tours/{tour_id}/map", response_class=HTMLResponse, summary="Map of a ready-made tour")
 def tour_map(tour_id: Id, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    return _route_page(request, settings, tour_route(request, session, settings, tour_id), "tours", tour_id,
-                       embed=False)
+    return _route_page(
+        request, settings, tour_route(request, session, settings, tour_id), "tours", tour_id, embed=False
+    )
 
 
 @router.get("/embed/routes/{route_id}", response_class=HTMLResponse, summary="Embeddable route map (iframe)")
@@ -90,8 +98,9 @@ def embed_route(route_id: Id, request: Request, session: SessionDep, settings: S
 
 @router.get("/embed/tours/{tour_id}", response_class=HTMLResponse, summary="Embeddable tour map (iframe)")
 def embed_tour(tour_id: Id, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    return _route_page(request, settings, tour_route(request, session, settings, tour_id), "tours", tour_id,
-                       embed=True)
+    return _route_page(
+        request, settings, tour_route(request, session, settings, tour_id), "tours", tour_id, embed=True
+    )
 
 
 def _embed_target(url: str, base: str) -> tuple[str, str]:
@@ -140,11 +149,10 @@ def oembed(
         "provider_url": base + "/",
         "width": width,
         "height": height,
-        "html": (f'<iframe src="{html.escape(src)}" width="{width}" height="{height}" '
-                 f'title="{html.escape(title)}" loading="lazy" style="border:0" allowfullscreen></iframe>'),
+        "html": (
+            f'<iframe src="{html.escape(src)}" width="{width}" height="{height}" '
+            f'title="{html.escape(title)}" loading="lazy" style="border:0" allowfullscreen></iframe>'
+        ),
         "license": "Map data © OpenStreetMap contributors (ODbL); Street centerline: City of Philadelphia",
     }
     return json_response(request, body, max_age=3600)
-
-
-

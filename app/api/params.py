@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from app.core.errors import InvalidParameter
 
 
@@ -13,7 +15,7 @@ def _floats(raw: str, n: int, field: str, shape: str) -> list[float]:
         values = [float(p) for p in parts]
     except ValueError as exc:
         raise InvalidParameter(f"{field} must be {shape}: {raw!r} has a non-number", field=field) from exc
-    if any(v != v or v in (float("inf"), float("-inf")) for v in values):
+    if not all(math.isfinite(v) for v in values):
         raise InvalidParameter(f"{field} must hold finite numbers", field=field)
     return values
 

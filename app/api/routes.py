@@ -8,9 +8,9 @@ from fastapi import APIRouter, Header, Path, Request, Response
 
 from app.api.caching import GEOJSON, dumps
 from app.api.deps import SessionDep, SettingsDep, base_url
+from app.api.formats import FORMATS, AcceptHeader, FormatQuery, choose_format, route_response
 from app.api.schemas import AddressIn, RouteRequest
 from app.core.ratelimit import client_key
-from app.api.formats import FORMATS, AcceptHeader, FormatQuery, choose_format, route_response
 from app.services import routes as routes_service
 
 router = APIRouter(prefix="/api/v1/routes", tags=["routes"])
@@ -39,10 +39,15 @@ def with_links(fc: dict[str, Any], base: str) -> dict[str, Any]:
     status_code=201,
     summary="Plan a walk or run and save it",
     response_class=Response,
-    responses={201: {"content": {GEOJSON: {}}}, 422: {"description": "Bad input, named"},
-               503: {"description": "Routing service or geocoder down"}},
+    responses={
+        201: {"content": {GEOJSON: {}}},
+        422: {"description": "Bad input, named"},
+        503: {"description": "Routing service or geocoder down"},
+    },
 )
-def create_route(body: RouteRequest, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+def create_route(
+    body: RouteRequest, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
     request.app.state.route_limiter.check(client_key(request), "routes")
     if isinstance(body.start, AddressIn):
         request.app.state.geocode_limiter.check(client_key(request), "geocoding requests")
@@ -53,7 +58,9 @@ def create_route(body: RouteRequest, request: Request, session: SessionDep, sett
     doc = with_links(row.result, base)
     doc["delete_token"] = token
     return Response(
-        dumps(doc), status_code=201, media_type=GEOJSON,
+        dumps(doc),
+        status_code=201,
+        media_type=GEOJSON,
         headers={"Location": f"/api/v1/routes/{row.id}", "Cache-Control": "no-store"},
     )
 
@@ -76,8 +83,14 @@ def get_route(
     row = routes_service.load(session, route_id)
     base = base_url(request, settings)
     # Saved routes never change: clients may keep them for a day.
-    return route_response(request, with_links(row.result, base), fmt, link=f"{base}/routes/{route_id}/map",
-                          name=route_id, max_age=86400)
+    return route_response(
+        request,
+        with_links(row.result, base),
+        fmt,
+        link=f"{base}/routes/{route_id}/map",
+        name=route_id,
+        max_age=86400,
+    )
 
 
 @router.delete("/{route_id}", status_code=204, summary="Delete a saved route (needs its delete token)")
@@ -88,4 +101,3 @@ def delete_route(
 ) -> Response:
     routes_service.delete(session, route_id, x_delete_token)
     return Response(status_code=204)
-

@@ -25,7 +25,9 @@ class PointIn(BaseModel):
 
 class AddressIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    address: str = Field(min_length=3, max_length=200, description="Geocoded with Nominatim, biased to Philadelphia")
+    address: str = Field(
+        min_length=3, max_length=200, description="Geocoded with Nominatim, biased to Philadelphia"
+    )
 
 
 StopIn = Annotated[str, Field(min_length=1, max_length=120, description="A location id")] | PointIn
@@ -39,26 +41,41 @@ class RouteRequest(BaseModel):
         json_schema_extra={
             "examples": [
                 {"tour": "rocky-1976-montage", "activity": "run", "pace": "steady"},
-                {"stops": ["italian-market", {"lat": 39.9526, "lon": -75.1635}, "art-museum-steps"],
-                 "activity": "walk", "order": "as_given"},
-                {"start": {"address": "1 S Broad St, Philadelphia"}, "loop_km": 8, "activity": "run",
-                 "finish_at": "art-museum-steps"},
+                {
+                    "stops": ["italian-market", {"lat": 39.9526, "lon": -75.1635}, "art-museum-steps"],
+                    "activity": "walk",
+                    "order": "as_given",
+                },
+                {
+                    "start": {"address": "1 S Broad St, Philadelphia"},
+                    "loop_km": 8,
+                    "activity": "run",
+                    "finish_at": "art-museum-steps",
+                },
             ]
         },
     )
 
     stops: list[StopIn] = Field(default_factory=list, max_length=200)
-    tour: str | None = Field(default=None, max_length=120, description="Use a tour's stops (see /api/v1/tours)")
+    tour: str | None = Field(
+        default=None, max_length=120, description="Use a tour's stops (see /api/v1/tours)"
+    )
     start: PointIn | AddressIn | None = Field(default=None, description="Where you start (a hotel, say)")
     order: Literal["as_filmed", "optimized", "as_given"] = "as_filmed"
     return_to_start: bool = False
     activity: Literal["walk", "run"] = "walk"
     pace: Literal["easy", "steady", "tempo"] | None = Field(default=None, description="Running pace preset")
     pace_min_per_km: float | None = Field(default=None, ge=2.5, le=30, description="Overrides the preset")
-    start_time: datetime | None = Field(default=None, description="ISO 8601; naive times are Philadelphia local")
-    start_at_dawn: date | None = Field(default=None, description="Start at civil dawn on this date (like Rocky)")
+    start_time: datetime | None = Field(
+        default=None, description="ISO 8601; naive times are Philadelphia local"
+    )
+    start_at_dawn: date | None = Field(
+        default=None, description="Start at civil dawn on this date (like Rocky)"
+    )
     loop_km: float | None = Field(default=None, gt=0, le=1000, description="Plan a loop of about this length")
-    finish_at: str | None = Field(default=None, max_length=120, description="With loop_km: end at this location")
+    finish_at: str | None = Field(
+        default=None, max_length=120, description="With loop_km: end at this location"
+    )
     title: str | None = Field(default=None, max_length=120)
 
     def check_coherent(self) -> None:

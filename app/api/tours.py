@@ -23,14 +23,24 @@ TOUR_CACHE_SIZE = 128
 _cache_lock = threading.Lock()  # sync endpoints run in a thread pool
 
 
-def tour_route(request: Request, session: Session, settings: Settings, tour_id: str,
-               activity: str | None = None, pace: str | None = None,
-               pace_min_per_km: float | None = None) -> dict[str, Any]:
+def tour_route(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    tour_id: str,
+    activity: str | None = None,
+    pace: str | None = None,
+    pace_min_per_km: float | None = None,
+) -> dict[str, Any]:
     """The tour planned with its defaults (or the given pace); cached per process, keyed by its inputs."""
     tour = tours_service.get_tour(tour_id)
-    req = RouteRequest(tour=tour.id, activity=activity or tour.activity,
-                       pace=pace or (tour.pace if (activity or tour.activity) == "run" else None),
-                       pace_min_per_km=pace_min_per_km, title=tour.name)
+    req = RouteRequest(
+        tour=tour.id,
+        activity=activity or tour.activity,
+        pace=pace or (tour.pace if (activity or tour.activity) == "run" else None),
+        pace_min_per_km=pace_min_per_km,
+        title=tour.name,
+    )
     key = (tour.id, req.activity, req.effective_pace(), request.app.state.locations_version)
     cache: OrderedDict = request.app.state.tour_cache
     with _cache_lock:
@@ -73,5 +83,6 @@ def get_tour(
     tour = tours_service.get_tour(tour_id)
     if fmt == "geojson":
         return json_response(request, {**fc, "tour": tour.summary()}, media_type=GEOJSON)
-    return route_response(request, fc, fmt, link=f"{base_url(request, settings)}/tours/{tour_id}/map",
-                          name=tour_id)
+    return route_response(
+        request, fc, fmt, link=f"{base_url(request, settings)}/tours/{tour_id}/map", name=tour_id
+    )

@@ -16,7 +16,9 @@ SHIPPED_EXTRACT = PROJECT_ROOT / "data" / "osm" / "philly_rocky_tour.osm.pbf"
 OSM_CREDIT = "© OpenStreetMap contributors (ODbL)"
 CITY_CREDIT = "Street centerline: City of Philadelphia"
 OSM_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-OSM_TILE_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+OSM_TILE_ATTRIBUTION = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+)
 
 
 class Settings(BaseSettings):
@@ -49,7 +51,9 @@ class Settings(BaseSettings):
     )
     valhalla_timeout_s: float = 10.0
     build_tiles_on_startup: bool = True
-    max_snap_distance_m: float = Field(150.0, description="A stop further than this from a walkable way is refused.")
+    max_snap_distance_m: float = Field(
+        150.0, description="A stop further than this from a walkable way is refused."
+    )
     max_stops: int = 25
     max_loop_km: float = 50.0
 
@@ -66,7 +70,8 @@ class Settings(BaseSettings):
     tile_url: str = Field(OSM_TILE_URL, description="Map tile URL template.")
     tile_attribution: str = Field(OSM_TILE_ATTRIBUTION, description="Attribution shown with the tiles.")
     public_base_url: str | None = Field(
-        default=None, description="Absolute base URL used in share links and oEmbed (default: from the request)."
+        default=None,
+        description="Absolute base URL used in share links and oEmbed (default: from the request).",
     )
 
     # --- server ----------------------------------------------------------------------------------

@@ -5,16 +5,26 @@ from __future__ import annotations
 
 import os
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client import multiprocess
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 
 REQUESTS = Counter("filmtour_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram(
-    "filmtour_http_request_duration_seconds", "HTTP request latency", ["method", "route"],
+    "filmtour_http_request_duration_seconds",
+    "HTTP request latency",
+    ["method", "route"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 ENGINE_LATENCY = Histogram(
-    "filmtour_routing_engine_seconds", "Routing engine call latency", ["backend", "action"],
+    "filmtour_routing_engine_seconds",
+    "Routing engine call latency",
+    ["backend", "action"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
 )
 

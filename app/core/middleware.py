@@ -57,8 +57,12 @@ class RequestContextMiddleware:
             # The path only: query strings and bodies may hold addresses, which stay out of logs.
             access_log.info(
                 "request",
-                extra={"method": scope["method"], "path": route, "status": status,
-                       "duration_ms": round(elapsed * 1000, 2)},
+                extra={
+                    "method": scope["method"],
+                    "path": route,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                },
             )
             request_id_var.reset(token)
 

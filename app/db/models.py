@@ -27,14 +27,18 @@ class Location(SQLModel, table=True):
     lat: float
     # The dataset's full property set, kept verbatim so the API returns exactly what was researched.
     properties: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
 
 
 class SavedRoute(SQLModel, table=True):
     __tablename__ = "saved_route"
 
     id: str = Field(primary_key=True, max_length=40)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
     tour_id: str | None = Field(default=None, index=True, max_length=120)
     distance_m: float
     duration_s: float
@@ -52,4 +56,6 @@ class GeocodeCache(SQLModel, table=True):
     lon: float
     display_name: str
     provider: str = Field(max_length=40)
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )

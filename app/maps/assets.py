@@ -26,7 +26,7 @@ LOCATE_PATH = "vendor/leaflet.locatecontrol-0.66.2"
 class CachedStaticFiles(StaticFiles):
     """Static files with a long cache lifetime: every URL we emit is versioned (by path or ?v=hash)."""
 
-    def file_response(self, full_path, stat_result, scope: Scope, status_code: int = 200) -> Response:  # noqa: ANN001
+    def file_response(self, full_path, stat_result, scope: Scope, status_code: int = 200) -> Response:
         resp = super().file_response(full_path, stat_result, scope, status_code)
         resp.headers["Cache-Control"] = "public, max-age=31536000, immutable"
         resp.headers["Access-Control-Allow-Origin"] = "*"
@@ -34,10 +34,12 @@ class CachedStaticFiles(StaticFiles):
 
 
 def static_files_app() -> Router:
-    return Router(routes=[
-        Mount(f"/{LEAFLET_PATH}", app=CachedStaticFiles(directory=LEAFLET_DIR)),
-        Mount("/", app=CachedStaticFiles(directory=STATIC_DIR)),
-    ])
+    return Router(
+        routes=[
+            Mount(f"/{LEAFLET_PATH}", app=CachedStaticFiles(directory=LEAFLET_DIR)),
+            Mount("/", app=CachedStaticFiles(directory=STATIC_DIR)),
+        ]
+    )
 
 
 @lru_cache

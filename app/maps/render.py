@@ -21,13 +21,15 @@ from app.core.config import CITY_CREDIT, Settings
 from app.maps import assets
 
 PHILADELPHIA = (39.9526, -75.1652)
-DATA_CREDIT = ('Route data &copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
-               f"contributors (ODbL); {html.escape(CITY_CREDIT)}")
+DATA_CREDIT = (
+    'Route data &copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
+    f"contributors (ODbL); {html.escape(CITY_CREDIT)}"
+)
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
     autoescape=select_autoescape(default=True),
 )
-_INLINE_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.S | re.I)
+_INLINE_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re.DOTALL | re.IGNORECASE)
 
 
 def json_for_script(data: Any) -> str:
@@ -43,31 +45,44 @@ def _without_cdn(element: Any, js: list, css: list) -> Any:
     return element
 
 
-def base_map(settings: Settings, *, controls: bool = True, locate: bool = True,
-             title: str = "filmtour") -> folium.Map:
-    m = folium.Map(location=PHILADELPHIA, zoom_start=14, tiles=None, control_scale=True,
-                   prefer_canvas=False)
-    _without_cdn(m, assets.LEAFLET_JS, [*assets.LEAFLET_CSS, ("filmtour_css", assets.own_asset("filmtour/map.css"))])
-    folium.TileLayer(tiles=settings.tile_url, attr=f"{settings.tile_attribution} | {DATA_CREDIT}",
-                     name="map", max_zoom=19).add_to(m)
+def base_map(
+    settings: Settings, *, controls: bool = True, locate: bool = True, title: str = "filmtour"
+) -> folium.Map:
+    m = folium.Map(location=PHILADELPHIA, zoom_start=14, tiles=None, control_scale=True, prefer_canvas=False)
+    _without_cdn(
+        m, assets.LEAFLET_JS, [*assets.LEAFLET_CSS, ("filmtour_css", assets.own_asset("filmtour/map.css"))]
+    )
+    folium.TileLayer(
+        tiles=settings.tile_url, attr=f"{settings.tile_attribution} | {DATA_CREDIT}", name="map", max_zoom=19
+    ).add_to(m)
     if controls:
         _without_cdn(Fullscreen(position="topleft"), assets.FULLSCREEN_JS, assets.FULLSCREEN_CSS).add_to(m)
     if controls and locate:
-        _without_cdn(LocateControl(icon="ft-locate-icon", flyTo=True, showPopup=False),
-                     assets.LOCATE_JS, assets.LOCATE_CSS).add_to(m)
+        _without_cdn(
+            LocateControl(icon="ft-locate-icon", flyTo=True, showPopup=False),
+            assets.LOCATE_JS,
+            assets.LOCATE_CSS,
+        ).add_to(m)
     root = m.get_root()
     root.title = html.escape(title)  # branca renders the title unescaped
     return m
 
 
-def _finish(m: folium.Map, data: dict[str, Any], *, head: str = "", body: str = "",
-            scripts: tuple[str, ...] = ("filmtour/map.js",)) -> str:
+def _finish(
+    m: folium.Map,
+    data: dict[str, Any],
+    *,
+    head: str = "",
+    body: str = "",
+    scripts: tuple[str, ...] = ("filmtour/map.js",),
+) -> str:
     data = {"map": m.get_name(), **data}
     root = m.get_root()
     if head:
         root.header.add_child(folium.Element(head))
-    root.html.add_child(folium.Element(
-        f'<script type="application/json" id="ft-data">{json_for_script(data)}</script>{body}'))
+    root.html.add_child(
+        folium.Element(f'<script type="application/json" id="ft-data">{json_for_script(data)}</script>{body}')
+    )
     for script in scripts:
         root.html.add_child(folium.Element(f'<script src="{assets.own_asset(script)}" defer></script>'))
     return root.render()
@@ -96,9 +111,16 @@ def _route_panel(page_url: str, embed_code: str, api_url: str) -> str:
     )
 
 
-def render_route_map(route_fc: dict[str, Any], settings: Settings, *, embed: bool = False,
-                     page_url: str | None = None, oembed_url: str | None = None,
-                     embed_code: str | None = None, api_url: str | None = None) -> str:
+def render_route_map(
+    route_fc: dict[str, Any],
+    settings: Settings,
+    *,
+    embed: bool = False,
+    page_url: str | None = None,
+    oembed_url: str | None = None,
+    embed_code: str | None = None,
+    api_url: str | None = None,
+) -> str:
     """A route or tour: the line, numbered stops with scene notes and ETAs, a summary, skipped places.
     ``embed`` gives the bare iframe version; otherwise share links, downloads and the embed code are shown."""
     title = (route_fc.get("properties") or {}).get("title") or "Rocky (1976) montage route"
@@ -107,8 +129,10 @@ def render_route_map(route_fc: dict[str, Any], settings: Settings, *, embed: boo
     m = base_map(settings, locate=not embed, title=f"{title} — filmtour")
     head = ""
     if oembed_url:
-        head = (f'<link rel="alternate" type="application/json+oembed" href="{html.escape(oembed_url)}" '
-                f'title="{html.escape(title)}">')
+        head = (
+            f'<link rel="alternate" type="application/json+oembed" href="{html.escape(oembed_url)}" '
+            f'title="{html.escape(title)}">'
+        )
     body = ""
     scripts: tuple[str, ...] = ("filmtour/map.js",)
     if not embed and page_url and embed_code:
@@ -148,6 +172,8 @@ def csp_for_html(page: str, settings: Settings) -> str:
     styles only from this site, and images only from here and the tile server."""
     scripts = " ".join(["'self'", *_script_hashes(page)])
     tiles = _origin_of(settings.tile_url)
-    return (f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; "
-            f"img-src 'self' data: {tiles}; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-            "form-action 'self'")
+    return (
+        f"default-src 'self'; script-src {scripts}; style-src 'self' 'unsafe-inline'; "
+        f"img-src 'self' data: {tiles}; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'"
+    )

@@ -30,7 +30,7 @@ def _title(fc: dict[str, Any]) -> str:
 
 
 def format_duration(seconds: float) -> str:
-    seconds = int(round(seconds))
+    seconds = round(seconds)
     h, rem = divmod(seconds, 3600)
     m, s = divmod(rem, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
@@ -96,12 +96,18 @@ def to_gpx(fc: dict[str, Any], *, link: str | None = None) -> str:
 def to_kml(fc: dict[str, Any]) -> str:
     kml = simplekml.Kml(name=_title(fc))
     kml.document.description = f"{_summary_line(fc)} {CREDIT}"
-    line = kml.newlinestring(name=_title(fc), coords=[tuple(c) for c in _route_feature(fc)["geometry"]["coordinates"]])
+    line = kml.newlinestring(
+        name=_title(fc), coords=[tuple(c) for c in _route_feature(fc)["geometry"]["coordinates"]]
+    )
     line.style.linestyle.width = 4
     line.style.linestyle.color = simplekml.Color.red
     for stop in _stops(fc):
         props = stop["properties"]
-        kml.newpoint(name=_stop_name(props), description=stop_description(props), coords=[tuple(stop["geometry"]["coordinates"])])
+        kml.newpoint(
+            name=_stop_name(props),
+            description=stop_description(props),
+            coords=[tuple(stop["geometry"]["coordinates"])],
+        )
     return kml.kml()
 
 
@@ -122,15 +128,19 @@ def to_cue_sheet(fc: dict[str, Any]) -> str:
     if p.get("start_time"):
         lines.append(f"Start: {p['start_time']}")
     if p.get("dawn"):
-        lines.append(f"Civil dawn in Philadelphia: {p['dawn']['civil_dawn']} (sunrise {p['dawn']['sunrise']})")
+        lines.append(
+            f"Civil dawn in Philadelphia: {p['dawn']['civil_dawn']} (sunrise {p['dawn']['sunrise']})"
+        )
     lines.append("")
     stops = _stops(fc)
     legs = _route_feature(fc)["properties"].get("legs", [])
     done = 0.0
     for i, stop in enumerate(stops):
         props = stop["properties"]
-        lines.append(f"[{stop_eta(props)}] {format_distance(props.get('distance_from_start_m') or 0):>9}  "
-                     f"STOP {_stop_name(props)}")
+        lines.append(
+            f"[{stop_eta(props)}] {format_distance(props.get('distance_from_start_m') or 0):>9}  "
+            f"STOP {_stop_name(props)}"
+        )
         if props.get("exercise"):
             lines.append(f"{'':22}Rocky: {props['exercise']}")
         if i < len(legs):

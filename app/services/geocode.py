@@ -27,13 +27,15 @@ PHILADELPHIA_VIEWBOX = [(39.87, -75.29), (40.14, -74.95)]
 class HttpxAdapter(BaseSyncAdapter):
     """geopy adapter that sends its requests with httpx, so every outbound call shares one client style."""
 
-    def __init__(self, *, proxies, ssl_context):  # noqa: ANN001
+    def __init__(self, *, proxies, ssl_context):
         super().__init__(proxies=proxies, ssl_context=ssl_context)
         self.client = httpx.Client(follow_redirects=True)
 
-    def get_text(self, url, *, timeout, headers):  # noqa: ANN001, ANN201
+    def get_text(self, url, *, timeout, headers):
         try:
-            resp = self.client.get(url, headers=headers, timeout=httpx.Timeout(timeout, connect=min(timeout, 5)))
+            resp = self.client.get(
+                url, headers=headers, timeout=httpx.Timeout(timeout, connect=min(timeout, 5))
+            )
         except httpx.TimeoutException as exc:
             raise GeocoderTimedOut("geocoder timed out") from exc
         except httpx.TransportError as exc:
@@ -47,7 +49,7 @@ class HttpxAdapter(BaseSyncAdapter):
             )
         return resp.text
 
-    def get_json(self, url, *, timeout, headers):  # noqa: ANN001, ANN201
+    def get_json(self, url, *, timeout, headers):
         import json
 
         try:
@@ -94,12 +96,19 @@ class Geocoder:
         location = self._ask_nominatim(query)
         if location is None:
             raise InvalidParameter(f"address not found: {query!r}", field=field)
-        session.merge(GeocodeCache(query=key, lat=location.latitude, lon=location.longitude,
-                                   display_name=location.address, provider="nominatim"))
+        session.merge(
+            GeocodeCache(
+                query=key,
+                lat=location.latitude,
+                lon=location.longitude,
+                display_name=location.address,
+                provider="nominatim",
+            )
+        )
         session.commit()
         return Place(location.latitude, location.longitude, location.address, cached=False)
 
-    def _ask_nominatim(self, query: str):  # noqa: ANN202
+    def _ask_nominatim(self, query: str):
         with self._lock:  # serialises callers so the interval holds across threads
             wait = self._last_call + self._min_interval - time.monotonic()
             if wait > 0:
@@ -107,7 +116,9 @@ class Geocoder:
             try:
                 return self._geolocator.geocode(query, exactly_one=True, viewbox=PHILADELPHIA_VIEWBOX)
             except (GeocoderTimedOut, GeocoderUnavailable) as exc:
-                raise ServiceUnavailable(f"the geocoder is unreachable ({exc}); try again, or give lat/lon") from exc
+                raise ServiceUnavailable(
+                    f"the geocoder is unreachable ({exc}); try again, or give lat/lon"
+                ) from exc
             except GeopyError as exc:
                 raise ServiceUnavailable(f"the geocoder failed ({exc}); try again, or give lat/lon") from exc
             finally:

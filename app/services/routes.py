@@ -40,9 +40,7 @@ def point_stop(p: PointIn, default_name: str) -> Stop:
     return Stop(lat=p.lat, lon=p.lon, name=p.name or default_name, location_id=None, info={})
 
 
-def resolve_stops(
-    session: Session, req: RouteRequest
-) -> tuple[list[Stop], list[dict[str, Any]]]:
+def resolve_stops(session: Session, req: RouteRequest) -> tuple[list[Stop], list[dict[str, Any]]]:
     """Location ids and points → stops; places that cannot be visited go to the skipped list."""
     if req.tour:
         tour = tours_service.get_tour(req.tour, field="tour")
@@ -66,7 +64,9 @@ def resolve_stops(
 
 def film_order(stops: list[Stop]) -> list[Stop]:
     """Montage places in film order; other places and points keep their relative position after them."""
-    key = [(s.info.get("scene_order") is None, s.info.get("scene_order") or 0, i) for i, s in enumerate(stops)]
+    key = [
+        (s.info.get("scene_order") is None, s.info.get("scene_order") or 0, i) for i, s in enumerate(stops)
+    ]
     return [stops[i] for *_, i in sorted(key)]
 
 
@@ -101,8 +101,9 @@ def check_limits(req: RouteRequest, settings: Settings) -> None:
 # --- planning ----------------------------------------------------------------------------------------------
 
 
-def plan(session: Session, req: RouteRequest, engine: Any, settings: Settings,
-         geocoder: Geocoder | None = None) -> dict[str, Any]:
+def plan(
+    session: Session, req: RouteRequest, engine: Any, settings: Settings, geocoder: Geocoder | None = None
+) -> dict[str, Any]:
     """The whole planning step, without saving: returns the route FeatureCollection."""
     check_limits(req, settings)
     start = resolve_start(session, req, geocoder)
@@ -110,9 +111,16 @@ def plan(session: Session, req: RouteRequest, engine: Any, settings: Settings,
     if req.loop_km is not None:
         candidates, skipped = _loop_candidates(session, req)
         finish = _finish_stop(session, req.finish_at) if req.finish_at else None
-        result = plan_loop(engine, start, candidates, req.loop_km, finish_at=finish,
-                           activity=req.activity, pace_min_per_km=pace,
-                           max_snap_distance_m=settings.max_snap_distance_m)
+        result = plan_loop(
+            engine,
+            start,
+            candidates,
+            req.loop_km,
+            finish_at=finish,
+            activity=req.activity,
+            pace_min_per_km=pace,
+            max_snap_distance_m=settings.max_snap_distance_m,
+        )
         order = "loop"
     else:
         stops, skipped = resolve_stops(session, req)
@@ -121,11 +129,18 @@ def plan(session: Session, req: RouteRequest, engine: Any, settings: Settings,
         if start is not None:
             stops = [start, *stops]
         if len(stops) + (1 if req.return_to_start else 0) < 2:
-            raise InvalidParameter("a route needs at least two routable places (after skipping)", field="stops",
-                                   skipped=skipped)
-        result = plan_route(engine, stops, order="optimized" if req.order == "optimized" else "as_given",
-                            activity=req.activity, pace_min_per_km=pace, return_to_start=req.return_to_start,
-                            max_snap_distance_m=settings.max_snap_distance_m)
+            raise InvalidParameter(
+                "a route needs at least two routable places (after skipping)", field="stops", skipped=skipped
+            )
+        result = plan_route(
+            engine,
+            stops,
+            order="optimized" if req.order == "optimized" else "as_given",
+            activity=req.activity,
+            pace_min_per_km=pace,
+            return_to_start=req.return_to_start,
+            max_snap_distance_m=settings.max_snap_distance_m,
+        )
         order = req.order
     return to_feature_collection(result, req, order=order, skipped=skipped, start_time=start_time_of(req))
 
@@ -182,8 +197,14 @@ def _bbox(coords: list[tuple[float, float]]) -> list[float]:
     return [round(min(lons), 6), round(min(lats), 6), round(max(lons), 6), round(max(lats), 6)]
 
 
-def to_feature_collection(result: RoutePlan, req: RouteRequest, *, order: str, skipped: list[dict[str, Any]],
-                          start_time: datetime | None) -> dict[str, Any]:
+def to_feature_collection(
+    result: RoutePlan,
+    req: RouteRequest,
+    *,
+    order: str,
+    skipped: list[dict[str, Any]],
+    start_time: datetime | None,
+) -> dict[str, Any]:
     coords = [(round(lon, 6), round(lat, 6)) for lon, lat in result.shape]
     n = len(result.stops)
     legs = [leg.as_dict() for leg in result.legs]
@@ -191,8 +212,12 @@ def to_feature_collection(result: RoutePlan, req: RouteRequest, *, order: str, s
         "type": "Feature",
         "id": "route",
         "geometry": {"type": "LineString", "coordinates": [list(c) for c in coords]},
-        "properties": {"kind": "route", "distance_m": round(result.distance_m, 1),
-                       "duration_s": round(result.duration_s, 1), "legs": legs},
+        "properties": {
+            "kind": "route",
+            "distance_m": round(result.distance_m, 1),
+            "duration_s": round(result.duration_s, 1),
+            "legs": legs,
+        },
     }
     stops = [_stop_feature(i, _role(i, n), p, start_time) for i, p in enumerate(result.stops)]
     properties = {
@@ -203,7 +228,9 @@ def to_feature_collection(result: RoutePlan, req: RouteRequest, *, order: str, s
         "distance_m": round(result.distance_m, 1),
         "duration_s": round(result.duration_s, 1),
         "start_time": start_time.isoformat(timespec="seconds") if start_time else None,
-        "dawn": dawn_times(req.start_at_dawn or start_time.date()) if (req.start_at_dawn or start_time) else None,
+        "dawn": dawn_times(req.start_at_dawn or start_time.date())
+        if (req.start_at_dawn or start_time)
+        else None,
         "tour": req.tour,
         "loop_km": req.loop_km,
         "attribution": ATTRIBUTION,
@@ -237,9 +264,15 @@ def save(session: Session, req: RouteRequest, fc: dict[str, Any]) -> tuple[Saved
     for _ in range(3):  # a collision of 96 random bits will not happen; a retry costs nothing to write
         route_id = new_route_id()
         fc_saved = {**fc, "id": route_id}
-        row = SavedRoute(id=route_id, tour_id=req.tour, distance_m=fc["properties"]["distance_m"],
-                         duration_s=fc["properties"]["duration_s"], request=request_doc, result=fc_saved,
-                         delete_token_hash=hash_token(token))
+        row = SavedRoute(
+            id=route_id,
+            tour_id=req.tour,
+            distance_m=fc["properties"]["distance_m"],
+            duration_s=fc["properties"]["duration_s"],
+            request=request_doc,
+            result=fc_saved,
+            delete_token_hash=hash_token(token),
+        )
         session.add(row)
         try:
             session.commit()
@@ -260,7 +293,8 @@ def load(session: Session, route_id: str) -> SavedRoute:
 def delete(session: Session, route_id: str, token: str | None) -> None:
     row = load(session, route_id)
     if not token or not hmac.compare_digest(hash_token(token), row.delete_token_hash):
-        raise Forbidden("a valid delete token is needed (returned when the route was created)",
-                        field="X-Delete-Token")
+        raise Forbidden(
+            "a valid delete token is needed (returned when the route was created)", field="X-Delete-Token"
+        )
     session.delete(row)
     session.commit()

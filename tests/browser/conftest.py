@@ -22,10 +22,20 @@ from tests.support.live import live_app
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 # A 1×1 light-grey PNG stands in for every map tile.
-TILE_PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC")
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
+TILE_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC"
+)
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 def _need_chromium() -> None:
@@ -44,13 +54,15 @@ def tile_server() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def live_server(tile_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real app in its own uvicorn process, as a user would run it."""
-    env = {"FILMTOUR_DATA_DIR": str(tmp_path_factory.mktemp("live-data")),
-           "FILMTOUR_VALHALLA_TILES_DIR": str(SHARED_TILES),
-           "FILMTOUR_LOCATIONS_FILE": str(REAL_LOCATIONS),
-           "FILMTOUR_TILE_URL": f"{tile_server}/{{z}}/{{x}}/{{y}}.png",
-           "FILMTOUR_TILE_ATTRIBUTION": "Test tiles &copy; OpenStreetMap contributors",
-           "FILMTOUR_GEOCODER_URL": "http://127.0.0.1:9",
-           "FILMTOUR_LOG_LEVEL": "warning"}
+    env = {
+        "FILMTOUR_DATA_DIR": str(tmp_path_factory.mktemp("live-data")),
+        "FILMTOUR_VALHALLA_TILES_DIR": str(SHARED_TILES),
+        "FILMTOUR_LOCATIONS_FILE": str(REAL_LOCATIONS),
+        "FILMTOUR_TILE_URL": f"{tile_server}/{{z}}/{{x}}/{{y}}.png",
+        "FILMTOUR_TILE_ATTRIBUTION": "Test tiles &copy; OpenStreetMap contributors",
+        "FILMTOUR_GEOCODER_URL": "http://127.0.0.1:9",
+        "FILMTOUR_LOG_LEVEL": "warning",
+    }
     with live_app(env, tmp_path_factory.mktemp("live-log")) as app:
         yield app.url
 
@@ -63,8 +75,11 @@ class PageWatch:
     dialogs: list[str] = field(default_factory=list)
 
     def non_local(self) -> list[str]:
-        return [u for u in self.requests
-                if urlsplit(u).scheme in ("http", "https", "ws", "wss") and urlsplit(u).hostname != "127.0.0.1"]
+        return [
+            u
+            for u in self.requests
+            if urlsplit(u).scheme in ("http", "https", "ws", "wss") and urlsplit(u).hostname != "127.0.0.1"
+        ]
 
     def assert_clean(self) -> None:
         assert not self.non_local(), f"requests left 127.0.0.1: {self.non_local()}"
@@ -85,7 +100,7 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page_and_watch(browser, request) -> Iterator[tuple[object, PageWatch]]:  # noqa: ANN001
+def page_and_watch(browser, request) -> Iterator[tuple[object, PageWatch]]:
     context = browser.new_context(viewport={"width": 1200, "height": 800})
     page = context.new_page()
     watch = PageWatch()
@@ -93,14 +108,21 @@ def page_and_watch(browser, request) -> Iterator[tuple[object, PageWatch]]:  # n
     page.on("console", lambda m: watch.console_errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: watch.page_errors.append(str(e)))
 
-    def on_dialog(d):  # noqa: ANN001
+    def on_dialog(d):
         watch.dialogs.append(d.message)
         d.dismiss()
 
     page.on("dialog", on_dialog)
     # Block anything not on loopback, so a leak is recorded rather than attempted.
-    context.route("**/*", lambda route: route.continue_() if urlsplit(route.request.url).hostname in (None, "127.0.0.1")
-                  or urlsplit(route.request.url).scheme in ("data", "blob", "about") else route.abort())
+    context.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if urlsplit(route.request.url).hostname in (None, "127.0.0.1")
+            or urlsplit(route.request.url).scheme in ("data", "blob", "about")
+            else route.abort()
+        ),
+    )
     yield page, watch
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))

@@ -19,7 +19,7 @@ def features() -> list[dict]:
     return json.loads(REAL_LOCATIONS.read_text())["features"]
 
 
-def wait_ready(page) -> None:  # noqa: ANN001
+def wait_ready(page) -> None:
     page.wait_for_selector(".leaflet-container[data-ft-ready='1']", timeout=20_000)
     assert page.evaluate("typeof window.L") == "object"
 
@@ -71,7 +71,9 @@ def test_route_map_and_planner_flow(live_server, page_and_watch):
 
 
 def test_embed_in_an_iframe_on_another_origin(live_server, browser):
-    fc = httpx.post(f"{live_server}/api/v1/routes", json={"tour": "rocky-steps-run", "activity": "run"}).json()
+    fc = httpx.post(
+        f"{live_server}/api/v1/routes", json={"tour": "rocky-steps-run", "activity": "run"}
+    ).json()
     oembed = httpx.get(f"{live_server}/oembed", params={"url": f"{live_server}/routes/{fc['id']}/map"}).json()
     blog = f"<!doctype html><title>My Rocky blog</title><h1>My run</h1>{oembed['html']}".encode()
     with http_stub(lambda req: Reply(body=blog, content_type="text/html")) as other_origin:
@@ -90,19 +92,28 @@ def test_embed_in_an_iframe_on_another_origin(live_server, browser):
         context.close()
     assert not errors, errors
     assert any("/embed/routes/" in u for u in requests)
-    assert all(u.startswith("http://127.0.0.1:") or u.startswith("data:") for u in requests), requests
+    assert all(u.startswith(("http://127.0.0.1:", "data:")) for u in requests), requests
 
 
 def test_hostile_text_is_inert(tmp_path, browser, tile_server):
     """A stop name with <script> and an onerror attribute shows as text and runs nothing."""
-    env = {"FILMTOUR_DATA_DIR": str(tmp_path), "FILMTOUR_VALHALLA_TILES_DIR": str(SHARED_TILES),
-           "FILMTOUR_LOCATIONS_FILE": str(SAMPLE_LOCATIONS), "FILMTOUR_TILE_URL": f"{tile_server}/{{z}}/{{x}}/{{y}}.png"}
+    env = {
+        "FILMTOUR_DATA_DIR": str(tmp_path),
+        "FILMTOUR_VALHALLA_TILES_DIR": str(SHARED_TILES),
+        "FILMTOUR_LOCATIONS_FILE": str(SAMPLE_LOCATIONS),
+        "FILMTOUR_TILE_URL": f"{tile_server}/{{z}}/{{x}}/{{y}}.png",
+    }
     with live_app(env, tmp_path) as app:
         url = app.url
         hostile = '</title><script>alert("xss")</script><img src=x onerror=alert(2)>'
-        fc = httpx.post(f"{url}/api/v1/routes", json={
-            "stops": [{"lat": 39.9526, "lon": -75.1635, "name": hostile}, "market"], "order": "as_given",
-            "title": hostile}).json()
+        fc = httpx.post(
+            f"{url}/api/v1/routes",
+            json={
+                "stops": [{"lat": 39.9526, "lon": -75.1635, "name": hostile}, "market"],
+                "order": "as_given",
+                "title": hostile,
+            },
+        ).json()
         context = browser.new_context()
         page = context.new_page()
         dialogs: list[str] = []

@@ -41,8 +41,12 @@ def http_stub(handler: Callable[[Seen], Reply]) -> Iterator[StubServer]:
     class Handler(BaseHTTPRequestHandler):
         def _serve(self) -> None:
             length = int(self.headers.get("content-length") or 0)
-            req = Seen(self.command, self.path, {k.lower(): v for k, v in self.headers.items()},
-                       self.rfile.read(length) if length else b"")
+            req = Seen(
+                self.command,
+                self.path,
+                {k.lower(): v for k, v in self.headers.items()},
+                self.rfile.read(length) if length else b"",
+            )
             seen.append(req)
             reply = handler(req)
             if reply.delay_s:
@@ -58,9 +62,9 @@ def http_stub(handler: Callable[[Seen], Reply]) -> Iterator[StubServer]:
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (a timeout test)
 
-        do_GET = do_POST = _serve  # noqa: N815
+        do_GET = do_POST = _serve
 
-        def log_message(self, *args) -> None:  # noqa: ANN002
+        def log_message(self, *args) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -58,8 +58,9 @@ def start_app(env: dict[str, str], workdir: Path, *, workers: int = 1, port: int
     cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)]
     if workers > 1:
         cmd += ["--workers", str(workers)]
-    proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env={**os.environ, **env}, stdout=log.open("w"),
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        cmd, cwd=PROJECT_ROOT, env={**os.environ, **env}, stdout=log.open("w"), stderr=subprocess.STDOUT
+    )
     app = LiveApp(f"http://127.0.0.1:{port}", proc, log)
     try:
         wait_ready(app.url, proc, log)
@@ -70,7 +71,7 @@ def start_app(env: dict[str, str], workdir: Path, *, workers: int = 1, port: int
 
 
 @contextmanager
-def live_app(env: dict[str, str], workdir: Path, **kw) -> Iterator[LiveApp]:  # noqa: ANN003
+def live_app(env: dict[str, str], workdir: Path, **kw) -> Iterator[LiveApp]:
     app = start_app(env, workdir, **kw)
     try:
         yield app

@@ -19,8 +19,11 @@ def start_valhalla_service(config_path: Path, workdir: Path) -> tuple[subprocess
     config["httpd"]["service"]["listen"] = f"tcp://127.0.0.1:{port}"  # loopback only
     cfg = workdir / f"valhalla-service-{port}.json"
     cfg.write_text(json.dumps(config))
-    proc = subprocess.Popen([str(PYVALHALLA_BIN_DIR / "valhalla_service"), str(cfg), "2"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(PYVALHALLA_BIN_DIR / "valhalla_service"), str(cfg), "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -41,4 +44,3 @@ def stop_process(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=10)
-
