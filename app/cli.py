@@ -3,15 +3,34 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
+import uvicorn
+from pydantic import ValidationError
 from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlmodel import Session, select
 
 from app.core.config import Settings, get_settings
+from app.core.exceptions import FilmtourError, ServiceUnavailable
+from app.db import repository as repo
+from app.db.loader import DatasetError, load_locations_file
+from app.db.migrate import current_revision, upgrade_to_head
+from app.db.models import Location
+from app.db.session import check_database, make_engine
+from app.routing.factory import get_engine
+from app.routing.network import BBox, NetworkFetchError, build_network, fetch_network
+from app.routing.tiles import TileBuildError, ensure_tiles, rich_progress_callback
+from app.schemas.routes import RouteRequest
+from app.services import exports
+from app.services import routes as routes_service
+from app.services.exports import format_distance, format_duration, stop_eta
 
 cli = typer.Typer(
     help="filmtour: walk or run the Rocky (1976) training montage through Philadelphia's streets.",
@@ -36,9 +55,6 @@ def _fail(message: str, code: int = 1) -> None:
 
 def _database(settings: Settings):
     """Connect and migrate, or exit with a clear message (never a traceback) when the database is down."""
-    from app.core.errors import ServiceUnavailable
-    from app.db.migrate import upgrade_to_head
-    from app.db.session import check_database, make_engine
 
     engine = make_engine(settings)
     try:
@@ -61,7 +77,6 @@ def serve(
     reload: Annotated[bool, typer.Option(help="Reload on code changes (development).")] = False,
 ) -> None:
     """Start the web service: JSON API, maps and the planner page."""
-    import uvicorn
 
     settings = get_settings()
     engine = _database(settings)  # fail fast, before any worker starts
@@ -84,8 +99,6 @@ def serve(
 
 def _shared_metrics_dir(settings: Settings) -> None:
     """Several workers: Prometheus counters go through files so /metrics adds every worker up."""
-    import os
-    import shutil
 
     path = settings.data_dir / "metrics"
     shutil.rmtree(path, ignore_errors=True)  # counters from a previous run would be added in
@@ -96,7 +109,6 @@ def _shared_metrics_dir(settings: Settings) -> None:
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Apply database migrations up to the newest schema (saved routes are kept)."""
-    from app.db.migrate import current_revision
 
     engine = _database(get_settings())
     console.print(f"database at revision [bold]{current_revision(engine)}[/]")
@@ -107,7 +119,6 @@ def db_load(
     file: Annotated[Path | None, typer.Option(help="GeoJSON file (default: the shipped dataset).")] = None,
 ) -> None:
     """Load (upsert by id) the locations dataset into the database. Safe to run again."""
-    from app.db.loader import DatasetError, load_locations_file
 
     settings = get_settings()
     engine = _database(settings)
@@ -127,9 +138,6 @@ def locations_cmd(
     visitable: Annotated[str | None, typer.Option(help="Only places with this visitable value.")] = None,
 ) -> None:
     """List the filming locations."""
-    from sqlmodel import Session
-
-    from app.db import repository as repo
 
     engine = _database(get_settings())
     with Session(engine) as session:
@@ -150,9 +158,6 @@ def locations_cmd(
 
 def _tiles(settings: Settings, pbf: Path | None = None):
     """Build (or find cached) routing tiles, with a progress bar; exit cleanly on failure."""
-    from app.core.errors import ServiceUnavailable
-    from app.routing.network import NetworkFetchError, build_network
-    from app.routing.tiles import TileBuildError, ensure_tiles, rich_progress_callback
 
     with _progress() as progress:
         report = rich_progress_callback(progress)
@@ -183,7 +188,6 @@ def network_fetch(
     bbox: Annotated[str, typer.Option(help="minLon,minLat,maxLon,maxLat, e.g. -75.21,39.925,-75.115,39.995")],
 ) -> None:
     """Download fresh OpenStreetMap ways for a box from the Overpass API and rebuild the tiles from them."""
-    from app.routing.network import BBox, NetworkFetchError, fetch_network
 
     settings = get_settings()
     try:
@@ -223,14 +227,6 @@ def route_cmd(
     kml: Annotated[Path | None, typer.Option(help="Write the route as KML here.")] = None,
 ) -> None:
     """Plan a route and print its stops, distances and ETAs (optionally write GPX/KML)."""
-    from pydantic import ValidationError
-    from sqlmodel import Session
-
-    from app.api.schemas import RouteRequest
-    from app.core.errors import Problem
-    from app.routing.engine import get_engine
-    from app.services import exports
-    from app.services import routes as routes_service
 
     settings = get_settings()
     engine = _database(settings)
@@ -244,7 +240,7 @@ def route_cmd(
     with Session(engine) as session:
         try:
             fc = routes_service.plan(session, req, get_engine(settings), settings)
-        except Problem as exc:
+        except FilmtourError as exc:
             _fail(exc.detail)
     _print_route(fc)
     if gpx:
@@ -256,10 +252,6 @@ def route_cmd(
 
 
 def _load_if_empty(engine, settings: Settings) -> None:
-    from sqlmodel import Session, select
-
-    from app.db.loader import load_locations_file
-    from app.db.models import Location
 
     with Session(engine) as session:
         if session.exec(select(Location)).first() is None:
@@ -267,7 +259,6 @@ def _load_if_empty(engine, settings: Settings) -> None:
 
 
 def _print_route(fc: dict) -> None:
-    from app.services.exports import format_distance, format_duration, stop_eta
 
     p = fc["properties"]
     table = Table(
@@ -288,7 +279,6 @@ def _print_route(fc: dict) -> None:
 
 
 def _progress():
-    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     return Progress(
         SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err

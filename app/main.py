@@ -22,7 +22,7 @@ from app.db.loader import load_locations_file
 from app.db.migrate import upgrade_to_head
 from app.db.session import check_database, make_engine
 from app.maps.assets import STATIC_PREFIX, static_files_app
-from app.routing.engine import get_engine
+from app.routing.factory import get_engine
 from app.routing.tiles import ensure_tiles, file_sha256
 from app.services.geocode import Geocoder
 

@@ -9,7 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlmodel import Session
 
-from app.core.errors import InvalidParameter, ServiceUnavailable
+from app.core.errors import problem_for
+from app.core.exceptions import InvalidParameter, ServiceUnavailable
 from app.db.migrate import upgrade_to_head
 from app.db.session import make_engine
 from app.services.geocode import Geocoder
@@ -77,7 +78,8 @@ def test_requests_are_spaced_by_the_usage_policy(tmp_path, engine):
 def test_unreachable_geocoder_is_503(tmp_path, engine):
     with Session(engine) as session, pytest.raises(ServiceUnavailable) as exc:
         geocoder_for(tmp_path, closed_port_url(), geocoder_min_interval_s=0).geocode(session, "City Hall")
-    assert exc.value.status == 503 and "Retry-After" in exc.value.headers
+    problem = problem_for(exc.value)
+    assert problem.status == 503 and "Retry-After" in problem.headers
 
 
 def test_slow_geocoder_times_out(tmp_path, engine):

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import Header, Query, Request, Response
 
 from app.api.caching import GEOJSON, cached_response, dumps
-from app.core.errors import InvalidParameter
+from app.core.exceptions import InvalidParameter
 from app.services import exports
 
 FORMATS = {

@@ -11,7 +11,7 @@ from geopy.distance import geodesic
 from app.api.caching import GEOJSON, json_response
 from app.api.deps import SessionDep
 from app.api.params import parse_bbox, parse_near
-from app.core.errors import InvalidParameter, NotFound
+from app.core.exceptions import InvalidParameter, NotFound
 from app.db import repository as repo
 from app.db.models import Location
 

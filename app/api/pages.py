@@ -13,10 +13,11 @@ from app.api.caching import cached_response, json_response
 from app.api.deps import SessionDep, SettingsDep, base_url
 from app.api.tours import tour_route
 from app.core.config import Settings
-from app.core.errors import InvalidParameter
+from app.core.exceptions import InvalidParameter
 from app.db import repository as repo
 from app.maps.render import csp_for_html, render_locations_map, render_planner, render_route_map
 from app.services import routes as routes_service
+from app.services import tours as tours_service
 
 router = APIRouter(tags=["pages"], include_in_schema=True)
 Id = Annotated[str, Path(max_length=120, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -132,9 +133,7 @@ def oembed(
         fc = _route_doc(session, item_id)
         title = (fc.get("properties") or {}).get("title") or "Rocky (1976) montage route"
     else:
-        from app.services.tours import get_tour
-
-        title = get_tour(item_id, field="url").name
+        title = tours_service.get_tour(item_id, field="url").name
     width, height = EMBED_DEFAULT
     if maxwidth and maxwidth < width:
         width, height = maxwidth, int(maxwidth * height / width)

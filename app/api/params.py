@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from app.core.errors import InvalidParameter
+from app.core.exceptions import InvalidParameter
 
 
 def _floats(raw: str, n: int, field: str, shape: str) -> list[float]:

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Header, Path, Request, Response
 from app.api.caching import GEOJSON, dumps
 from app.api.deps import SessionDep, SettingsDep, base_url
 from app.api.formats import FORMATS, AcceptHeader, FormatQuery, choose_format, route_response
-from app.api.schemas import AddressIn, RouteRequest
 from app.core.ratelimit import client_key
+from app.schemas.routes import AddressIn, RouteRequest
 from app.services import routes as routes_service
 
 router = APIRouter(prefix="/api/v1/routes", tags=["routes"])

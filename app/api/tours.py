@@ -12,8 +12,8 @@ from sqlmodel import Session
 from app.api.caching import GEOJSON, json_response
 from app.api.deps import SessionDep, SettingsDep, base_url
 from app.api.formats import FORMATS, AcceptHeader, FormatQuery, choose_format, route_response
-from app.api.schemas import RouteRequest
 from app.core.config import Settings
+from app.schemas.routes import RouteRequest
 from app.services import routes as routes_service
 from app.services import tours as tours_service
 

@@ -1,10 +1,12 @@
 """Every error the service returns is RFC 9457 ``application/problem+json``; this module is the only place
-that builds one."""
+that builds one, and ``DEFAULT_STATUS_CODES`` the only place that gives a domain exception its status code."""
 
 from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -12,35 +14,35 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.core.exceptions import (
+    FilmtourError,
+    Forbidden,
+    InvalidParameter,
+    NotFound,
+    PayloadTooLarge,
+    RetryLater,
+    ServiceUnavailable,
+    TooManyRequests,
+    Unroutable,
+)
+
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://filmtour.example/problems/"
 
 
-class Problem(Exception):
-    """An error meant for the client. ``field`` names the offending parameter, when there is one."""
+@dataclass
+class Problem:
+    """One RFC 9457 problem document and the status and headers it is sent with."""
 
-    status = 400
-    title = "Bad request"
-    slug = "bad-request"
-
-    def __init__(
-        self,
-        detail: str,
-        *,
-        field: str | None = None,
-        status: int | None = None,
-        headers: dict[str, str] | None = None,
-        **extra: Any,
-    ) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.field = field
-        if status is not None:
-            self.status = status
-        self.headers = headers or {}
-        self.extra = extra
+    status: int
+    title: str
+    slug: str
+    detail: str
+    field: str | None = None
+    headers: dict[str, str] = dc_field(default_factory=dict)
+    extra: dict[str, Any] = dc_field(default_factory=dict)
 
     def body(self, instance: str | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -58,43 +60,37 @@ class Problem(Exception):
         return out
 
 
-class InvalidParameter(Problem):
-    status, title, slug = 422, "Invalid parameter", "invalid-parameter"
+# The one table from domain exceptions to problem types and status codes (like tipg's DEFAULT_STATUS_CODES).
+# A subclass not listed takes its nearest listed base's entry.
+DEFAULT_STATUS_CODES: dict[type[FilmtourError], tuple[int, str, str]] = {
+    FilmtourError: (400, "Bad request", "bad-request"),
+    InvalidParameter: (422, "Invalid parameter", "invalid-parameter"),
+    Unroutable: (422, "Stop cannot be routed", "unroutable"),
+    NotFound: (404, "Not found", "not-found"),
+    Forbidden: (403, "Forbidden", "forbidden"),
+    PayloadTooLarge: (413, "Request body too large", "payload-too-large"),
+    TooManyRequests: (429, "Too many requests", "rate-limited"),
+    ServiceUnavailable: (503, "Service unavailable", "service-unavailable"),
+}
 
 
-class NotFound(Problem):
-    status, title, slug = 404, "Not found", "not-found"
+def status_for(exc: FilmtourError) -> tuple[int, str, str]:
+    """(status, title, slug) of a domain exception, from DEFAULT_STATUS_CODES by its nearest listed class."""
+    for cls in type(exc).__mro__:
+        if cls in DEFAULT_STATUS_CODES:
+            return DEFAULT_STATUS_CODES[cls]
+    raise TypeError(f"not a domain exception: {exc!r}")  # pragma: no cover (FilmtourError is listed)
 
 
-class Unroutable(Problem):
-    status, title, slug = 422, "Stop cannot be routed", "unroutable"
+def problem_for(exc: FilmtourError) -> Problem:
+    status, title, slug = status_for(exc)
+    headers = {"Retry-After": str(exc.retry_after_s)} if isinstance(exc, RetryLater) else {}
+    return Problem(status, title, slug, exc.detail, exc.field, headers, dict(exc.extra))
 
 
-class ServiceUnavailable(Problem):
-    """A part we depend on (routing service, geocoder, database) is down; the client may retry."""
-
-    status, title, slug = 503, "Service unavailable", "service-unavailable"
-
-    def __init__(self, detail: str, *, retry_after_s: int = 30, **kw: Any) -> None:
-        super().__init__(detail, headers={"Retry-After": str(retry_after_s)}, **kw)
-
-
-class Forbidden(Problem):
-    status, title, slug = 403, "Forbidden", "forbidden"
-
-
-class TooManyRequests(Problem):
-    status, title, slug = 429, "Too many requests", "rate-limited"
-
-    def __init__(self, detail: str, *, retry_after_s: int = 60, **kw: Any) -> None:
-        super().__init__(detail, headers={"Retry-After": str(retry_after_s)}, **kw)
-
-
-class PayloadTooLarge(Problem):
-    status, title, slug = 413, "Request body too large", "payload-too-large"
-
-
-def problem_response(problem: Problem, request: Request | None = None) -> JSONResponse:
+def problem_response(problem: Problem | FilmtourError, request: Request | None = None) -> JSONResponse:
+    if isinstance(problem, FilmtourError):
+        problem = problem_for(problem)
     instance = request.url.path if request is not None else None
     return JSONResponse(
         problem.body(instance), status_code=problem.status, media_type=PROBLEM_JSON, headers=problem.headers
@@ -121,22 +117,21 @@ def _validation_problem(exc: RequestValidationError) -> Problem:
     errors = [{"field": _field_name(e.get("loc", ())), "message": e.get("msg", "invalid")} for e in raw]
     first = errors[0] if errors else {"field": "body", "message": "invalid request"}
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
-    p = InvalidParameter(detail, field=first["field"])
-    p.extra["errors"] = errors
-    return p
+    status, title, slug = DEFAULT_STATUS_CODES[InvalidParameter]
+    return Problem(status, title, slug, detail, first["field"], extra={"errors": errors})
 
 
 _HTTP_TITLES = {
-    404: ("Not found", "not-found"),
+    404: DEFAULT_STATUS_CODES[NotFound][1:],
     405: ("Method not allowed", "method-not-allowed"),
-    413: ("Request body too large", "payload-too-large"),
+    413: DEFAULT_STATUS_CODES[PayloadTooLarge][1:],
 }
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(Problem)
-    async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(exc, request)
+    @app.exception_handler(FilmtourError)
+    async def _domain(request: Request, exc: FilmtourError) -> JSONResponse:
+        return problem_response(problem_for(exc), request)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -146,15 +141,15 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         title, slug = _HTTP_TITLES.get(exc.status_code, ("HTTP error", "http-error"))
         field = "body" if exc.status_code == 413 else None
-        p = Problem(str(exc.detail), status=exc.status_code, headers=dict(exc.headers or {}), field=field)
-        p.title, p.slug = title, slug
+        p = Problem(exc.status_code, title, slug, str(exc.detail), field, dict(exc.headers or {}))
         return problem_response(p, request)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        p = Problem("An internal error occurred; it has been logged.", status=500)
-        p.title, p.slug = "Internal server error", "internal"
+        p = Problem(
+            500, "Internal server error", "internal", "An internal error occurred; it has been logged."
+        )
         return problem_response(p, request)
 
 

@@ -13,7 +13,8 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.errors import PayloadTooLarge, problem_response
+from app.core.errors import problem_response
+from app.core.exceptions import PayloadTooLarge
 from app.core.logging import request_id_var
 from app.core.metrics import LATENCY, REQUESTS
 

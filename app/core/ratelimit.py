@@ -11,7 +11,7 @@ from collections import deque
 
 from fastapi import Request
 
-from app.core.errors import TooManyRequests
+from app.core.exceptions import TooManyRequests
 
 
 class RateLimiter:

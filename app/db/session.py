@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session, create_engine
+from sqlmodel import create_engine
 
 from app.core.config import Settings
-from app.core.errors import ServiceUnavailable
+from app.core.exceptions import ServiceUnavailable
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -43,9 +41,3 @@ def check_database(engine: Engine) -> None:
             conn.execute(text("SELECT 1"))
     except Exception as exc:  # the driver's own errors differ between SQLite and psycopg
         raise ServiceUnavailable(f"database unreachable: {type(exc).__name__}", retry_after_s=10) from exc
-
-
-@contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    with Session(engine) as session:
-        yield session

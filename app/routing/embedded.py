@@ -11,7 +11,7 @@ from typing import Any
 
 import valhalla
 
-from app.core.errors import ServiceUnavailable
+from app.core.exceptions import ServiceUnavailable
 from app.routing.engine import EngineError, RoutingEngine
 from app.routing.tiles import TileBuildError
 

@@ -10,7 +10,6 @@ import time
 from abc import ABC, abstractmethod
 from typing import Any
 
-from app.core.config import Settings
 from app.core.metrics import ENGINE_LATENCY
 
 # Valhalla error codes that mean "this place cannot be reached on foot", as opposed to a broken request.
@@ -78,15 +77,3 @@ class RoutingEngine(ABC):
     @abstractmethod
     def _call(self, action: str, request: dict[str, Any]) -> Any:
         """Run one action. Raise EngineError for Valhalla's refusals, ServiceUnavailable when unreachable."""
-
-
-def get_engine(settings: Settings) -> RoutingEngine:
-    """The HTTP backend when ``FILMTOUR_VALHALLA_URL`` is set, else the embedded one (building tiles if needed)."""
-    if settings.valhalla_url:
-        from app.routing.http import HttpEngine
-
-        return HttpEngine(settings.valhalla_url, timeout_s=settings.valhalla_timeout_s)
-    from app.routing.embedded import EmbeddedEngine
-    from app.routing.tiles import ensure_tiles
-
-    return EmbeddedEngine(lambda: ensure_tiles(settings).config_path)

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from app.core.errors import ServiceUnavailable
+from app.core.exceptions import ServiceUnavailable
 from app.routing.engine import EngineError, RoutingEngine
 
 

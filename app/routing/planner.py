@@ -16,7 +16,7 @@ import polyline
 from geopy.distance import geodesic
 from geopy.point import Point
 
-from app.core.errors import InvalidParameter, Unroutable
+from app.core.exceptions import InvalidParameter, Unroutable
 from app.routing.engine import EngineError, RoutingEngine
 
 COSTING = "pedestrian"
@@ -80,9 +80,6 @@ def pace_to_walking_speed(pace_min_per_km: float) -> float:
     return max(MIN_WALKING_SPEED_KMH, min(MAX_WALKING_SPEED_KMH, 60.0 / pace_min_per_km))
 
 
-walking_speed_kmh = pace_to_walking_speed  # the earlier name, still used by callers
-
-
 def default_pace(activity: str) -> float:
     """The pace used when none is given: 12:00 min/km walking, 6:00 ("steady") running."""
     return DEFAULT_PACE.get(activity, DEFAULT_PACE["walk"])
@@ -93,7 +90,7 @@ def duration_for(distance_m: float, pace_min_per_km: float) -> float:
 
 
 def costing_options(pace_min_per_km: float) -> dict[str, Any]:
-    return {COSTING: {"walking_speed": round(walking_speed_kmh(pace_min_per_km), 3)}}
+    return {COSTING: {"walking_speed": round(pace_to_walking_speed(pace_min_per_km), 3)}}
 
 
 def _location(stop: Stop, kind: str = "break", cutoff_m: float | None = None) -> dict[str, Any]:

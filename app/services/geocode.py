@@ -5,6 +5,7 @@ all three are honoured here. The cache is shared by every worker because it live
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from geopy.geocoders import Nominatim
 from sqlmodel import Session
 
 from app.core.config import Settings
-from app.core.errors import InvalidParameter, ServiceUnavailable
+from app.core.exceptions import InvalidParameter, ServiceUnavailable
 from app.db.models import GeocodeCache
 
 # Results are biased to Philadelphia: a runner typing "City Hall" means this one.
@@ -50,8 +51,6 @@ class HttpxAdapter(BaseSyncAdapter):
         return resp.text
 
     def get_json(self, url, *, timeout, headers):
-        import json
-
         try:
             return json.loads(self.get_text(url, timeout=timeout, headers=headers))
         except ValueError as exc:

@@ -14,12 +14,12 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from app.api.schemas import AddressIn, PointIn, RouteRequest
 from app.core.config import CITY_CREDIT, OSM_CREDIT, Settings
-from app.core.errors import Forbidden, InvalidParameter, NotFound
+from app.core.exceptions import Forbidden, InvalidParameter, NotFound
 from app.db import repository as repo
 from app.db.models import Location, SavedRoute
 from app.routing.planner import RoutePlan, Stop, plan_loop, plan_route
+from app.schemas.routes import AddressIn, PointIn, RouteRequest
 from app.services import tours as tours_service
 from app.services.geocode import Geocoder
 from app.services.sun import PHILADELPHIA_TZ, civil_dawn, dawn_times

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.core.errors import NotFound
+from app.core.exceptions import NotFound
 from app.db import repository as repo
 from app.db.models import Location
 

@@ -7,7 +7,8 @@ import threading
 
 import pytest
 
-from app.core.errors import ServiceUnavailable
+from app.core.errors import problem_for
+from app.core.exceptions import ServiceUnavailable
 from app.routing.http import HttpEngine
 from app.routing.planner import Stop, plan_route
 from tests.routing.conftest import CITY_HALL, ITALIAN_MARKET, MONTAGE, MOSHULU, STEPS
@@ -27,7 +28,7 @@ def test_http_service_gives_the_same_routes_as_embedded(engine, valhalla_service
 
 
 def test_http_service_refusal_is_named(valhalla_service):
-    from app.core.errors import Unroutable
+    from app.core.exceptions import Unroutable
 
     http = HttpEngine(valhalla_service, timeout_s=10)
     with pytest.raises(Unroutable) as exc:
@@ -39,7 +40,8 @@ def test_service_down_is_503_with_retry_after():
     http = HttpEngine(closed_port_url(), timeout_s=2)
     with pytest.raises(ServiceUnavailable) as exc:
         plan_route(http, [ITALIAN_MARKET, STEPS])
-    assert exc.value.status == 503 and int(exc.value.headers["Retry-After"]) > 0
+    problem = problem_for(exc.value)
+    assert problem.status == 503 and int(problem.headers["Retry-After"]) > 0
 
 
 def test_embedded_engine_is_safe_across_threads(engine):

@@ -11,7 +11,8 @@ import pytest
 from geopy.distance import geodesic
 
 from app.core.config import SHIPPED_EXTRACT
-from app.core.errors import InvalidParameter, Unroutable
+from app.core.errors import status_for
+from app.core.exceptions import InvalidParameter, Unroutable
 from app.routing.planner import (
     PACE_PRESETS,
     Stop,
@@ -166,7 +167,7 @@ def test_a_stop_a_kilometre_from_any_way_is_refused_by_name(engine):
     with pytest.raises(Unroutable) as exc:
         plan_route(engine, [ITALIAN_MARKET, STEPS, far])
     assert exc.value.field == "stops[2]" and "nowhere" in exc.value.detail
-    assert exc.value.status == 422
+    assert status_for(exc.value)[0] == 422
 
 
 def test_optimized_order_keeps_the_ends_and_is_not_longer(engine):

@@ -11,7 +11,8 @@ import pytest
 from osmium.osm import mutable
 
 from app.core.config import Settings
-from app.core.errors import ServiceUnavailable, Unroutable
+from app.core.errors import status_for
+from app.core.exceptions import ServiceUnavailable, Unroutable
 from app.routing.embedded import EmbeddedEngine
 from app.routing.engine import RoutingEngine
 from app.routing.http import HttpEngine
@@ -84,9 +85,9 @@ def test_a_loop_skips_a_place_it_cannot_reach(island_engine):
 
 def test_embedded_engine_without_tiles_is_503(tmp_path):
     settings = Settings(data_dir=tmp_path, osm_extract=tmp_path / "missing.osm.pbf")
-    from app.routing.engine import get_engine
+    from app.routing.factory import get_engine
 
     engine = get_engine(settings)
     with pytest.raises(ServiceUnavailable) as exc:
         plan_route(engine, [A, B])
-    assert exc.value.status == 503 and "missing.osm.pbf" in exc.value.detail
+    assert status_for(exc.value)[0] == 503 and "missing.osm.pbf" in exc.value.detail

@@ -1,4 +1,4 @@
-"""Request bodies of the JSON API. Limits that are configurable (stops, loop length) are checked again against
+"""Request bodies of the JSON API (also built by the services and the CLI). Limits that are configurable (stops, loop length) are checked again against
 settings in the service layer; the static bounds here keep payloads sane before that."""
 
 from __future__ import annotations
@@ -8,12 +8,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.core.errors import InvalidParameter
+from app.core.exceptions import InvalidParameter
+from app.routing.planner import PACE_PRESETS, default_pace
 
 Lat = Annotated[float, Field(ge=-90, le=90, description="Latitude, WGS84")]
 Lon = Annotated[float, Field(ge=-180, le=180, description="Longitude, WGS84")]
-PACE_PRESETS = {"easy": 7.0, "steady": 6.0, "tempo": 5.0}
-DEFAULT_WALK_PACE = 12.0
 
 
 class PointIn(BaseModel):
@@ -94,6 +93,6 @@ class RouteRequest(BaseModel):
     def effective_pace(self) -> float:
         if self.pace_min_per_km is not None:
             return self.pace_min_per_km
-        if self.activity == "run":
-            return PACE_PRESETS[self.pace or "steady"]
-        return DEFAULT_WALK_PACE
+        if self.activity == "run" and self.pace:
+            return PACE_PRESETS[self.pace]
+        return default_pace(self.activity)
