@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # The repository (or installed source tree) root: data/ ships beside app/.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_EXTRACT = PROJECT_ROOT / "data" / "osm" / "philly_rocky_tour.osm.pbf"
+DEFAULT_USER_AGENT = "filmtour/0.1 (+https://github.com/filmtour/filmtour)"
 OSM_CREDIT = "© OpenStreetMap contributors (ODbL)"
 CITY_CREDIT = "Street centerline: City of Philadelphia"
 OSM_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -50,6 +51,12 @@ class Settings(BaseSettings):
         default=None, description="Use a Valhalla HTTP service instead of the embedded engine."
     )
     valhalla_timeout_s: float = 10.0
+    valhalla_user_agent: str = Field(
+        DEFAULT_USER_AGENT, description="User-Agent sent to the Valhalla service."
+    )
+    valhalla_retries: int = Field(
+        2, ge=1, description="Attempts per call to the Valhalla service (retried on 429/502/503/504)."
+    )
     build_tiles_on_startup: bool = True
     max_snap_distance_m: float = Field(
         150.0, description="A stop further than this from a walkable way is refused."
@@ -59,12 +66,16 @@ class Settings(BaseSettings):
 
     # --- geocoding / downloads -------------------------------------------------------------------
     geocoder_url: str = Field("https://nominatim.openstreetmap.org", description="Nominatim base URL.")
-    geocoder_user_agent: str = "filmtour/0.1 (+https://github.com/filmtour/filmtour)"
+    geocoder_user_agent: str = Field(
+        DEFAULT_USER_AGENT, description="User-Agent sent to Nominatim (its policy asks for a real one)."
+    )
+    geocoder_retries: int = Field(2, ge=1, description="Attempts per geocoding request (429/5xx, timeouts).")
     geocoder_timeout_s: float = 10.0
     geocoder_min_interval_s: float = Field(1.0, description="Nominatim policy: at most one request a second.")
     overpass_url: str = "https://overpass-api.de/api/interpreter"
     overpass_timeout_s: float = 180.0
-    overpass_retries: int = 3
+    overpass_retries: int = Field(3, ge=1, description="Attempts per Overpass download (429/5xx, timeouts).")
+    overpass_user_agent: str = Field(DEFAULT_USER_AGENT, description="User-Agent sent to the Overpass API.")
 
     # --- maps ------------------------------------------------------------------------------------
     tile_url: str = Field(OSM_TILE_URL, description="Map tile URL template.")

@@ -7,8 +7,6 @@ import json
 import logging
 import os
 import shutil
-import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,12 +17,12 @@ import osmium
 from osmium.osm import mutable
 
 from app.core.config import Settings
+from app.core.outbound import RETRY_STATUSES, TRANSIENT_ERRORS, OutboundClient, RetryPolicy
 from app.routing.tiles import ProgressFn, Tiles, ensure_tiles
 
 log = logging.getLogger(__name__)
 
 MAX_BBOX_DEG2 = 0.25  # about 40 × 55 km at Philadelphia's latitude: Overpass refuses much larger areas anyway
-RETRY_STATUSES = {429, 502, 503, 504}
 # Ways usable on foot. Motorways and ways closed to the public are left out.
 OVERPASS_QUERY = """[out:json][timeout:{timeout}];
 (
@@ -73,55 +71,41 @@ def overpass_query(box: BBox, timeout_s: float) -> str:
     )
 
 
+def overpass_client(settings: Settings) -> OutboundClient:
+    return OutboundClient(
+        user_agent=settings.overpass_user_agent,
+        timeout_s=settings.overpass_timeout_s + 30,  # the server's own query timeout, plus the transfer
+        connect_timeout_s=10.0,
+        retry=RetryPolicy(attempts=settings.overpass_retries, backoff_s=2.0, max_wait_s=60.0),
+    )
+
+
 def download_overpass(
     box: BBox, dest: Path, settings: Settings, progress: Callable[[int, int | None], None] | None = None
 ) -> Path:
     """Stream the Overpass answer to ``dest`` (JSON), retrying with backoff on 429/5xx and timeouts."""
     body = {"data": overpass_query(box, settings.overpass_timeout_s)}
-    timeout = httpx.Timeout(settings.overpass_timeout_s + 30, connect=10.0)
-    headers = {"User-Agent": settings.geocoder_user_agent}
-    last_error = "no attempt made"
-    for attempt in range(1, settings.overpass_retries + 1):
-        try:
-            with httpx.stream(
-                "POST", settings.overpass_url, data=body, timeout=timeout, headers=headers
-            ) as resp:
-                if resp.status_code in RETRY_STATUSES:
-                    last_error = f"Overpass answered {resp.status_code}"
-                    _backoff(attempt, resp.headers.get("retry-after"))
-                    continue
-                if resp.status_code != 200:
-                    raise NetworkFetchError(f"Overpass answered {resp.status_code}: {resp.read()[:200]!r}")
-                total = int(resp.headers["content-length"]) if "content-length" in resp.headers else None
-                _stream_to(resp, dest, total, progress)
-                return dest
-        except (httpx.TimeoutException, httpx.RemoteProtocolError) as exc:
-            last_error = f"{type(exc).__name__}: {exc}"
-            _backoff(attempt, None)
-        except httpx.ConnectError as exc:
-            raise NetworkFetchError(
-                f"cannot reach the Overpass API at {settings.overpass_url} ({exc}). Are you offline? "
-                "Use `filmtour network build --pbf FILE` with a downloaded extract instead."
-            ) from exc
-    raise NetworkFetchError(f"Overpass failed after {settings.overpass_retries} attempts: {last_error}")
-
-
-def _backoff(attempt: int, retry_after: str | None) -> None:
-    delay = float(retry_after) if retry_after and retry_after.isdigit() else min(2.0**attempt, 30.0)
-    time.sleep(min(delay, 60.0))
-
-
-def _stream_to(
-    resp: httpx.Response, dest: Path, total: int | None, progress: Callable[[int, int | None], None] | None
-) -> None:
-    done = 0
-    with tempfile.NamedTemporaryFile("wb", dir=dest.parent, delete=False, suffix=".part") as out:
-        for chunk in resp.iter_bytes(1 << 16):
-            out.write(chunk)
-            done += len(chunk)
-            if progress:
-                progress(done, total)
-    os.replace(out.name, dest)  # never leave a half-written file under the final name
+    client = overpass_client(settings)
+    try:
+        resp = client.download("POST", settings.overpass_url, dest, data=body, progress=progress)
+    except httpx.ConnectError as exc:
+        raise NetworkFetchError(
+            f"cannot reach the Overpass API at {settings.overpass_url} ({exc}). Are you offline? "
+            "Use `filmtour network build --pbf FILE` with a downloaded extract instead."
+        ) from exc
+    except TRANSIENT_ERRORS as exc:
+        raise NetworkFetchError(
+            f"Overpass failed after {settings.overpass_retries} attempts: {type(exc).__name__}: {exc}"
+        ) from exc
+    finally:
+        client.close()
+    if resp.status_code in RETRY_STATUSES:
+        raise NetworkFetchError(
+            f"Overpass failed after {settings.overpass_retries} attempts: Overpass answered {resp.status_code}"
+        )
+    if resp.status_code != 200:
+        raise NetworkFetchError(f"Overpass answered {resp.status_code}: {resp.content[:200]!r}")
+    return dest
 
 
 def overpass_json_to_pbf(src: Path, dest: Path) -> tuple[int, int]:

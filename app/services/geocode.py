@@ -1,4 +1,5 @@
-"""Address → point with geopy's Nominatim geocoder, over httpx, politely rate-limited and cached in the database.
+"""Address → point with geopy's Nominatim geocoder, sent through app.core.outbound (httpx), politely
+rate-limited and cached in the database.
 
 Nominatim's usage policy asks for a real User-Agent, at most one request a second and caching of results;
 all three are honoured here. The cache is shared by every worker because it lives in the database."""
@@ -9,6 +10,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass
+from functools import partial
 from urllib.parse import urlsplit
 
 import httpx
@@ -19,24 +21,25 @@ from sqlmodel import Session
 
 from app.core.config import Settings
 from app.core.exceptions import InvalidParameter, ServiceUnavailable
+from app.core.outbound import OutboundClient, RetryPolicy
 from app.db.models import GeocodeCache
 
 # Results are biased to Philadelphia: a runner typing "City Hall" means this one.
 PHILADELPHIA_VIEWBOX = [(39.87, -75.29), (40.14, -74.95)]
 
 
-class HttpxAdapter(BaseSyncAdapter):
-    """geopy adapter that sends its requests with httpx, so every outbound call shares one client style."""
+class OutboundAdapter(BaseSyncAdapter):
+    """geopy adapter on app.core.outbound: geopy builds the Nominatim query and reads its answer; the request
+    itself goes out with our User-Agent, timeouts and Retry-After-honouring retries."""
 
-    def __init__(self, *, proxies, ssl_context):
+    def __init__(self, client: OutboundClient, *, proxies, ssl_context) -> None:
         super().__init__(proxies=proxies, ssl_context=ssl_context)
-        self.client = httpx.Client(follow_redirects=True)
+        self.client = client
 
     def get_text(self, url, *, timeout, headers):
         try:
-            resp = self.client.get(
-                url, headers=headers, timeout=httpx.Timeout(timeout, connect=min(timeout, 5))
-            )
+            # (geopy's timeout is settings.geocoder_timeout_s, the client's own: its connect limit applies too)
+            resp = self.client.request("GET", url, headers=headers)
         except httpx.TimeoutException as exc:
             raise GeocoderTimedOut("geocoder timed out") from exc
         except httpx.TransportError as exc:
@@ -70,12 +73,18 @@ class Geocoder:
 
     def __init__(self, settings: Settings) -> None:
         url = urlsplit(settings.geocoder_url)
+        self._client = OutboundClient(
+            user_agent=settings.geocoder_user_agent,
+            timeout_s=settings.geocoder_timeout_s,
+            retry=RetryPolicy(attempts=settings.geocoder_retries, backoff_s=1.0, max_wait_s=5.0),
+            follow_redirects=True,
+        )
         self._geolocator = Nominatim(
             domain=url.netloc + url.path.rstrip("/"),
             scheme=url.scheme or "https",
             user_agent=settings.geocoder_user_agent,
             timeout=settings.geocoder_timeout_s,
-            adapter_factory=HttpxAdapter,
+            adapter_factory=partial(OutboundAdapter, self._client),
         )
         self._min_interval = settings.geocoder_min_interval_s
         self._lock = threading.Lock()
