@@ -16,6 +16,10 @@ FORMATS = {
     "kml": "application/vnd.google-earth.kml+xml",
     "txt": "text/plain; charset=utf-8",
 }
+# The other representations, for the OpenAPI document (the GeoJSON one is the endpoint's response model).
+EXPORT_CONTENT: dict[str, Any] = {
+    media: {"schema": {"type": "string"}} for fmt, media in FORMATS.items() if fmt != "geojson"
+}
 FormatQuery = Annotated[str | None, Query(description="geojson | gpx | kml | txt (else from Accept)")]
 AcceptHeader = Annotated[str | None, Header(include_in_schema=False)]
 ACCEPT_TO_FORMAT = {

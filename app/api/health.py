@@ -6,19 +6,20 @@ from fastapi import APIRouter, Request, Response
 
 from app.core.metrics import render_metrics
 from app.db.session import check_database
+from app.schemas.responses import Health, Readiness
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", summary="The process is alive")
-def healthz() -> dict[str, str]:
-    return {"status": "ok"}
+def healthz() -> Health:
+    return Health(status="ok")
 
 
 @router.get("/readyz", summary="The database answers (503 problem+json when it does not)")
-def readyz(request: Request) -> dict[str, str]:
+def readyz(request: Request) -> Readiness:
     check_database(request.app.state.db_engine)
-    return {"status": "ready", "database": "ok"}
+    return Readiness(status="ready", database="ok")
 
 
 @router.get("/metrics", summary="Prometheus metrics", include_in_schema=False)

@@ -8,12 +8,13 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Path, Query, Request, Response
 from geopy.distance import geodesic
 
-from app.api.caching import GEOJSON, json_response
+from app.api.caching import GEOJSON, GeoJSONResponse, json_response
 from app.api.deps import SessionDep
 from app.api.params import parse_bbox, parse_near
 from app.core.exceptions import InvalidParameter, NotFound
 from app.db import repository as repo
 from app.db.models import Location
+from app.schemas.responses import FilmList, LocationCollection, LocationFeature
 
 router = APIRouter(prefix="/api/v1", tags=["locations"])
 
@@ -60,8 +61,9 @@ def _page_links(request: Request, offset: int, limit: int, matched: int) -> list
 @router.get(
     "/locations",
     summary="Filming locations as a GeoJSON FeatureCollection",
-    response_class=Response,
-    responses={200: {"content": {GEOJSON: {}}}, 304: {"description": "Not modified"}},
+    response_class=GeoJSONResponse,
+    response_model=LocationCollection,
+    responses={304: {"description": "Not modified"}},
 )
 def list_locations(
     request: Request,
@@ -116,8 +118,9 @@ def list_locations(
 @router.get(
     "/locations/{location_id}",
     summary="One filming location as a GeoJSON Feature",
-    response_class=Response,
-    responses={200: {"content": {GEOJSON: {}}}, 404: {"description": "Unknown id"}},
+    response_class=GeoJSONResponse,
+    response_model=LocationFeature,
+    responses={304: {"description": "Not modified"}, 404: {"description": "Unknown id"}},
 )
 def get_location(
     request: Request, session: SessionDep, location_id: Annotated[str, Path(max_length=120)]
@@ -128,6 +131,11 @@ def get_location(
     return json_response(request, repo.location_feature(loc), media_type=GEOJSON)
 
 
-@router.get("/films", summary="Films in the dataset with their number of locations")
+@router.get(
+    "/films",
+    summary="Films in the dataset with their number of locations",
+    response_model=FilmList,
+    responses={304: {"description": "Not modified"}},
+)
 def list_films(request: Request, session: SessionDep) -> Response:
     return json_response(request, {"films": repo.films(session)})

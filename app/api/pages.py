@@ -16,6 +16,7 @@ from app.core.config import Settings
 from app.core.exceptions import InvalidParameter
 from app.db import repository as repo
 from app.maps.render import csp_for_html, render_locations_map, render_planner, render_route_map
+from app.schemas.responses import OEmbed
 from app.services import routes as routes_service
 from app.services import tours as tours_service
 
@@ -117,7 +118,12 @@ def _embed_target(url: str, base: str) -> tuple[str, str]:
     return segs[0], segs[1]
 
 
-@router.get("/oembed", summary="oEmbed 1.0 provider for route and tour maps")
+@router.get(
+    "/oembed",
+    summary="oEmbed 1.0 provider for route and tour maps",
+    response_model=OEmbed,
+    responses={304: {"description": "Not modified"}},
+)
 def oembed(
     request: Request,
     session: SessionDep,

@@ -6,10 +6,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Request, Response
 
-from app.api.caching import GEOJSON, dumps
+from app.api.caching import GEOJSON, GeoJSONResponse, dumps
 from app.api.deps import SessionDep, SettingsDep, base_url
-from app.api.formats import FORMATS, AcceptHeader, FormatQuery, choose_format, route_response
+from app.api.formats import (
+    EXPORT_CONTENT,
+    FORMATS,
+    AcceptHeader,
+    FormatQuery,
+    choose_format,
+    route_response,
+)
 from app.core.ratelimit import client_key
+from app.schemas.responses import CreatedRoute, SavedRoute
 from app.schemas.routes import AddressIn, RouteRequest
 from app.services import routes as routes_service
 
@@ -38,9 +46,9 @@ def with_links(fc: dict[str, Any], base: str) -> dict[str, Any]:
     "",
     status_code=201,
     summary="Plan a walk or run and save it",
-    response_class=Response,
+    response_class=GeoJSONResponse,
+    response_model=CreatedRoute,
     responses={
-        201: {"content": {GEOJSON: {}}},
         422: {"description": "Bad input, named"},
         503: {"description": "Routing service or geocoder down"},
     },
@@ -68,8 +76,13 @@ def create_route(
 @router.get(
     "/{route_id}",
     summary="A saved route: GeoJSON (default), GPX, KML or a plain-text cue sheet",
-    response_class=Response,
-    responses={200: {"content": {m: {} for m in FORMATS.values()}}, 404: {"description": "Unknown id"}},
+    response_class=GeoJSONResponse,
+    response_model=SavedRoute,
+    responses={
+        200: {"content": EXPORT_CONTENT},
+        304: {"description": "Not modified"},
+        404: {"description": "Unknown id"},
+    },
 )
 def get_route(
     route_id: RouteId,

@@ -9,10 +9,11 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 from sqlmodel import Session
 
-from app.api.caching import GEOJSON, json_response
+from app.api.caching import GEOJSON, GeoJSONResponse, json_response
 from app.api.deps import SessionDep, SettingsDep, base_url
-from app.api.formats import FORMATS, AcceptHeader, FormatQuery, choose_format, route_response
+from app.api.formats import EXPORT_CONTENT, AcceptHeader, FormatQuery, choose_format, route_response
 from app.core.config import Settings
+from app.schemas.responses import TourList, TourRoute
 from app.schemas.routes import RouteRequest
 from app.services import routes as routes_service
 from app.services import tours as tours_service
@@ -56,7 +57,12 @@ def tour_route(
     return {**fc, "id": tour.id}
 
 
-@router.get("", summary="The ready-made tours")
+@router.get(
+    "",
+    summary="The ready-made tours",
+    response_model=TourList,
+    responses={304: {"description": "Not modified"}},
+)
 def list_tours(request: Request) -> Response:
     return json_response(request, {"tours": [t.summary() for t in tours_service.TOURS.values()]})
 
@@ -64,8 +70,13 @@ def list_tours(request: Request) -> Response:
 @router.get(
     "/{tour_id}",
     summary="A tour, routed: GeoJSON FeatureCollection with stops, ETAs and turn-by-turn legs",
-    response_class=Response,
-    responses={200: {"content": {m: {} for m in FORMATS.values()}}, 404: {"description": "Unknown tour"}},
+    response_class=GeoJSONResponse,
+    response_model=TourRoute,
+    responses={
+        200: {"content": EXPORT_CONTENT},
+        304: {"description": "Not modified"},
+        404: {"description": "Unknown tour"},
+    },
 )
 def get_tour(
     tour_id: TourId,

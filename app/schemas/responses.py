@@ -1,0 +1,190 @@
+"""Response bodies of the JSON API, for /openapi.json (and the schemathesis conformance check). GeoJSON is
+described with geojson-pydantic; the extra members (links, numberMatched, a route's properties and skipped
+places) are RFC 7946 "foreign members". Properties allow more keys than listed, so a dataset may grow fields
+without breaking clients; the listed ones are always there.
+
+The endpoints send their own bytes (for strong ETags), so these models document the wire format; tests check
+the real answers against them."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from geojson_pydantic import Feature, FeatureCollection, LineString, Point
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class Link(BaseModel):
+    rel: str
+    href: str
+    type: str | None = None
+
+
+# --- locations ---------------------------------------------------------------------------------------------
+
+
+class LocationProperties(_Open):
+    id: str
+    name: str
+    visitable: str = Field(description="public, view_from_street, gone or not_in_philadelphia")
+    confidence: str | None = None
+    scene_order: int | None = Field(default=None, description="Place in the Rocky (1976) montage, if any")
+    distance_m: float | None = Field(default=None, description="From `near`, when it was given")
+
+
+class LocationFeature(Feature[Point, LocationProperties]):
+    id: str  # type: ignore[assignment]
+
+
+class LocationCollection(FeatureCollection[LocationFeature]):
+    numberMatched: int
+    numberReturned: int
+    links: list[Link]
+
+
+class Film(_Open):
+    id: str
+    title: str
+    year: int
+    location_count: int
+
+
+class FilmList(BaseModel):
+    films: list[Film]
+
+
+# --- routes and tours --------------------------------------------------------------------------------------
+
+
+class Maneuver(_Open):
+    instruction: str
+    distance_m: float
+    duration_s: float
+    street_names: list[str] = []
+    type: int | None = None
+    begin_shape_index: int
+
+
+class RouteLeg(_Open):
+    index: int
+    from_seq: int
+    to_seq: int
+    distance_m: float
+    duration_s: float
+    maneuvers: list[Maneuver]
+
+
+class RouteLineProperties(_Open):
+    kind: Literal["route"]
+    distance_m: float
+    duration_s: float
+    legs: list[RouteLeg]
+
+
+class StopProperties(_Open):
+    kind: Literal["stop"]
+    seq: int
+    role: Literal["start", "stop", "finish"]
+    location_id: str | None
+    name: str
+    distance_from_start_m: float
+    arrival_elapsed_s: float
+    arrival_time: str | None = Field(description="ISO 8601 with offset, when a start time was given")
+
+
+class RouteLine(Feature[LineString, RouteLineProperties]):
+    pass
+
+
+class RouteStop(Feature[Point, StopProperties]):
+    pass
+
+
+class Dawn(_Open):
+    date: str
+    civil_dawn: str
+    sunrise: str
+    timezone: str
+
+
+class RouteProperties(_Open):
+    title: str | None
+    activity: Literal["walk", "run"]
+    pace_min_per_km: float
+    order: str
+    distance_m: float
+    duration_s: float
+    start_time: str | None
+    dawn: Dawn | None
+    tour: str | None
+    loop_km: float | None
+    attribution: str
+
+
+class SkippedPlace(_Open):
+    location_id: str | None = None
+    name: str
+    reason: str
+
+
+class RouteDocument(FeatureCollection[RouteLine | RouteStop]):
+    """The route format of docs/route-format.md: the line first, then the stops in visiting order."""
+
+    id: str | None = None  # type: ignore[assignment]
+    properties: RouteProperties
+    skipped: list[SkippedPlace]
+
+
+class SavedRoute(RouteDocument):
+    id: str  # type: ignore[assignment]
+    links: list[Link]
+
+
+class CreatedRoute(SavedRoute):
+    delete_token: str = Field(description="Shown once: send it as X-Delete-Token to delete the route")
+
+
+class TourSummary(_Open):
+    id: str
+    name: str
+    description: str
+    activity: Literal["walk", "run"]
+    pace: str | None
+    links: list[Link]
+
+
+class TourList(BaseModel):
+    tours: list[TourSummary]
+
+
+class TourRoute(RouteDocument):
+    id: str  # type: ignore[assignment]
+    tour: TourSummary
+
+
+# --- other -------------------------------------------------------------------------------------------------
+
+
+class OEmbed(BaseModel):
+    version: Literal["1.0"]
+    type: Literal["rich"]
+    title: str
+    provider_name: str
+    provider_url: str
+    width: int
+    height: int
+    html: str
+    license: str
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready"]
+    database: Literal["ok"]
