@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -10,9 +11,22 @@ from platformdirs import user_data_path
 from pydantic import Field, computed_field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-# The repository (or installed source tree) root: data/ ships beside app/.
+# A source checkout's root (data/ sits beside app/ there). Only tests and tools use it: installed, the data
+# comes from the package (below).
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SHIPPED_EXTRACT = PROJECT_ROOT / "data" / "osm" / "philly_rocky_tour.osm.pbf"
+
+
+def shipped_data_dir() -> Path:
+    """The shipped data/: in an installed wheel it is package data (``app/data``, force-included by the build
+    from the top-level data/), found with importlib.resources; in a source checkout, data/ beside app/."""
+    packaged = resources.files("app") / "data"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return PROJECT_ROOT / "data"
+
+
+SHIPPED_DATA = shipped_data_dir()
+SHIPPED_EXTRACT = SHIPPED_DATA / "osm" / "philly_rocky_tour.osm.pbf"
 DEFAULT_USER_AGENT = "filmtour/0.1 (+https://github.com/filmtour/filmtour)"
 OSM_CREDIT = "© OpenStreetMap contributors (ODbL)"
 CITY_CREDIT = "Street centerline: City of Philadelphia"
@@ -37,7 +51,7 @@ class Settings(BaseSettings):
         "Default: SQLite file in data_dir.",
     )
     locations_file: Path = Field(
-        default=PROJECT_ROOT / "data" / "locations.geojson", description="The researched dataset."
+        default=SHIPPED_DATA / "locations.geojson", description="The researched dataset."
     )
     load_locations_on_startup: bool = True
 
