@@ -5,10 +5,6 @@ from __future__ import annotations
 import gzip
 import re
 
-import yaml
-
-from app.core.config import PROJECT_ROOT
-
 
 def create_route(client) -> dict:
     resp = client.post("/api/v1/routes", json={"tour": "rocky-steps-run", "activity": "run"})
@@ -100,11 +96,3 @@ def test_embed_page_weight_is_under_150_kb_gzipped(client):
         total += len(gzip.compress(asset.content))
     assert total <= 150_000, total
     assert not re.search(r"(?:src|href)=\"https?://", page.text)  # nothing from a CDN
-
-
-def test_compose_file_describes_the_scale_out():
-    compose = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())
-    services = compose["services"]
-    assert {"db", "valhalla", "api", "proxy"} <= services.keys()
-    assert services["api"]["environment"]["FILMTOUR_VALHALLA_URL"] == "http://valhalla:8002"
-    assert services["api"]["environment"]["DATABASE_URL"].startswith("postgresql+psycopg://")
