@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode, urlsplit
 
@@ -15,32 +14,29 @@ from app.api.tours import tour_route
 from app.core.config import Settings
 from app.core.exceptions import InvalidParameter
 from app.db import repository as repo
-from app.maps.render import csp_for_html, render_locations_map, render_planner, render_route_map
+from app.maps.render import (
+    DEFAULT_ROUTE_TITLE,
+    EMBED_SIZE,
+    embed_snippet,
+    page_csp,
+    render_locations_map,
+    render_planner,
+    render_route_map,
+)
 from app.schemas.responses import OEmbed
 from app.services import routes as routes_service
 from app.services import tours as tours_service
 
 router = APIRouter(tags=["pages"], include_in_schema=True)
 Id = Annotated[str, Path(max_length=120, pattern=r"^[A-Za-z0-9_-]+$")]
-EMBED_DEFAULT = (800, 600)
 
 
 def html_page(
     request: Request, page: str, settings: Settings, *, embeddable: bool, max_age: int = 300
 ) -> Response:
-    csp = csp_for_html(page, settings) + ("; frame-ancestors *" if embeddable else "; frame-ancestors 'none'")
-    headers = {"Content-Security-Policy": csp}
+    headers = {"Content-Security-Policy": page_csp(settings.tile_url, embeddable)}
     return cached_response(
         request, page.encode(), media_type="text/html; charset=utf-8", max_age=max_age, headers=headers
-    )
-
-
-def embed_code(embed_url: str, title: str) -> str:
-    """A responsive iframe snippet (16:10 box that scales with the column it sits in)."""
-    return (
-        '<div style="position:relative;width:100%;padding-top:62.5%">'
-        f'<iframe src="{html.escape(embed_url)}" title="{html.escape(title)}" loading="lazy" '
-        'style="position:absolute;inset:0;width:100%;height:100%;border:0" allowfullscreen></iframe></div>'
     )
 
 
@@ -57,14 +53,14 @@ def _route_page(
 ) -> Response:
     base = base_url(request, settings)
     page_url = f"{base}/{kind}/{item_id}/map"
-    title = (fc.get("properties") or {}).get("title") or "Rocky (1976) montage route"
+    title = (fc.get("properties") or {}).get("title") or DEFAULT_ROUTE_TITLE
     page = render_route_map(
         fc,
         settings,
         embed=embed,
         page_url=None if embed else page_url,
         oembed_url=None if embed else oembed_link(base, page_url),
-        embed_code=None if embed else embed_code(f"{base}/embed/{kind}/{item_id}", title),
+        embed_code=None if embed else embed_snippet(f"{base}/embed/{kind}/{item_id}", title),
         api_url=f"{base}/api/v1/{kind}/{item_id}",
     )
     return html_page(request, page, settings, embeddable=embed, max_age=86400 if kind == "routes" else 300)
@@ -137,10 +133,10 @@ def oembed(
     kind, item_id = _embed_target(url, base)
     if kind == "routes":
         fc = _route_doc(session, item_id)
-        title = (fc.get("properties") or {}).get("title") or "Rocky (1976) montage route"
+        title = (fc.get("properties") or {}).get("title") or DEFAULT_ROUTE_TITLE
     else:
         title = tours_service.get_tour(item_id, field="url").name
-    width, height = EMBED_DEFAULT
+    width, height = EMBED_SIZE
     if maxwidth and maxwidth < width:
         width, height = maxwidth, int(maxwidth * height / width)
     if maxheight and maxheight < height:
@@ -154,10 +150,7 @@ def oembed(
         "provider_url": base + "/",
         "width": width,
         "height": height,
-        "html": (
-            f'<iframe src="{html.escape(src)}" width="{width}" height="{height}" '
-            f'title="{html.escape(title)}" loading="lazy" style="border:0" allowfullscreen></iframe>'
-        ),
+        "html": embed_snippet(src, title, width, height),
         "license": "Map data © OpenStreetMap contributors (ODbL); Street centerline: City of Philadelphia",
     }
     return json_response(request, body, max_age=3600)

@@ -52,9 +52,28 @@ def own_asset(relative: str) -> str:
     return f"{STATIC_PREFIX}/{relative}?v={_version(relative)}"
 
 
-LEAFLET_JS = [("leaflet", f"{STATIC_PREFIX}/{LEAFLET_PATH}/leaflet.js")]
-LEAFLET_CSS = [("leaflet_css", f"{STATIC_PREFIX}/{LEAFLET_PATH}/leaflet.css")]
-FULLSCREEN_JS = [("Control.Fullscreen.js", f"{STATIC_PREFIX}/{FULLSCREEN_PATH}/Control.FullScreen.js")]
-FULLSCREEN_CSS = [("Control.FullScreen.css", f"{STATIC_PREFIX}/{FULLSCREEN_PATH}/Control.FullScreen.css")]
-LOCATE_JS = [("Control_locate_min_js", f"{STATIC_PREFIX}/{LOCATE_PATH}/L.Control.Locate.min.js")]
-LOCATE_CSS = [("Control_locate_min_css", f"{STATIC_PREFIX}/{LOCATE_PATH}/L.Control.Locate.min.css")]
+LEAFLET_JS = [f"{STATIC_PREFIX}/{LEAFLET_PATH}/leaflet.js"]
+LEAFLET_CSS = [f"{STATIC_PREFIX}/{LEAFLET_PATH}/leaflet.css"]
+# Optional Leaflet controls: (scripts, stylesheets).
+CONTROL_ASSETS = {
+    "fullscreen": (
+        [f"{STATIC_PREFIX}/{FULLSCREEN_PATH}/Control.FullScreen.js"],
+        [f"{STATIC_PREFIX}/{FULLSCREEN_PATH}/Control.FullScreen.css"],
+    ),
+    "locate": (
+        [f"{STATIC_PREFIX}/{LOCATE_PATH}/L.Control.Locate.min.js"],
+        [f"{STATIC_PREFIX}/{LOCATE_PATH}/L.Control.Locate.min.css"],
+    ),
+}
+
+
+def page_assets(*, controls: tuple[str, ...], scripts: tuple[str, ...]) -> dict[str, list[str]]:
+    """Script and stylesheet URLs of a map page, in load order: Leaflet, its controls, then our scripts."""
+    js, css = list(LEAFLET_JS), list(LEAFLET_CSS)
+    for name in controls:
+        control_js, control_css = CONTROL_ASSETS[name]
+        js += control_js
+        css += control_css
+    css.append(own_asset("filmtour/map.css"))
+    js += [own_asset(script) for script in scripts]
+    return {"js": js, "css": css}

@@ -28,7 +28,7 @@ def test_csp_runs_the_page_and_blocks_an_injected_script(live_server, browser, p
     page.route(f"{live_server}{path}", inject)
     page.goto(f"{live_server}{path}")
     page.wait_for_selector(".leaflet-container[data-ft-ready='1']", timeout=20_000)
-    assert page.evaluate("typeof window.L") == "object"  # Leaflet and folium's inline scripts ran
+    assert page.evaluate("typeof window.L") == "object"  # Leaflet and our static scripts ran
     assert page.evaluate("window.ftInjected") is None  # the injected one did not
     assert seen_csp and "'unsafe-inline'" not in seen_csp[0].split("script-src")[1].split(";")[0]
     blocked = [m for m in console if "Content Security Policy" in m]

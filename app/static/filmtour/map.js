@@ -141,21 +141,39 @@
     map.getContainer().setAttribute("data-ft-markers", String(stops.length));
   }
 
+  function readJson(id) {
+    var node = document.getElementById(id);
+    return node ? JSON.parse(node.textContent) : null;
+  }
+
+  // The base map from the page's #ft-config block: the tile layer, scale, and the controls the page lists.
+  function createMap(config) {
+    var map = L.map("ft-map", { zoomControl: true }).setView(config.center, config.zoom);
+    var tiles = config.tiles;
+    L.tileLayer(tiles.url, { attribution: tiles.attribution, maxZoom: 19 }).addTo(map);
+    L.control.scale().addTo(map);
+    var controls = config.controls || [];
+    if (controls.indexOf("fullscreen") >= 0 && L.control.fullscreen) L.control.fullscreen({ position: "topleft" }).addTo(map);
+    if (controls.indexOf("locate") >= 0 && L.control.locate) {
+      L.control.locate({ icon: "ft-locate-icon", flyTo: true, showPopup: false }).addTo(map);
+    }
+    return map;
+  }
+
   function start() {
-    var node = document.getElementById("ft-data");
-    if (!node) return;
-    var data = JSON.parse(node.textContent);
-    var map = window[data.map];
-    if (!map || data.mode === "planner") return;  // planner.js drives its own page
+    var config = readJson("ft-config"), data = readJson("ft-data");
+    if (!config || !data) return;
+    var map = createMap(config);
+    window.filmtourMap.map = map;
+    if (data.mode === "planner") return;  // planner.js drives its own page
     if (data.mode === "locations") showLocations(map, data);
     if (data.mode === "route") showRoute(map, data);
     map.getContainer().setAttribute("data-ft-ready", "1");
-    window.filmtour = { map: map, data: data };
   }
 
   window.filmtourMap = { el: el, row: row, pin: pin, stopPopup: stopPopup, fmtDuration: fmtDuration,
                          fmtDistance: fmtDistance, fmtClock: fmtClock, fmtPace: fmtPace, showRoute: showRoute,
-                         locationPopup: locationPopup };
+                         locationPopup: locationPopup, readJson: readJson, map: null };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();

@@ -97,7 +97,9 @@
     $("ft-kml").href = api + "?format=kml";
     $("ft-map-link").href = "/routes/" + fc.id + "/map";
     $("ft-share").value = base + "/routes/" + fc.id + "/map";
-    $("ft-embed").value = '<iframe src="' + base + "/embed/routes/" + fc.id + '" width="100%" height="480" style="border:0" loading="lazy" allowfullscreen title="Rocky montage route"></iframe>';
+    // The embed code comes from oEmbed, so the planner, the route page and oEmbed share one snippet.
+    fetch("/oembed?" + new URLSearchParams({ url: base + "/routes/" + fc.id + "/map", format: "json" }))
+      .then(function (r) { return r.json(); }).then(function (o) { $("ft-embed").value = o.html || ""; });
     $("ft-result").hidden = false;
     map.getContainer().setAttribute("data-ft-route", fc.id);
     fetch(api + "?format=txt").then(function (r) { return r.text(); }).then(function (t) { $("ft-cues").textContent = t; });
@@ -123,8 +125,7 @@
   }
 
   function init() {
-    var data = JSON.parse($("ft-data").textContent);
-    map = window[data.map];
+    map = M.map;
     map.on("click", function (e) { addCustomPoint(e.latlng); });
     $("ft-plan-form").addEventListener("submit", plan);
     $("ft-copy-share").addEventListener("click", function () { copy("ft-share"); });
