@@ -17,7 +17,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 from sqlmodel import Session, select
 
-from app.core.config import Settings, get_settings
+from app.core.config import Settings, get_settings, settings_table
 from app.core.exceptions import FilmtourError, ServiceUnavailable
 from app.db import repository as repo
 from app.db.loader import DatasetError, load_locations_file
@@ -154,6 +154,12 @@ def locations_cmd(
                 str(r.scene_order or ""), r.id, r.name, r.visitable, r.confidence, f"{r.lat:.5f}, {r.lon:.5f}"
             )
         console.print(table)
+
+
+@cli.command("settings")
+def settings_cmd() -> None:
+    """Print the configuration table (Markdown, from the settings' descriptions), as in the README."""
+    sys.stdout.write(settings_table())
 
 
 def _tiles(settings: Settings, pbf: Path | None = None):

@@ -43,40 +43,54 @@ class Settings(BaseSettings):
     data_dir: Path = Field(
         default_factory=lambda: user_data_path("filmtour", appauthor=False),
         description="Where the SQLite database and the Valhalla tiles live.",
+        json_schema_extra={"doc_default": "per-user data dir (e.g. `~/.local/share/filmtour`)"},
     )
     database_url: str | None = Field(
         default=None,
         validation_alias="DATABASE_URL",
-        description="SQLAlchemy URL; PostgreSQL e.g. postgresql+psycopg://user:pw@host/db. "
-        "Default: SQLite file in data_dir.",
+        description="SQLAlchemy URL, e.g. `postgresql+psycopg://user:pw@host/filmtour`.",
+        json_schema_extra={"doc_default": "SQLite file in the data dir"},
     )
     locations_file: Path = Field(
-        default=SHIPPED_DATA / "locations.geojson", description="The researched dataset."
+        default=SHIPPED_DATA / "locations.geojson",
+        description="The researched dataset, loaded (upserted) at start-up.",
+        json_schema_extra={"doc_default": "the shipped `data/locations.geojson`"},
     )
-    load_locations_on_startup: bool = True
+    load_locations_on_startup: bool = Field(
+        True, description="Load the dataset into the database at start-up."
+    )
 
     # --- routing ---------------------------------------------------------------------------------
     osm_extract: Path | None = Field(
         default=None,
-        description="OSM PBF the Valhalla tiles are built from (default: the last `filmtour network` "
-        "build, else the shipped extract).",
+        description="OSM PBF the Valhalla tiles are built from.",
+        json_schema_extra={
+            "doc_default": "the last `filmtour network` build, else the shipped "
+            "`data/osm/philly_rocky_tour.osm.pbf`"
+        },
     )
     valhalla_url: str | None = Field(
-        default=None, description="Use a Valhalla HTTP service instead of the embedded engine."
+        default=None,
+        description="Use a Valhalla HTTP service instead of the embedded engine.",
+        json_schema_extra={"doc_default": "unset (embedded engine)"},
     )
-    valhalla_timeout_s: float = 10.0
+    valhalla_timeout_s: float = Field(
+        10.0, description="Read timeout for the Valhalla service (connect: 3 s)."
+    )
     valhalla_user_agent: str = Field(
         DEFAULT_USER_AGENT, description="User-Agent sent to the Valhalla service."
     )
     valhalla_retries: int = Field(
         2, ge=1, description="Attempts per call to the Valhalla service (retried on 429/502/503/504)."
     )
-    build_tiles_on_startup: bool = True
-    max_snap_distance_m: float = Field(
-        150.0, description="A stop further than this from a walkable way is refused."
+    build_tiles_on_startup: bool = Field(
+        True, description="Build (or check) the routing tiles before serving, rather than on the first route."
     )
-    max_stops: int = 25
-    max_loop_km: float = 50.0
+    max_snap_distance_m: float = Field(
+        150.0, description="A stop further than this from a walkable way is refused (422)."
+    )
+    max_stops: int = Field(25, description="Most stops in one route request.")
+    max_loop_km: float = Field(50.0, description="Longest loop (`loop_km`) a request may ask for.")
 
     # --- geocoding / downloads -------------------------------------------------------------------
     geocoder_url: str = Field("https://nominatim.openstreetmap.org", description="Nominatim base URL.")
@@ -84,10 +98,14 @@ class Settings(BaseSettings):
         DEFAULT_USER_AGENT, description="User-Agent sent to Nominatim (its policy asks for a real one)."
     )
     geocoder_retries: int = Field(2, ge=1, description="Attempts per geocoding request (429/5xx, timeouts).")
-    geocoder_timeout_s: float = 10.0
+    geocoder_timeout_s: float = Field(10.0, description="Timeout per geocoding request.")
     geocoder_min_interval_s: float = Field(1.0, description="Nominatim policy: at most one request a second.")
-    overpass_url: str = "https://overpass-api.de/api/interpreter"
-    overpass_timeout_s: float = 180.0
+    overpass_url: str = Field(
+        "https://overpass-api.de/api/interpreter", description="Overpass API for `filmtour network fetch`."
+    )
+    overpass_timeout_s: float = Field(
+        180.0, description="Overpass query timeout (the download may take 30 s more)."
+    )
     overpass_retries: int = Field(3, ge=1, description="Attempts per Overpass download (429/5xx, timeouts).")
     overpass_user_agent: str = Field(DEFAULT_USER_AGENT, description="User-Agent sent to the Overpass API.")
 
@@ -96,17 +114,24 @@ class Settings(BaseSettings):
     tile_attribution: str = Field(OSM_TILE_ATTRIBUTION, description="Attribution shown with the tiles.")
     public_base_url: str | None = Field(
         default=None,
-        description="Absolute base URL used in share links and oEmbed (default: from the request).",
+        description="Absolute base URL used in share links and oEmbed.",
+        json_schema_extra={"doc_default": "from the request"},
     )
 
     # --- server ----------------------------------------------------------------------------------
-    host: str = "127.0.0.1"
-    port: int = 8000
-    workers: int = 1
-    log_level: Literal["debug", "info", "warning", "error"] = "info"
-    rate_limit_routes_per_minute: int = 60
-    rate_limit_geocode_per_minute: int = 30
-    max_body_bytes: int = 64 * 1024
+    host: str = Field("127.0.0.1", description="Interface `filmtour serve` listens on.")
+    port: int = Field(8000, description="TCP port `filmtour serve` listens on.")
+    workers: int = Field(1, description="Worker processes for `filmtour serve`.")
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="Log level (JSON logs)."
+    )
+    rate_limit_routes_per_minute: int = Field(
+        60, description="Route plans per client and minute, per process (0: no limit)."
+    )
+    rate_limit_geocode_per_minute: int = Field(
+        30, description="Address lookups per client and minute, per process (0: no limit)."
+    )
+    max_body_bytes: int = Field(64 * 1024, description="Largest request body accepted (413 above).")
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -116,7 +141,9 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.data_dir / 'filmtour.db'}"
 
     valhalla_tiles_dir: Path | None = Field(
-        default=None, description="Where routing tiles are built and cached (default: data_dir/valhalla)."
+        default=None,
+        description="Where routing tiles are built and cached.",
+        json_schema_extra={"doc_default": "`valhalla/` in the data dir"},
     )
 
     @property
@@ -135,6 +162,33 @@ class Settings(BaseSettings):
         if self.installed_extract.is_file():
             return self.installed_extract
         return SHIPPED_EXTRACT
+
+
+def env_name(name: str) -> str:
+    alias = Settings.model_fields[name].validation_alias
+    return alias if isinstance(alias, str) else "FILMTOUR_" + name.upper()
+
+
+def _doc_default(name: str) -> str:
+    info = Settings.model_fields[name]
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    if "doc_default" in extra:
+        return str(extra["doc_default"])
+    value = info.default
+    if isinstance(value, Path):
+        value = value.relative_to(SHIPPED_DATA.parent) if value.is_relative_to(SHIPPED_DATA.parent) else value
+    if isinstance(value, bool):
+        value = str(value).lower()
+    return f"`{value}`" if value not in (None, "") else "unset"
+
+
+def settings_table() -> str:
+    """The README's configuration table, from the settings' own descriptions (`filmtour settings`)."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, info in Settings.model_fields.items():
+        meaning = (info.description or "").replace("|", "\\|")
+        rows.append(f"| `{env_name(name)}` | {_doc_default(name).replace('|', '\\|')} | {meaning} |")
+    return "\n".join(rows) + "\n"
 
 
 @lru_cache
