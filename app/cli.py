@@ -18,14 +18,14 @@ from rich.table import Table
 from sqlmodel import Session, select
 
 from app.core.config import Settings, get_settings, settings_table
-from app.core.exceptions import FilmtourError, ServiceUnavailable
+from app.core.exceptions import FilmtourError, InvalidParameter, ServiceUnavailable
 from app.db import repository as repo
 from app.db.loader import DatasetError, load_locations_file
 from app.db.migrate import current_revision, upgrade_to_head
 from app.db.models import Location
 from app.db.session import check_database, make_engine
 from app.routing.factory import get_engine
-from app.routing.network import BBox, NetworkFetchError, build_network, fetch_network
+from app.routing.network import NetworkFetchError, as_bbox, build_network, fetch_network
 from app.routing.tiles import TileBuildError, ensure_tiles, rich_progress_callback
 from app.schemas.routes import RouteRequest
 from app.services import exports
@@ -197,9 +197,9 @@ def network_fetch(
 
     settings = get_settings()
     try:
-        box = BBox.parse(bbox)
-    except ValueError as exc:
-        _fail(f"--bbox: {exc}")
+        box = as_bbox(bbox)
+    except InvalidParameter as exc:
+        _fail(f"--bbox: {exc.detail}")
     with _progress() as progress:
         task = progress.add_task("downloading from Overpass", total=None)
 

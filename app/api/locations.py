@@ -10,8 +10,8 @@ from geopy.distance import geodesic
 
 from app.api.caching import GEOJSON, GeoJSONResponse, json_response
 from app.api.deps import SessionDep
-from app.api.params import parse_bbox, parse_near
 from app.core.exceptions import InvalidParameter, NotFound
+from app.core.geo import parse_bbox, parse_near
 from app.db import repository as repo
 from app.db.models import Location
 from app.schemas.responses import FilmList, LocationCollection, LocationFeature

@@ -11,11 +11,10 @@ from fastapi.responses import HTMLResponse
 from app.api.caching import cached_response, json_response
 from app.api.deps import SessionDep, SettingsDep, base_url
 from app.api.tours import tour_route
-from app.core.config import Settings
+from app.core.config import ATTRIBUTION, DEFAULT_ROUTE_TITLE, Settings
 from app.core.exceptions import InvalidParameter
 from app.db import repository as repo
 from app.maps.render import (
-    DEFAULT_ROUTE_TITLE,
     EMBED_SIZE,
     embed_snippet,
     page_csp,
@@ -151,6 +150,6 @@ def oembed(
         "width": width,
         "height": height,
         "html": embed_snippet(src, title, width, height),
-        "license": "Map data © OpenStreetMap contributors (ODbL); Street centerline: City of Philadelphia",
+        "license": f"Map data {ATTRIBUTION}",
     }
     return json_response(request, body, max_age=3600)

@@ -18,7 +18,7 @@ class FilmtourError(Exception):
         self.extra = extra
 
 
-class InvalidParameter(FilmtourError):
+class InvalidParameter(FilmtourError, ValueError):
     """The request is malformed or asks for something impossible; ``field`` says which part."""
 
 

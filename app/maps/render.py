@@ -17,11 +17,10 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from app.core.config import CITY_CREDIT, Settings
+from app.core.config import CITY_CREDIT, DEFAULT_ROUTE_TITLE, Settings
 from app.maps import assets
 
 PHILADELPHIA = (39.9526, -75.1652)
-DEFAULT_ROUTE_TITLE = "Rocky (1976) montage route"
 DATA_CREDIT = (
     'Route data &copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
     f"contributors (ODbL); {CITY_CREDIT}"

@@ -8,7 +8,6 @@ import logging
 import os
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,8 @@ import osmium
 from osmium.osm import mutable
 
 from app.core.config import Settings
+from app.core.exceptions import InvalidParameter
+from app.core.geo import BBox, parse_bbox
 from app.core.outbound import RETRY_STATUSES, TRANSIENT_ERRORS, OutboundClient, RetryPolicy
 from app.routing.tiles import ProgressFn, Tiles, ensure_tiles
 
@@ -35,34 +36,6 @@ out body qt;"""
 
 class NetworkFetchError(RuntimeError):
     """Downloading or converting network data failed; the message says what to do."""
-
-
-@dataclass(frozen=True)
-class BBox:
-    west: float
-    south: float
-    east: float
-    north: float
-
-    @classmethod
-    def parse(cls, raw: str) -> BBox:
-        """'minLon,minLat,maxLon,maxLat' (the GeoJSON order), validated."""
-        try:
-            west, south, east, north = (float(p) for p in raw.split(","))
-        except ValueError as exc:
-            raise ValueError("bbox must be minLon,minLat,maxLon,maxLat (4 numbers)") from exc
-        box = cls(west, south, east, north)
-        box.validate()
-        return box
-
-    def validate(self) -> None:
-        if not (-180 <= self.west < self.east <= 180 and -90 <= self.south < self.north <= 90):
-            raise ValueError("bbox must have min < max, longitudes in -180..180 and latitudes in -90..90")
-        if (self.east - self.west) * (self.north - self.south) > MAX_BBOX_DEG2:
-            raise ValueError(
-                f"bbox is larger than {MAX_BBOX_DEG2} square degrees; use a downloaded extract "
-                "and `filmtour network build --pbf FILE` for big areas"
-            )
 
 
 def overpass_query(box: BBox, timeout_s: float) -> str:
@@ -140,9 +113,19 @@ def overpass_json_to_pbf(src: Path, dest: Path) -> tuple[int, int]:
 
 
 def as_bbox(bbox: BBox | str | tuple[float, float, float, float]) -> BBox:
-    """A validated BBox from a BBox, 'minLon,minLat,maxLon,maxLat' or a (minLon, minLat, maxLon, maxLat) tuple."""
-    box = BBox.parse(bbox) if isinstance(bbox, str) else bbox if isinstance(bbox, BBox) else BBox(*bbox)
-    box.validate()
+    """A BBox small enough for Overpass, from a BBox, 'minLon,minLat,maxLon,maxLat' or a (minLon, minLat,
+    maxLon, maxLat) tuple. Raises InvalidParameter (a ValueError) naming ``bbox``."""
+    if isinstance(bbox, str):
+        box = BBox.parse(bbox)
+    else:
+        box = bbox if isinstance(bbox, BBox) else BBox(*bbox)
+        parse_bbox(f"{box.west},{box.south},{box.east},{box.north}")  # the same checks as for text
+    if box.area_deg2 > MAX_BBOX_DEG2:
+        raise InvalidParameter(
+            f"bbox is larger than {MAX_BBOX_DEG2} square degrees; use a downloaded extract "
+            "and `filmtour network build --pbf FILE` for big areas",
+            field="bbox",
+        )
     return box
 
 
@@ -153,7 +136,8 @@ def fetch_overpass(
     progress: Callable[[int, int | None], None] | None = None,
 ) -> Path:
     """Download the walkable ways of ``bbox`` from Overpass (``settings.overpass_url``) and write them to
-    ``dest_pbf``. Raises ValueError for a bad bbox, NetworkFetchError when offline or Overpass keeps failing.
+    ``dest_pbf``. Raises InvalidParameter (a ValueError) for a bad bbox, NetworkFetchError when offline or
+    Overpass keeps failing.
     ``progress(bytes_done, bytes_total_or_None)`` is called while downloading."""
     box = as_bbox(bbox)
     dest_pbf.parent.mkdir(parents=True, exist_ok=True)

@@ -228,14 +228,12 @@ def plan_route(
     stops: list[Stop],
     *,
     order: str = "as_given",
-    activity: str = "walk",
     pace_min_per_km: float = 12.0,
     return_to_start: bool = False,
     max_snap_distance_m: float = 150.0,
 ) -> RoutePlan:
     """A route through ``stops``; ``order="optimized"`` lets Valhalla choose the visiting order (first and last
     stay fixed). ``return_to_start`` closes the route at the first stop."""
-    del activity  # pace carries it; kept in the signature for callers' clarity
     if len(stops) + int(return_to_start) < 2:
         raise InvalidParameter("a route needs at least two stops", field="stops")
     check_snapping(engine, stops, max_snap_distance_m)
@@ -329,7 +327,6 @@ def plan_loop(
     loop_km: float,
     *,
     finish_at: Stop | None = None,
-    activity: str = "run",
     pace_min_per_km: float = 6.0,
     max_snap_distance_m: float = 150.0,
     require_place: bool = False,
@@ -343,7 +340,6 @@ def plan_loop(
     A route shorter than -10% is lengthened by a detour through an extra point. When not even one place fits,
     the result is a plain loop of the asked length through a turn-around point, or, with ``require_place``,
     InvalidParameter naming ``loop_km``. A ``finish_at`` further than loop_km +10% is InvalidParameter too."""
-    del activity
     if not loop_km > 0:
         raise InvalidParameter("loop_km must be a positive number of kilometres", field="loop_km")
     target = loop_km * 1000.0

@@ -11,9 +11,9 @@ from typing import Any
 import gpxpy.gpx
 import simplekml
 
-from app.core.config import CITY_CREDIT, OSM_CREDIT
+from app.core.config import ATTRIBUTION, DEFAULT_ROUTE_TITLE
 
-CREDIT = f"Route data {OSM_CREDIT}; {CITY_CREDIT}."
+CREDIT = f"Route data {ATTRIBUTION}."
 
 
 def _route_feature(fc: dict[str, Any]) -> dict[str, Any]:
@@ -26,7 +26,7 @@ def _stops(fc: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _title(fc: dict[str, Any]) -> str:
     props = fc.get("properties", {})
-    return props.get("title") or "Rocky (1976) montage route"
+    return props.get("title") or DEFAULT_ROUTE_TITLE
 
 
 def format_duration(seconds: float) -> str:
@@ -71,7 +71,7 @@ def to_gpx(fc: dict[str, Any], *, link: str | None = None) -> str:
     gpx.creator = "filmtour"
     gpx.name = _title(fc)
     gpx.description = f"{_summary_line(fc)} {CREDIT}"
-    gpx.copyright_author = "OpenStreetMap contributors (ODbL 1.0); City of Philadelphia"
+    gpx.copyright_author = ATTRIBUTION
     gpx.copyright_license = "https://opendatacommons.org/licenses/odbl/1-0/"
     if link:
         gpx.link, gpx.link_text = link, "filmtour route"

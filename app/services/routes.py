@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from app.core.config import CITY_CREDIT, OSM_CREDIT, Settings
+from app.core.config import ATTRIBUTION, Settings
 from app.core.exceptions import Forbidden, InvalidParameter, NotFound
 from app.db import repository as repo
 from app.db.models import Location, SavedRoute
@@ -24,7 +24,6 @@ from app.services import tours as tours_service
 from app.services.geocode import Geocoder
 from app.services.sun import PHILADELPHIA_TZ, civil_dawn, dawn_times
 
-ATTRIBUTION = f"{OSM_CREDIT}; {CITY_CREDIT}"
 STOP_INFO_KEYS = ("scene_order", "scene", "exercise", "status_note", "tips", "visitable", "accessibility")
 
 
@@ -117,7 +116,6 @@ def plan(
             candidates,
             req.loop_km,
             finish_at=finish,
-            activity=req.activity,
             pace_min_per_km=pace,
             max_snap_distance_m=settings.max_snap_distance_m,
         )
@@ -136,7 +134,6 @@ def plan(
             engine,
             stops,
             order="optimized" if req.order == "optimized" else "as_given",
-            activity=req.activity,
             pace_min_per_km=pace,
             return_to_start=req.return_to_start,
             max_snap_distance_m=settings.max_snap_distance_m,

@@ -9,8 +9,15 @@ import osmium
 import pytest
 
 from app.core.config import Settings
+from app.core.geo import BBox
 from app.routing.embedded import EmbeddedEngine
-from app.routing.network import BBox, NetworkFetchError, fetch_network, fetch_overpass, overpass_json_to_pbf
+from app.routing.network import (
+    NetworkFetchError,
+    as_bbox,
+    fetch_network,
+    fetch_overpass,
+    overpass_json_to_pbf,
+)
 from app.routing.planner import Stop, plan_route
 from tests.support.http_stub import Reply, closed_port_url, http_stub
 
@@ -92,7 +99,7 @@ def test_bad_answer_changes_nothing(tmp_path):
 @pytest.mark.parametrize("raw", ["1,2,3", "a,b,c,d", "-75,40,-76,39", "-80,35,-70,45", "-75.2,39.9,-75.1,91"])
 def test_bbox_validation(raw):
     with pytest.raises(ValueError):
-        BBox.parse(raw)
+        as_bbox(raw)
 
 
 def test_json_without_ways_is_refused(tmp_path):
@@ -113,6 +120,9 @@ def test_fetch_overpass_writes_the_pbf_and_no_leftovers(tmp_path):
 
 
 def test_fetch_overpass_refuses_a_bad_bbox_before_any_request(tmp_path):
-    with http_stub(lambda req: Reply(body=RECORDED)) as stub, pytest.raises(ValueError, match="min < max"):
+    with (
+        http_stub(lambda req: Reply(body=RECORDED)) as stub,
+        pytest.raises(ValueError, match="min must not exceed max"),
+    ):
         fetch_overpass("-75.14,39.95,-75.15,39.96", tmp_path / "x.osm.pbf", settings_for(tmp_path, stub.url))
     assert stub.requests == []

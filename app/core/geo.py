@@ -1,10 +1,30 @@
-"""Parsing of compound query parameters (bbox, near). Each failure names its parameter."""
+"""Bounding boxes and points written as text (the API's ``bbox``/``near``, the CLI's ``--bbox``): one parser,
+each failure an InvalidParameter naming its parameter."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from app.core.exceptions import InvalidParameter
+
+
+@dataclass(frozen=True)
+class BBox:
+    """minLon, minLat, maxLon, maxLat (the GeoJSON order)."""
+
+    west: float
+    south: float
+    east: float
+    north: float
+
+    @classmethod
+    def parse(cls, raw: str, field: str = "bbox") -> BBox:
+        return cls(*parse_bbox(raw, field))
+
+    @property
+    def area_deg2(self) -> float:
+        return (self.east - self.west) * (self.north - self.south)
 
 
 def _floats(raw: str, n: int, field: str, shape: str) -> list[float]:
@@ -27,12 +47,12 @@ def check_lat_lon(lat: float, lon: float, field: str) -> None:
         raise InvalidParameter(f"{field}: longitude {lon} is outside -180..180", field=field)
 
 
-def parse_bbox(raw: str) -> tuple[float, float, float, float]:
-    min_lon, min_lat, max_lon, max_lat = _floats(raw, 4, "bbox", "minLon,minLat,maxLon,maxLat")
-    check_lat_lon(min_lat, min_lon, "bbox")
-    check_lat_lon(max_lat, max_lon, "bbox")
+def parse_bbox(raw: str, field: str = "bbox") -> tuple[float, float, float, float]:
+    min_lon, min_lat, max_lon, max_lat = _floats(raw, 4, field, "minLon,minLat,maxLon,maxLat")
+    check_lat_lon(min_lat, min_lon, field)
+    check_lat_lon(max_lat, max_lon, field)
     if min_lon > max_lon or min_lat > max_lat:
-        raise InvalidParameter("bbox: min must not exceed max (minLon,minLat,maxLon,maxLat)", field="bbox")
+        raise InvalidParameter(f"{field}: min must not exceed max (minLon,minLat,maxLon,maxLat)", field=field)
     return min_lon, min_lat, max_lon, max_lat
 
 
