@@ -93,7 +93,7 @@ def serve(
         workers=n_workers,
         reload=reload,
         log_level=settings.log_level,
-        proxy_headers=True,
+        proxy_headers=False,  # X-Forwarded-For is read by the app, from configured trusted proxies only
     )
 
 

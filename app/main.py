@@ -4,7 +4,6 @@ for ``uvicorn app.main:app``."""
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,7 +16,13 @@ from app.core.config import Settings, get_settings
 from app.core.errors import document_problems, install_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
-from app.core.ratelimit import RateLimiter
+from app.core.ratelimit import (
+    PlanningSlots,
+    RateLimiter,
+    SQLStorage,
+    parse_networks,
+    sqlite_counter_engine,
+)
 from app.db.loader import load_locations_file
 from app.db.migrate import upgrade_to_head
 from app.db.session import check_database, make_engine
@@ -25,6 +30,7 @@ from app.maps.assets import STATIC_PREFIX, static_files_app
 from app.routing.factory import get_engine
 from app.routing.tiles import ensure_tiles, file_sha256
 from app.services.geocode import Geocoder
+from app.services.tour_plans import TourPlans
 
 log = logging.getLogger("filmtour")
 
@@ -45,6 +51,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     app.state.db_engine = prepare_database(settings)
     app.state.locations_version = file_sha256(settings.locations_file)
+    app.state.limit_engine = _limit_store_engine(settings, app.state.db_engine)
+    storage = SQLStorage(app.state.limit_engine)
+    app.state.route_limiter = RateLimiter("routes", settings.rate_limit_routes_per_minute, storage)
+    app.state.geocode_limiter = RateLimiter("geocode", settings.rate_limit_geocode_per_minute, storage)
     app.state.routing = get_engine(settings)
     if settings.build_tiles_on_startup and not settings.valhalla_url:
         ensure_tiles(settings)  # first start builds them (seconds); later starts find them cached
@@ -53,7 +63,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         app.state.routing.close()
+        if app.state.limit_engine is not app.state.db_engine:
+            app.state.limit_engine.dispose()
         app.state.db_engine.dispose()
+
+
+def _limit_store_engine(settings: Settings, db_engine):
+    """Where the shared rate-limit counters live (see app.core.ratelimit): PostgreSQL's own database, or a
+    separate SQLite file on a single node."""
+    if db_engine.dialect.name == "sqlite":
+        return sqlite_counter_engine(settings.data_dir / "ratelimit.db")
+    return db_engine
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -65,9 +85,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.tour_cache = OrderedDict()
-    app.state.route_limiter = RateLimiter(settings.rate_limit_routes_per_minute)
-    app.state.geocode_limiter = RateLimiter(settings.rate_limit_geocode_per_minute)
+    app.state.tour_plans = TourPlans()
+    app.state.trusted_proxies = parse_networks(settings.trusted_proxies.split(","))
+    app.state.planning_slots = PlanningSlots(settings.max_concurrent_plans, settings.planning_wait_s)
     configure_logging(settings.log_level)
     install_error_handlers(app)
     # Order: the last added runs first. Body limit innermost, request context outermost (it sees every answer).

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.core.config import Settings
+from app.core.ratelimit import client_key_of
 
 
 def get_settings(request: Request) -> Settings:
@@ -35,3 +36,9 @@ def base_url(request: Request, settings: Settings) -> str:
     if settings.public_base_url:
         return settings.public_base_url.rstrip("/")
     return str(request.base_url).rstrip("/")
+
+
+def client_key(request: Request) -> str:
+    """The rate-limit key: the peer, or behind a configured trusted proxy the client it forwarded for."""
+    peer = request.client.host if request.client else None
+    return client_key_of(peer, request.headers.getlist("x-forwarded-for"), request.app.state.trusted_proxies)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Request, Response
 
 from app.api.caching import GEOJSON, GeoJSONResponse, dumps
-from app.api.deps import SessionDep, SettingsDep, base_url
+from app.api.deps import SessionDep, SettingsDep, base_url, client_key
 from app.api.formats import (
     EXPORT_CONTENT,
     FORMATS,
@@ -16,7 +16,6 @@ from app.api.formats import (
     choose_format,
     route_response,
 )
-from app.core.ratelimit import client_key
 from app.schemas.responses import CreatedRoute, SavedRoute
 from app.schemas.routes import AddressIn, RouteRequest
 from app.services import routes as routes_service
@@ -56,11 +55,15 @@ def with_links(fc: dict[str, Any], base: str) -> dict[str, Any]:
 def create_route(
     body: RouteRequest, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    request.app.state.route_limiter.check(client_key(request), "routes")
+    client = client_key(request)
+    request.app.state.route_limiter.check(client, "route-planning units", routes_service.cost(body))
     if isinstance(body.start, AddressIn):
-        request.app.state.geocode_limiter.check(client_key(request), "geocoding requests")
+        request.app.state.geocode_limiter.check(client, "geocoding requests")
     # A sync endpoint runs in the thread pool; each pool thread keeps its own Valhalla actor.
-    fc = routes_service.plan(session, body, request.app.state.routing, settings, request.app.state.geocoder)
+    with request.app.state.planning_slots:
+        fc = routes_service.plan(
+            session, body, request.app.state.routing, settings, request.app.state.geocoder
+        )
     row, token = routes_service.save(session, body, fc)
     base = base_url(request, settings)
     doc = with_links(row.result, base)

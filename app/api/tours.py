@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -14,14 +12,10 @@ from app.api.deps import SessionDep, SettingsDep, base_url
 from app.api.formats import EXPORT_CONTENT, AcceptHeader, FormatQuery, choose_format, route_response
 from app.core.config import Settings
 from app.schemas.responses import TourList, TourRoute
-from app.schemas.routes import RouteRequest
-from app.services import routes as routes_service
 from app.services import tours as tours_service
 
 router = APIRouter(prefix="/api/v1/tours", tags=["tours"])
 TourId = Annotated[str, Path(max_length=120)]
-TOUR_CACHE_SIZE = 128
-_cache_lock = threading.Lock()  # sync endpoints run in a thread pool
 
 
 def tour_route(
@@ -33,28 +27,17 @@ def tour_route(
     pace: str | None = None,
     pace_min_per_km: float | None = None,
 ) -> dict[str, Any]:
-    """The tour planned with its defaults (or the given pace); cached per process, keyed by its inputs."""
-    tour = tours_service.get_tour(tour_id)
-    req = RouteRequest(
-        tour=tour.id,
-        activity=activity or tour.activity,
-        pace=pace or (tour.pace if (activity or tour.activity) == "run" else None),
+    """The tour planned with its defaults (or the given activity and pace), from the per-process plan cache."""
+    return request.app.state.tour_plans.get(
+        session,
+        request.app.state.routing,
+        settings,
+        tour_id,
+        version=request.app.state.locations_version,
+        activity=activity,
+        pace=pace,
         pace_min_per_km=pace_min_per_km,
-        title=tour.name,
     )
-    key = (tour.id, req.activity, req.effective_pace(), request.app.state.locations_version)
-    cache: OrderedDict = request.app.state.tour_cache
-    with _cache_lock:
-        fc = cache.get(key)
-        if fc is not None:
-            cache.move_to_end(key)
-    if fc is None:
-        fc = routes_service.plan(session, req, request.app.state.routing, settings)  # outside the lock
-        with _cache_lock:
-            cache[key] = fc
-            while len(cache) > TOUR_CACHE_SIZE:  # any pace may be asked for: keep memory bounded
-                cache.popitem(last=False)
-    return {**fc, "id": tour.id}
 
 
 @router.get(

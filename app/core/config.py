@@ -128,11 +128,20 @@ class Settings(BaseSettings):
         "info", description="Log level (JSON logs)."
     )
     rate_limit_routes_per_minute: int = Field(
-        60, description="Route plans per client and minute, per process (0: no limit)."
+        60,
+        description="Route-planning budget per client a minute, in cost units (A→B costs 1; more stops, "
+        "optimizing and loops cost more: see README). 0 turns the limit off. Shared by every worker/replica.",
     )
-    rate_limit_geocode_per_minute: int = Field(
-        30, description="Address lookups per client and minute, per process (0: no limit)."
+    rate_limit_geocode_per_minute: int = Field(30, description="Address look-ups per client a minute.")
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated addresses/networks of reverse proxies whose X-Forwarded-For is believed "
+        "(e.g. 172.28.0.10). Empty: the peer address is the client.",
     )
+    max_concurrent_plans: int = Field(
+        4, ge=1, description="Route plans computed at once per process; more wait planning_wait_s, then 503."
+    )
+    planning_wait_s: float = Field(2.0, ge=0, description="How long a plan waits for a free slot.")
     max_body_bytes: int = Field(64 * 1024, description="Largest request body accepted (413 above).")
 
     @computed_field  # type: ignore[prop-decorator]

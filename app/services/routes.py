@@ -97,6 +97,18 @@ def check_limits(req: RouteRequest, settings: Settings) -> None:
         raise InvalidParameter(f"loop_km must be at most {settings.max_loop_km:g}", field="loop_km")
 
 
+def cost(req: RouteRequest) -> int:
+    """What a request costs against the per-client budget, roughly in units of an A→B route's CPU time:
+    an optimized order grows with the stops (a matrix), a loop with its length (insertions and padding)."""
+    n = len(req.stops) or (7 if req.tour else 0)
+    units = 1 + max(n - 2, 0) // 4
+    if req.order == "optimized":
+        units += n // 3
+    if req.loop_km is not None:
+        units += 2 + int(req.loop_km // 5)
+    return units
+
+
 # --- planning ----------------------------------------------------------------------------------------------
 
 

@@ -56,6 +56,7 @@ def start_app(env: dict[str, str], workdir: Path, *, workers: int = 1, port: int
     port = port or free_port()
     log = workdir / f"server-{port}.log"
     cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)]
+    cmd += ["--no-proxy-headers"]  # as `filmtour serve`: the app itself decides whom to believe
     if workers > 1:
         cmd += ["--workers", str(workers)]
     proc = subprocess.Popen(

@@ -1,0 +1,89 @@
+"""Ready-made tours, planned once per tour, activity and dataset version, and re-timed for any pace.
+
+The street route does not depend on the pace (pedestrian costing at any walking speed picks the same ways),
+and every ETA is distance ÷ pace (see app.routing.planner), so a plan at the activity's default pace is re-timed
+exactly for any other pace: ``pace_min_per_km=10.0001`` costs a dictionary look-up, not a new plan."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from sqlmodel import Session
+
+from app.core.config import Settings
+from app.routing.planner import default_pace, duration_for
+from app.schemas.routes import RouteRequest
+from app.services import routes as routes_service
+from app.services import tours as tours_service
+
+CACHE_SIZE = 32  # tours × activities × dataset versions: a handful in practice
+
+
+def retime(fc: dict[str, Any], pace: float) -> dict[str, Any]:
+    """The same route with every duration and ETA recomputed for ``pace`` (min/km)."""
+    out = copy.deepcopy(fc)
+    props = out["properties"]
+    props["pace_min_per_km"] = pace
+    props["duration_s"] = round(duration_for(props["distance_m"], pace), 1)
+    for feature in out["features"]:
+        fp = feature["properties"]
+        if fp["kind"] == "route":
+            fp["duration_s"] = props["duration_s"]
+            for leg in fp["legs"]:
+                leg["duration_s"] = round(duration_for(leg["distance_m"], pace), 1)
+                for m in leg["maneuvers"]:
+                    m["duration_s"] = round(duration_for(m["distance_m"], pace), 1)
+        elif fp["kind"] == "stop":
+            fp["arrival_elapsed_s"] = round(duration_for(fp["distance_from_start_m"], pace), 1)
+    return out
+
+
+class TourPlans:
+    """Thread-safe bounded cache of tour plans; one per process."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self.size = size
+        self._plans: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(
+        self,
+        session: Session,
+        engine: Any,
+        settings: Settings,
+        tour_id: str,
+        *,
+        version: str,
+        activity: str | None = None,
+        pace: str | None = None,
+        pace_min_per_km: float | None = None,
+    ) -> dict[str, Any]:
+        tour = tours_service.get_tour(tour_id)
+        act = activity or tour.activity
+        req = RouteRequest(
+            tour=tour.id,
+            activity=act,
+            pace=pace or (tour.pace if act == "run" else None),
+            pace_min_per_km=pace_min_per_km,
+            title=tour.name,
+        )
+        key = (tour.id, act, version)
+        with self._lock:
+            fc = self._plans.get(key)
+            if fc is not None:
+                self._plans.move_to_end(key)
+        if fc is None:
+            base = RouteRequest(
+                tour=tour.id, activity=act, pace_min_per_km=default_pace(act), title=tour.name
+            )
+            fc = routes_service.plan(session, base, engine, settings)  # outside the lock
+            with self._lock:
+                self._plans[key] = fc
+                while len(self._plans) > self.size:
+                    self._plans.popitem(last=False)
+        wanted = req.effective_pace()
+        doc = fc if wanted == fc["properties"]["pace_min_per_km"] else retime(fc, wanted)
+        return {**doc, "id": tour.id}

@@ -1,0 +1,140 @@
+"""Fair limits: whom a request is counted against, cost-weighted budgets shared by two real API processes on
+one real PostgreSQL, the planning-slot cap, and tour plans re-timed for any pace without re-planning."""
+
+from __future__ import annotations
+
+import threading
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from app.core.exceptions import ServiceUnavailable
+from app.core.ratelimit import PlanningSlots, client_key_of, parse_networks
+from app.main import create_app
+from app.routing.planner import duration_for
+from tests.conftest import REAL_LOCATIONS, make_settings
+from tests.support.live import live_app
+
+PROXY = parse_networks(["10.0.0.5", "fd00::/8"])
+
+
+@pytest.mark.parametrize(
+    ("peer", "xff", "key"),
+    [
+        ("127.0.0.1", ["6.6.6.6"], "127.0.0.1"),  # not a trusted proxy: its header is the client's own lie
+        ("10.0.0.5", ["6.6.6.6, 203.0.113.7"], "203.0.113.7"),  # rightmost untrusted hop
+        ("10.0.0.5", ["203.0.113.7, 10.0.0.5"], "203.0.113.7"),  # proxies in the chain are skipped
+        ("10.0.0.5", ["not-an-ip"], "10.0.0.5"),  # garbage: blame the proxy that passed it on
+        ("10.0.0.5", [], "10.0.0.5"),
+        ("2001:db8:1:2:aaaa::1", [], "2001:db8:1:2::/64"),  # IPv6 grouped by /64
+        ("2001:db8:1:2:bbbb::9", [], "2001:db8:1:2::/64"),
+        ("::ffff:198.51.100.4", [], "198.51.100.4"),
+        ("testclient", ["1.2.3.4"], "0.0.0.0"),  # not an address at all: one shared key, never free text
+    ],
+)
+def test_client_key(peer, xff, key):
+    assert client_key_of(peer, xff, PROXY) == key
+
+
+def _bad_route(n_stops: int = 2, **extra) -> dict:
+    # Unknown ids: refused (422) after the budget is charged, so no routing is needed to spend it.
+    return {"stops": [f"nowhere-{i}" for i in range(n_stops)], **extra}
+
+
+@pytest.mark.postgres
+def test_budget_is_shared_by_two_processes_weighted_and_not_dodged(fresh_postgres_db, tmp_path):
+    env = {
+        "DATABASE_URL": fresh_postgres_db,
+        "FILMTOUR_LOCATIONS_FILE": str(REAL_LOCATIONS),
+        "FILMTOUR_BUILD_TILES_ON_STARTUP": "false",
+        "FILMTOUR_RATE_LIMIT_ROUTES_PER_MINUTE": "14",
+        "FILMTOUR_LOG_LEVEL": "warning",
+    }
+    with (
+        live_app({**env, "FILMTOUR_DATA_DIR": str(tmp_path / "a")}, tmp_path) as a,
+        live_app({**env, "FILMTOUR_DATA_DIR": str(tmp_path / "b")}, tmp_path) as b,
+    ):
+        # 14 A→B units, spread over both processes, then both refuse: one budget, not one per process
+        codes = [
+            httpx.post(f"{(a, b)[i % 2].url}/api/v1/routes", json=_bad_route()).status_code for i in range(14)
+        ]
+        assert codes == [422] * 14
+        for app in (a, b):
+            r = httpx.post(f"{app.url}/api/v1/routes", json=_bad_route())
+            assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+        # a made-up X-Forwarded-For from an untrusted peer does not buy a fresh budget
+        for i in range(5):
+            spoofed = {"X-Forwarded-For": f"198.51.100.{i}"}
+            assert httpx.post(f"{a.url}/api/v1/routes", json=_bad_route(), headers=spoofed).status_code == 429
+
+
+@pytest.mark.postgres
+def test_expensive_requests_cost_more(fresh_postgres_db, tmp_path):
+    env = {
+        "DATABASE_URL": fresh_postgres_db,
+        "FILMTOUR_LOCATIONS_FILE": str(REAL_LOCATIONS),
+        "FILMTOUR_BUILD_TILES_ON_STARTUP": "false",
+        "FILMTOUR_RATE_LIMIT_ROUTES_PER_MINUTE": "14",
+        "FILMTOUR_DATA_DIR": str(tmp_path / "a"),
+        "FILMTOUR_LOG_LEVEL": "warning",
+    }
+    with live_app(env, tmp_path) as a:
+        big = _bad_route(25, order="optimized")
+        assert httpx.post(f"{a.url}/api/v1/routes", json=big).status_code == 422
+        # that one request spent all 14 units: even an A→B is refused now
+        assert httpx.post(f"{a.url}/api/v1/routes", json=_bad_route()).status_code == 429
+
+
+def test_sqlite_workers_share_one_budget(tmp_path):
+    """Single node on SQLite: the counters live in data_dir/ratelimit.db, shared by every app on it."""
+    s = make_settings(tmp_path, rate_limit_routes_per_minute=3)
+    with TestClient(create_app(s)) as one, TestClient(create_app(s)) as two:
+        assert [c.post("/api/v1/routes", json=_bad_route()).status_code for c in (one, two, one)] == [422] * 3
+        assert two.post("/api/v1/routes", json=_bad_route()).status_code == 429
+    assert (tmp_path / "data" / "ratelimit.db").is_file()
+
+
+def test_planning_slots_refuse_with_retry_after_when_full():
+    slots = PlanningSlots(1, wait_s=0.05)
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with slots:
+            held.set()
+            release.wait(5)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    held.wait(5)
+    with pytest.raises(ServiceUnavailable) as exc, slots:
+        pass
+    assert exc.value.retry_after_s >= 1
+    release.set()
+    t.join()
+    with slots:  # free again
+        pass
+
+
+def test_tour_plans_are_retimed_for_any_pace_without_replanning(client, monkeypatch):
+    from app.services import routes as routes_service
+
+    calls = []
+    real_plan = routes_service.plan
+    monkeypatch.setattr(routes_service, "plan", lambda *a, **k: calls.append(1) or real_plan(*a, **k))
+    docs = []
+    for pace in (10.0001, 10.0002, 7.5):
+        r = client.get("/api/v1/tours/rocky-steps-run", params={"activity": "run", "pace_min_per_km": pace})
+        assert r.status_code == 200, r.text
+        docs.append((pace, r.json()))
+    assert len(calls) == 1  # one plan for the tour and activity; every pace re-timed from it
+    for pace, fc in docs:
+        props = fc["properties"]
+        assert props["pace_min_per_km"] == pace
+        assert props["duration_s"] == pytest.approx(duration_for(props["distance_m"], pace), abs=0.1)
+        stops = [f["properties"] for f in fc["features"] if f["properties"]["kind"] == "stop"]
+        for s in stops:
+            assert s["arrival_elapsed_s"] == pytest.approx(
+                duration_for(s["distance_from_start_m"], pace), abs=0.1
+            )
+    assert docs[0][1]["properties"]["distance_m"] == docs[2][1]["properties"]["distance_m"]
