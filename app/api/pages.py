@@ -102,10 +102,16 @@ def embed_tour(tour_id: Id, request: Request, session: SessionDep, settings: Set
 
 def _embed_target(url: str, base: str) -> tuple[str, str]:
     """'…/routes/ID/map', '…/embed/tours/ID' etc. on this site → ('routes'|'tours', ID)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or f"{parts.scheme}://{parts.netloc}" != base:
+    parts, site = urlsplit(url), urlsplit(base)
+    # (the base may carry a path prefix: public_base_url = https://example.org/filmtour)
+    prefix = site.path.rstrip("/")
+    if (
+        parts.scheme not in ("http", "https")
+        or (parts.scheme, parts.netloc) != (site.scheme, site.netloc)
+        or not parts.path.startswith(prefix + "/")
+    ):
         raise InvalidParameter("url must be a route or tour page on this site", field="url")
-    segs = [s for s in parts.path.split("/") if s]
+    segs = [s for s in parts.path[len(prefix) :].split("/") if s]
     if segs[:1] == ["embed"]:
         segs = segs[1:] + ["map"]
     if len(segs) != 3 or segs[0] not in ("routes", "tours") or segs[2] != "map":
