@@ -44,6 +44,7 @@ network_cli = typer.Typer(
 )
 cli.add_typer(network_cli, name="network")
 
+WORKER_STARTUP_TIMEOUT_S = 60
 console = Console()
 err = Console(stderr=True)
 
@@ -94,6 +95,9 @@ def serve(
         reload=reload,
         log_level=settings.log_level,
         proxy_headers=False,  # X-Forwarded-For is read by the app, from configured trusted proxies only
+        # A worker's start-up (migrations check, dataset load, tile check) can take longer than uvicorn's 5 s
+        # on a busy host; the supervisor would kill and restart it forever.
+        timeout_worker_healthcheck=WORKER_STARTUP_TIMEOUT_S,
     )
 
 

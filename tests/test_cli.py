@@ -6,11 +6,17 @@ import json
 
 import gpxpy
 import pytest
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
 from typer.testing import CliRunner
 
 from app.cli import cli
 from app.core.config import get_settings
+from app.db.migrate import alembic_config, current_revision
+from app.db.session import make_engine
 from tests.conftest import REAL_LOCATIONS, SHARED_TILES
+from tests.routing.test_network_fetch import RECORDED as OVERPASS_RECORDED
+from tests.support.http_stub import Reply, http_stub
 
 
 @pytest.fixture
@@ -24,9 +30,40 @@ def run(tmp_path, monkeypatch):
 
 
 def test_help_explains_every_command(run):
+    """Every command (and sub-command) is listed with its own help line, and its --help works."""
     out = run("--help").output
-    for command in ("serve", "db", "locations", "network", "route"):
-        assert command in out
+    listed = {line.split()[1] for line in out.splitlines() if line.startswith("│ ") and len(line.split()) > 2}
+    commands = {c.name or c.callback.__name__ for c in cli.registered_commands} | {
+        g.name for g in cli.registered_groups
+    }
+    assert commands == {"serve", "db", "locations", "network", "route", "settings"}
+    assert commands <= listed, out
+    for group, sub in (("db", "upgrade"), ("db", "load"), ("network", "build"), ("network", "fetch")):
+        result = run(group, sub, "--help")
+        assert result.exit_code == 0 and "Usage:" in result.output and f"{group} {sub}" in result.output
+
+
+def test_db_upgrade_migrates_to_the_newest_revision(run, tmp_path):
+    result = run("db", "upgrade")
+    assert result.exit_code == 0, result.output
+    engine = make_engine(get_settings())
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert current_revision(engine) == head and f"revision {head}" in result.output
+    assert {"location", "saved_route", "geocode_cache"} <= set(inspect(engine).get_table_names())
+    assert run("db", "upgrade").exit_code == 0  # again: nothing to do, no error
+
+
+def test_network_fetch_downloads_converts_builds_and_installs(run, tmp_path, monkeypatch):
+    monkeypatch.setenv("FILMTOUR_VALHALLA_TILES_DIR", str(tmp_path / "own-tiles"))
+    with http_stub(lambda req: Reply(body=OVERPASS_RECORDED)) as overpass:
+        monkeypatch.setenv("FILMTOUR_OVERPASS_URL", overpass.url)
+        get_settings.cache_clear()
+        result = run("network", "fetch", "--bbox", "-75.1530,39.9455,-75.1450,39.9515")
+    assert result.exit_code == 0, result.output
+    assert len(overpass.requests) == 1 and "fresh OSM data from Overpass" in result.output
+    settings = get_settings()
+    assert settings.installed_extract.is_file() and settings.active_extract == settings.installed_extract
+    assert list((tmp_path / "own-tiles").rglob("valhalla.json"))
 
 
 def test_db_load_is_idempotent_and_locations_print(run):

@@ -147,3 +147,20 @@ def test_readyz_is_503_while_the_database_refuses_connections_and_recovers(
         finally:
             _admin_sql(postgres_server_url, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
         assert c.get("/readyz").status_code == 200
+
+
+# --- Valhalla's own limits ------------------------------------------------------------------------------
+
+
+def test_a_request_over_valhallas_limits_is_a_422_naming_the_stops(tmp_path):
+    """Valhalla allows 50 pedestrian locations; with our own cap raised, its refusal (code 150) comes back as
+    a 422 on `stops`, not a 500."""
+    settings = make_settings(tmp_path, max_stops=100, rate_limit_routes_per_minute=0)
+    # 60 points on the Benjamin Franklin Parkway, City Hall to the Art Museum
+    stops = [
+        {"lat": 39.9536 + i * (39.9637 - 39.9536) / 59, "lon": -75.1650 + i * (-75.1790 + 75.1650) / 59}
+        for i in range(60)
+    ]
+    with TestClient(create_app(settings)) as c:
+        body = problem(c.post("/api/v1/routes", json={"stops": stops, "order": "as_given"}), 422)
+    assert body["field"] == "stops" and "refused" in body["detail"], body
