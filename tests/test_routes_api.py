@@ -9,7 +9,10 @@ import gpxpy
 import pytest
 from fastapi.testclient import TestClient
 from geojson_pydantic import FeatureCollection
+from sqlalchemy import func
+from sqlmodel import Session, select
 
+from app.db.models import SavedRoute
 from app.main import create_app
 from tests.conftest import make_settings
 from tests.support.http_stub import Reply, http_stub
@@ -174,6 +177,11 @@ def test_geocoder_down_is_503(client):
     assert "Retry-After" in resp.headers
 
 
+def saved_route_count(client) -> int:
+    with Session(client.app.state.db_engine) as session:
+        return session.exec(select(func.count()).select_from(SavedRoute)).one()
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -193,10 +201,13 @@ def test_geocoder_down_is_503(client):
     ],
 )
 def test_bad_route_requests_are_named_and_save_nothing(client, body, field):
+    create(client, {"stops": ["italian-market", "art-museum-steps"]})  # one good route, so "nothing" is seen
+    before = saved_route_count(client)
     resp = client.post("/api/v1/routes", json=body)
     assert resp.status_code in (404, 422), resp.text
     problem = assert_problem(resp, resp.status_code, None)
     assert problem["field"].startswith(field), problem
+    assert before == 1 and saved_route_count(client) == before
 
 
 def test_body_limit_and_bad_json(client):

@@ -53,20 +53,64 @@ def test_a_different_extract_rebuilds_and_corrupt_tiles_are_rebuilt(tmp_path):
     assert json.loads((repaired.directory / "stamp.json").read_text())["pbf_sha256"]
 
 
-def test_interrupted_build_leaves_no_half_tiles(tmp_path, monkeypatch):
+def test_interrupted_build_leaves_no_half_tiles(tmp_path):
+    """Ctrl-C half-way through (raised from the progress report between build stages): the half build is
+    cleaned up, nothing sits under a final name, and the next start builds normally."""
     settings = Settings(data_dir=tmp_path / "d")
-    from app.routing import tiles as tiles_module
+    reports: list[str] = []
 
-    def boom(*args, **kwargs):
-        raise KeyboardInterrupt
+    def interrupt_after_the_first_stage(desc: str, done: int, total: int) -> None:
+        reports.append(desc)
+        if done == 1:
+            raise KeyboardInterrupt
 
-    monkeypatch.setattr(tiles_module.shutil, "rmtree", boom)  # dies half-way through the build
     with pytest.raises(KeyboardInterrupt):
-        ensure_tiles(settings)
-    monkeypatch.undo()
-    leftovers = [p for p in settings.tiles_dir.iterdir() if p.is_dir()]
-    assert all(p.name.startswith(".build-") for p in leftovers)  # nothing under a final name
-    assert is_complete(ensure_tiles(settings))
+        ensure_tiles(settings, pbf=small_pbf(tmp_path), progress=interrupt_after_the_first_stage)
+    assert len(reports) == 2  # it really was stopped between stages
+    assert [p.name for p in settings.tiles_dir.iterdir() if p.is_dir()] == []
+    assert is_complete(ensure_tiles(settings, pbf=small_pbf(tmp_path)))
+
+
+def test_a_killed_build_leaves_nothing_under_a_final_name(tmp_path):
+    """kill -9 mid-build (no cleanup runs at all): only a .build- directory is left, never a final one, and the
+    next build succeeds and removes it."""
+    pbf = small_pbf(tmp_path)
+    script = tmp_path / "child.py"
+    script.write_text(BUILD_UNTIL_KILLED)
+    root = str(DATA.parents[2])
+    child = subprocess.Popen(
+        [sys.executable, str(script), str(tmp_path / "d"), str(pbf)],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": root},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout.readline().strip() == "STAGE 1"  # the first stage is done, the second runs
+    finally:
+        child.kill()
+        child.wait(timeout=30)
+    tiles_dir = tmp_path / "d" / "valhalla"
+    left = [p.name for p in tiles_dir.iterdir() if p.is_dir()]
+    assert left and all(name.startswith(".build-") for name in left), left
+    tiles = ensure_tiles(Settings(data_dir=tmp_path / "d"), pbf=pbf)
+    assert is_complete(tiles)
+    assert [p.name for p in tiles_dir.iterdir() if p.is_dir()] == [tiles.directory.name]
+
+
+BUILD_UNTIL_KILLED = """
+import sys, time
+from pathlib import Path
+from app.core.config import Settings
+from app.routing.tiles import ensure_tiles
+
+def report(desc, done, total):
+    if done == 1:
+        print("STAGE 1", flush=True)
+        time.sleep(120)  # the parent kills us here
+
+ensure_tiles(Settings(data_dir=Path(sys.argv[1])), pbf=Path(sys.argv[2]), progress=report)
+"""
 
 
 def test_missing_extract_is_a_clear_error(tmp_path):
