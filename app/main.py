@@ -63,6 +63,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         app.state.routing.close()
+        app.state.geocoder.close()
         if app.state.limit_engine is not app.state.db_engine:
             app.state.limit_engine.dispose()
         app.state.db_engine.dispose()

@@ -99,3 +99,12 @@ def test_rate_limited_by_nominatim_is_503(tmp_path, engine):
         pytest.raises(ServiceUnavailable),
     ):
         geocoder_for(tmp_path, stub.url, geocoder_min_interval_s=0).geocode(session, "City Hall")
+
+
+def test_not_found_is_cached_too(tmp_path, engine):
+    with http_stub(nominatim) as stub, Session(engine) as session:
+        geo = geocoder_for(tmp_path, stub.url, geocoder_min_interval_s=0)
+        for _ in range(3):
+            with pytest.raises(InvalidParameter):
+                geo.geocode(session, "Nowhere Street 99")
+        assert len(stub.requests) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from app.api.caching import GEOJSON, GeoJSONResponse, dumps
 from app.api.deps import SessionDep, SettingsDep, base_url, client_key
@@ -19,6 +20,7 @@ from app.api.formats import (
 from app.schemas.responses import CreatedRoute, SavedRoute
 from app.schemas.routes import AddressIn, RouteRequest
 from app.services import routes as routes_service
+from app.services.geocode import Resolved
 
 router = APIRouter(prefix="/api/v1/routes", tags=["routes"])
 
@@ -52,18 +54,30 @@ def with_links(fc: dict[str, Any], base: str) -> dict[str, Any]:
         503: {"description": "Routing service or geocoder down"},
     },
 )
-def create_route(
+async def create_route(
     body: RouteRequest, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
+    # Async so that a request waiting on the geocoder holds no server thread and no database connection; the
+    # blocking parts (limit counters, planning, saving) run in the thread pool.
+    state = request.app.state
+    await run_in_threadpool(charge_limits, request, body)
+    geocoder = state.geocoder
+    if isinstance(body.start, AddressIn):
+        geocoder = Resolved(await state.geocoder.geocode_async(state.db_engine, body.start.address))
+    return await run_in_threadpool(plan_and_save, body, request, session, settings, geocoder)
+
+
+def charge_limits(request: Request, body: RouteRequest) -> None:
     client = client_key(request)
     request.app.state.route_limiter.check(client, "route-planning units", routes_service.cost(body))
     if isinstance(body.start, AddressIn):
         request.app.state.geocode_limiter.check(client, "geocoding requests")
-    # A sync endpoint runs in the thread pool; each pool thread keeps its own Valhalla actor.
+
+
+def plan_and_save(body: RouteRequest, request: Request, session, settings, geocoder) -> Response:
+    # Each pool thread keeps its own Valhalla actor.
     with request.app.state.planning_slots:
-        fc = routes_service.plan(
-            session, body, request.app.state.routing, settings, request.app.state.geocoder
-        )
+        fc = routes_service.plan(session, body, request.app.state.routing, settings, geocoder)
     row, token = routes_service.save(session, body, fc)
     base = base_url(request, settings)
     doc = with_links(row.result, base)

@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     geocoder_retries: int = Field(2, ge=1, description="Attempts per geocoding request (429/5xx, timeouts).")
     geocoder_timeout_s: float = Field(10.0, description="Timeout per geocoding request.")
     geocoder_min_interval_s: float = Field(1.0, description="Nominatim policy: at most one request a second.")
+    geocoder_queue_size: int = Field(
+        5, ge=1, description="Address look-ups that may wait for the geocoder per process; more get 503."
+    )
     overpass_url: str = Field(
         "https://overpass-api.de/api/interpreter", description="Overpass API for `filmtour network fetch`."
     )

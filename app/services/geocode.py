@@ -2,21 +2,31 @@
 rate-limited and cached in the database.
 
 Nominatim's usage policy asks for a real User-Agent, at most one request a second and caching of results;
-all three are honoured here. The cache is shared by every worker because it lives in the database."""
+all three are honoured here. The cache is shared by every worker because it lives in the database.
+
+Requests waiting on Nominatim hold neither a database connection nor a server thread: ``geocode_async`` looks the
+cache up in a short session, then waits (as an awaitable) on one geocoder thread that paces the calls. At most
+``geocoder_queue_size`` look-ups wait per process; past that the answer is 503 with ``Retry-After``. Addresses
+Nominatim does not know are remembered too (per process, ``NOT_FOUND_TTL_S``), so asking again costs nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from urllib.parse import urlsplit
 
+import anyio.to_thread
 import httpx
 from geopy.adapters import AdapterHTTPError, BaseSyncAdapter
 from geopy.exc import GeocoderServiceError, GeocoderTimedOut, GeocoderUnavailable, GeopyError
 from geopy.geocoders import Nominatim
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.core.config import Settings
@@ -26,6 +36,8 @@ from app.db.models import GeocodeCache
 
 # Results are biased to Philadelphia: a runner typing "City Hall" means this one.
 PHILADELPHIA_VIEWBOX = [(39.87, -75.29), (40.14, -74.95)]
+NOT_FOUND_TTL_S = 3600.0
+NOT_FOUND_MAX = 10_000
 
 
 class OutboundAdapter(BaseSyncAdapter):
@@ -89,6 +101,84 @@ class Geocoder:
         self._min_interval = settings.geocoder_min_interval_s
         self._lock = threading.Lock()
         self._last_call = 0.0
+        self._queue_size = settings.geocoder_queue_size
+        self._pending = 0
+        self._pending_lock = threading.Lock()
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="geocoder")
+        self._not_found: OrderedDict[str, float] = OrderedDict()
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=False, cancel_futures=True)
+
+    # --- the not-found cache ----------------------------------------------------------------------------
+
+    def _known_missing(self, key: str) -> bool:
+        with self._pending_lock:
+            at = self._not_found.get(key)
+            if at is not None and time.monotonic() - at > NOT_FOUND_TTL_S:
+                del self._not_found[key]
+                at = None
+            return at is not None
+
+    def _remember_missing(self, key: str) -> None:
+        with self._pending_lock:
+            self._not_found[key] = time.monotonic()
+            self._not_found.move_to_end(key)
+            while len(self._not_found) > NOT_FOUND_MAX:
+                self._not_found.popitem(last=False)
+
+    # --- the non-blocking path used by the API ------------------------------------------------------------
+
+    async def geocode_async(self, db: Engine, query: str, *, field: str = "start.address") -> Place:
+        """Cache first (a short session in a pool thread), then a place in the bounded queue, awaited."""
+        key = self.normalise(query)
+        if not key:
+            raise InvalidParameter("address is empty", field=field)
+        hit = await anyio.to_thread.run_sync(self._cached, db, key)
+        if hit is not None:
+            return hit
+        if self._known_missing(key):
+            raise InvalidParameter(f"address not found: {query!r}", field=field)
+        with self._pending_lock:
+            if self._pending >= self._queue_size:
+                wait = max(1, int(self._pending * max(self._min_interval, 0.5)) + 1)
+                raise ServiceUnavailable(
+                    f"{self._pending} address look-ups are already waiting for the geocoder; retry in {wait} s, "
+                    "or give lat/lon",
+                    retry_after_s=wait,
+                )
+            self._pending += 1
+        try:
+            future = self._thread.submit(self._lookup_and_store, db, query, key, field)
+            return await asyncio.wrap_future(future)
+        finally:
+            with self._pending_lock:
+                self._pending -= 1
+
+    def _cached(self, db: Engine, key: str) -> Place | None:
+        with Session(db) as session:
+            hit = session.get(GeocodeCache, key)
+            return Place(hit.lat, hit.lon, hit.display_name, cached=True) if hit is not None else None
+
+    def _lookup_and_store(self, db: Engine, query: str, key: str, field: str) -> Place:
+        location = self._ask_nominatim(query)
+        if location is None:
+            self._remember_missing(key)
+            raise InvalidParameter(f"address not found: {query!r}", field=field)
+        with Session(db) as session:  # a connection only for the write, after the answer came
+            session.merge(
+                GeocodeCache(
+                    query=key,
+                    lat=location.latitude,
+                    lon=location.longitude,
+                    display_name=location.address,
+                    provider="nominatim",
+                )
+            )
+            session.commit()
+        return Place(location.latitude, location.longitude, location.address, cached=False)
+
+    # --- the plain synchronous path (CLI, scripts) --------------------------------------------------------
 
     @staticmethod
     def normalise(query: str) -> str:
@@ -101,8 +191,11 @@ class Geocoder:
         hit = session.get(GeocodeCache, key)
         if hit is not None:
             return Place(hit.lat, hit.lon, hit.display_name, cached=True)
+        if self._known_missing(key):
+            raise InvalidParameter(f"address not found: {query!r}", field=field)
         location = self._ask_nominatim(query)
         if location is None:
+            self._remember_missing(key)
             raise InvalidParameter(f"address not found: {query!r}", field=field)
         session.merge(
             GeocodeCache(
@@ -131,3 +224,13 @@ class Geocoder:
                 raise ServiceUnavailable(f"the geocoder failed ({exc}); try again, or give lat/lon") from exc
             finally:
                 self._last_call = time.monotonic()
+
+
+class Resolved:
+    """A geocoder stand-in holding an address already looked up (by ``geocode_async``), for the planner."""
+
+    def __init__(self, place: Place) -> None:
+        self.place = place
+
+    def geocode(self, session: Session, query: str, *, field: str = "start.address") -> Place:
+        return self.place
