@@ -17,10 +17,10 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 from sqlmodel import Session, select
 
-from app.core.config import Settings, get_settings, settings_table
+from app.core.config import SHIPPED_DATA, Settings, get_settings, settings_table
 from app.core.exceptions import FilmtourError, InvalidParameter, ServiceUnavailable
 from app.db import repository as repo
-from app.db.loader import DatasetError, load_locations_file
+from app.db.loader import DatasetError, load_dataset, read_dataset
 from app.db.migrate import current_revision, upgrade_to_head
 from app.db.models import Location
 from app.db.session import check_database, make_engine
@@ -120,19 +120,42 @@ def db_upgrade() -> None:
 
 @db_cli.command("load")
 def db_load(
-    file: Annotated[Path | None, typer.Option(help="GeoJSON file (default: the shipped dataset).")] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option(
+            help="Places GeoJSON (default: the shipped dataset); films.json and tours.json beside it."
+        ),
+    ] = None,
 ) -> None:
-    """Load (upsert by id) the locations dataset into the database. Safe to run again."""
+    """Load (upsert by id) the dataset (places, films, tours) into the database. Safe to run again."""
 
     settings = get_settings()
     engine = _database(settings)
     try:
-        report = load_locations_file(engine, file or settings.locations_file)
+        report = load_dataset(engine, file or settings.locations_file)
     except DatasetError as exc:
         _fail(str(exc))
     console.print(
         f"{report.total} locations: {report.inserted} new, {report.updated} updated, "
-        f"{report.unchanged} unchanged, {report.removed} removed"
+        f"{report.unchanged} unchanged, {report.removed} removed; {report.films} films, {report.tours} tours"
+    )
+
+
+@db_cli.command("validate")
+def db_validate(
+    directory: Annotated[
+        Path, typer.Argument(help="Folder holding locations.geojson, films.json and tours.json.")
+    ] = SHIPPED_DATA,
+) -> None:
+    """Check a dataset folder (schemas and ids across files) without touching any database."""
+
+    try:
+        data = read_dataset(directory / "locations.geojson")
+    except DatasetError as exc:
+        _fail(str(exc))
+    apps = sum(len(f["properties"]["appearances"]) for f in data.features)
+    console.print(
+        f"valid: {len(data.features)} places, {apps} appearances, {len(data.films)} films, {len(data.tours)} tours"
     )
 
 
@@ -147,7 +170,8 @@ def locations_cmd(
     with Session(engine) as session:
         rows = [r for r in repo.all_locations(session) if visitable in (None, r.visitable)]
         if as_json:
-            fc = repo.feature_collection([repo.location_feature(r) for r in rows])
+            films = repo.film_index(session)
+            fc = repo.feature_collection([repo.location_feature(r, films) for r in rows])
             sys.stdout.write(json.dumps(fc, ensure_ascii=False, indent=2) + "\n")
             return
         table = Table(title="Rocky (1976) filming locations", show_lines=False)
@@ -155,7 +179,12 @@ def locations_cmd(
             table.add_column(col)
         for r in rows:
             table.add_row(
-                str(r.scene_order or ""), r.id, r.name, r.visitable, r.confidence, f"{r.lat:.5f}, {r.lon:.5f}"
+                str(repo.montage_order(r) or ""),
+                r.id,
+                r.name,
+                r.visitable,
+                r.confidence,
+                f"{r.lat:.5f}, {r.lon:.5f}",
             )
         console.print(table)
 
@@ -265,7 +294,7 @@ def _load_if_empty(engine, settings: Settings) -> None:
 
     with Session(engine) as session:
         if session.exec(select(Location)).first() is None:
-            load_locations_file(engine, settings.locations_file)
+            load_dataset(engine, settings.locations_file)
 
 
 def _print_route(fc: dict) -> None:

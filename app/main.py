@@ -23,7 +23,7 @@ from app.core.ratelimit import (
     parse_networks,
     sqlite_counter_engine,
 )
-from app.db.loader import load_locations_file
+from app.db.loader import load_dataset, sibling_files
 from app.db.migrate import upgrade_to_head
 from app.db.session import check_database, make_engine
 from app.maps.assets import STATIC_PREFIX, static_files_app
@@ -41,7 +41,7 @@ def prepare_database(settings: Settings):
     check_database(engine)
     upgrade_to_head(engine)
     if settings.load_locations_on_startup:
-        report = load_locations_file(engine, settings.locations_file)
+        report = load_dataset(engine, settings.locations_file)
         log.info("locations loaded: %s", report)
     return engine
 
@@ -50,7 +50,10 @@ def prepare_database(settings: Settings):
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     app.state.db_engine = prepare_database(settings)
-    app.state.locations_version = file_sha256(settings.locations_file)
+    # Cached tour routes are keyed by this: a change to any dataset file makes them be routed again.
+    app.state.locations_version = "-".join(
+        file_sha256(p) for p in (settings.locations_file, *sibling_files(settings.locations_file))
+    )
     app.state.limit_engine = _limit_store_engine(settings, app.state.db_engine)
     storage = SQLStorage(app.state.limit_engine)
     app.state.route_limiter = RateLimiter("routes", settings.rate_limit_routes_per_minute, storage)

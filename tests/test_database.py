@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import inspect
 from sqlmodel import Session, select
 
-from app.db.loader import DatasetError, load_locations_file
+from app.db.loader import DatasetError, load_dataset, sibling_files
 from app.db.migrate import current_revision, upgrade_to_head
 from app.db.models import Location
 from app.db.session import make_engine
@@ -23,10 +23,10 @@ def migrated_engine(settings):
 
 
 def exercise_loading(engine, tmp_path: Path) -> None:
-    first = load_locations_file(engine, REAL_LOCATIONS)
+    first = load_dataset(engine, REAL_LOCATIONS)
     n = len(json.loads(REAL_LOCATIONS.read_text())["features"])
     assert (first.inserted, first.updated, first.unchanged) == (n, 0, 0)
-    second = load_locations_file(engine, REAL_LOCATIONS)
+    second = load_dataset(engine, REAL_LOCATIONS)
     assert (second.inserted, second.updated, second.unchanged, second.removed) == (0, 0, n, 0)
 
     # an edited dataset updates only the changed row
@@ -34,7 +34,7 @@ def exercise_loading(engine, tmp_path: Path) -> None:
     doc["features"][0]["properties"]["tips"] = "Changed tip"
     edited = tmp_path / "edited.geojson"
     edited.write_text(json.dumps(doc))
-    third = load_locations_file(engine, edited)
+    third = load_dataset(engine, edited, *sibling_files(REAL_LOCATIONS))
     assert (third.updated, third.unchanged) == (1, n - 1)
     with Session(engine) as s:
         row = s.get(Location, doc["features"][0]["properties"]["id"])
@@ -57,16 +57,16 @@ def test_loading_is_idempotent_on_sqlite(tmp_path):
 
 def test_bad_dataset_changes_nothing(tmp_path):
     engine = migrated_engine(make_settings(tmp_path))
-    load_locations_file(engine, SAMPLE_LOCATIONS)
+    load_dataset(engine, SAMPLE_LOCATIONS)
     broken = tmp_path / "broken.geojson"
     doc = json.loads(SAMPLE_LOCATIONS.read_text())
     del doc["features"][1]["properties"]["visitable"]
     broken.write_text(json.dumps(doc))
     with pytest.raises(DatasetError, match="visitable"):
-        load_locations_file(engine, broken)
+        load_dataset(engine, broken, *sibling_files(SAMPLE_LOCATIONS))
     (tmp_path / "junk.geojson").write_text("{not json")
     with pytest.raises(DatasetError, match="not valid JSON"):
-        load_locations_file(engine, tmp_path / "junk.geojson")
+        load_dataset(engine, tmp_path / "junk.geojson", *sibling_files(SAMPLE_LOCATIONS))
     with Session(engine) as s:
         assert len(s.exec(select(Location)).all()) == 3
 

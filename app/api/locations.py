@@ -13,8 +13,10 @@ from app.api.deps import SessionDep
 from app.core.exceptions import InvalidParameter, NotFound
 from app.core.geo import parse_bbox, parse_near
 from app.db import repository as repo
+from app.db import search
 from app.db.models import Location
-from app.schemas.responses import FilmList, LocationCollection, LocationFeature
+from app.schemas.responses import FilmDetail, FilmList, LocationCollection, LocationFeature
+from app.services import tours as tours_service
 
 router = APIRouter(prefix="/api/v1", tags=["locations"])
 
@@ -32,11 +34,6 @@ def _parse_visitable(raw: str | None) -> set[str] | None:
             f"visitable: unknown value(s) {bad}; use {', '.join(VISITABLE)}", field="visitable"
         )
     return wanted
-
-
-def _film_matches(loc: Location, film: str) -> bool:
-    f = film.strip().lower()
-    return f in (loc.film_title.lower(), repo.film_slug(loc.film_title, loc.film_year))
 
 
 def _in_bbox(loc: Location, bbox: tuple[float, float, float, float]) -> bool:
@@ -68,13 +65,28 @@ def _page_links(request: Request, offset: int, limit: int, matched: int) -> list
 def list_locations(
     request: Request,
     session: SessionDep,
-    film: Annotated[str | None, Query(max_length=100, description="Film id (rocky-1976) or title")] = None,
+    film: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Film id (rocky-ii-1979); a title or title-year slug is accepted too (v1)",
+        ),
+    ] = None,
     visitable: Annotated[
         str | None, Query(max_length=100, description="Comma-separated: " + ", ".join(VISITABLE))
     ] = None,
     bbox: Annotated[str | None, Query(max_length=200, description="minLon,minLat,maxLon,maxLat")] = None,
     near: Annotated[str | None, Query(max_length=100, description="lat,lon; sorts by distance")] = None,
     radius_m: Annotated[float | None, Query(gt=0, le=MAX_RADIUS_M, description="With near")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="Full-text search over names, scenes, films and addresses (word prefixes, all words "
+            "must match); results are ranked best first unless `near` sorts them by distance",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> Response:
@@ -84,9 +96,18 @@ def list_locations(
     if radius_m is not None and point is None:
         raise InvalidParameter("radius_m needs near=lat,lon", field="radius_m")
 
+    film_row = repo.resolve_film(session, film) if film else None
+    # An unknown film matches nothing (an empty collection, as in v1).
+    candidates = [] if film and film_row is None else repo.all_locations(session)
+    if q is not None:
+        words = search.terms(q)
+        if not words:
+            raise InvalidParameter("q: give at least one word to search for", field="q")
+        by_id = {loc.id: loc for loc in candidates}
+        candidates = [by_id[i] for i, _score in search.search(session, words) if i in by_id]
     rows: list[tuple[Location, float | None]] = []
-    for loc in repo.all_locations(session):
-        if film and not _film_matches(loc, film):
+    for loc in candidates:
+        if film_row and film_row.id not in repo.film_ids(loc):
             continue
         if wanted and loc.visitable not in wanted:
             continue
@@ -100,9 +121,10 @@ def list_locations(
         rows.sort(key=lambda r: r[1] or 0.0)
 
     page = rows[offset : offset + limit]
+    films = repo.film_index(session)
     features = []
     for loc, dist in page:
-        feat = repo.location_feature(loc)
+        feat = repo.location_feature(loc, films)
         if dist is not None:
             feat["properties"]["distance_m"] = round(dist, 1)
         features.append(feat)
@@ -128,7 +150,7 @@ def get_location(
     loc = repo.get_location(session, location_id)
     if loc is None:
         raise NotFound(f"no location with id {location_id!r}", field="location_id")
-    return json_response(request, repo.location_feature(loc), media_type=GEOJSON)
+    return json_response(request, repo.location_feature(loc, repo.film_index(session)), media_type=GEOJSON)
 
 
 @router.get(
@@ -139,3 +161,21 @@ def get_location(
 )
 def list_films(request: Request, session: SessionDep) -> Response:
     return json_response(request, {"films": repo.films(session)})
+
+
+@router.get(
+    "/films/{film_id}",
+    summary="One film: its record from films.json, its number of places and its tours",
+    response_model=FilmDetail,
+    responses={304: {"description": "Not modified"}, 404: {"description": "Unknown id"}},
+)
+def get_film(
+    request: Request, session: SessionDep, film_id: Annotated[str, Path(max_length=120)]
+) -> Response:
+    film = repo.get_film(session, film_id)
+    if film is None:
+        raise NotFound(f"no film with id {film_id!r}", field="film_id")
+    places = repo.film_locations(session, film.id)
+    tours = [t.summary() for t in tours_service.all_tours(session) if film.id in t.films]
+    body = {**film.data, **repo.film_summary(film, len(places)), "tours": tours}
+    return json_response(request, body)

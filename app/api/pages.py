@@ -72,7 +72,8 @@ def planner(request: Request, settings: SettingsDep) -> Response:
 
 @router.get("/map", response_class=HTMLResponse, summary="Map of every filming location")
 def locations_map(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    fc = repo.feature_collection([repo.location_feature(loc) for loc in repo.all_locations(session)])
+    films = repo.film_index(session)
+    fc = repo.feature_collection([repo.location_feature(loc, films) for loc in repo.all_locations(session)])
     return html_page(request, render_locations_map(fc, settings), settings, embeddable=False)
 
 
@@ -140,7 +141,7 @@ def oembed(
         fc = _route_doc(session, item_id)
         title = (fc.get("properties") or {}).get("title") or DEFAULT_ROUTE_TITLE
     else:
-        title = tours_service.get_tour(item_id, field="url").name
+        title = tours_service.get_tour(session, item_id, field="url").name
     width, height = EMBED_SIZE
     if maxwidth and maxwidth < width:
         width, height = maxwidth, int(maxwidth * height / width)

@@ -11,6 +11,7 @@ from app.api.caching import GEOJSON, GeoJSONResponse, json_response
 from app.api.deps import SessionDep, SettingsDep, base_url
 from app.api.formats import EXPORT_CONTENT, AcceptHeader, FormatQuery, choose_format, route_response
 from app.core.config import Settings
+from app.core.exceptions import InvalidParameter, ServiceUnavailable, Unroutable
 from app.schemas.responses import TourList, TourRoute
 from app.services import tours as tours_service
 
@@ -46,8 +47,30 @@ def tour_route(
     response_model=TourList,
     responses={304: {"description": "Not modified"}},
 )
-def list_tours(request: Request) -> Response:
-    return json_response(request, {"tours": [t.summary() for t in tours_service.TOURS.values()]})
+def list_tours(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    """Each tour with its distance at its default activity and pace. Routing happens here, lazily, on the first
+    request after start-up (or after the dataset changed) and is cached per process with the tours' maps, so
+    start-up stays fast; a tour that cannot be routed shows distance_m null and why."""
+    return json_response(
+        request, {"tours": [_listed(request, session, settings, t) for t in tours_service.all_tours(session)]}
+    )
+
+
+def _listed(
+    request: Request, session: Session, settings: Settings, tour: tours_service.Tour
+) -> dict[str, Any]:
+    entry = tour.summary()
+    try:
+        fc = tour_route(request, session, settings, tour.id)
+    except (InvalidParameter, Unroutable, ServiceUnavailable) as exc:
+        return {**entry, "distance_m": None, "duration_s": None, "unroutable": str(exc), "skipped": []}
+    props = fc.get("properties") or {}
+    return {
+        **entry,
+        "distance_m": props.get("distance_m"),
+        "duration_s": props.get("duration_s"),
+        "skipped": fc.get("skipped", []),
+    }
 
 
 @router.get(
@@ -74,7 +97,7 @@ def get_tour(
 ) -> Response:
     fmt = choose_format(format, accept)
     fc = tour_route(request, session, settings, tour_id, activity, pace, pace_min_per_km)
-    tour = tours_service.get_tour(tour_id)
+    tour = tours_service.get_tour(session, tour_id)
     if fmt == "geojson":
         return json_response(request, {**fc, "tour": tour.summary()}, media_type=GEOJSON)
     return route_response(

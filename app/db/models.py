@@ -1,11 +1,11 @@
-"""Database tables. Locations mirror the GeoJSON dataset; saved routes and the geocoder cache are user data."""
+"""Database tables. Films, places and their appearances mirror the dataset files; saved routes and the geocoder cache are user data."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, String, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -13,23 +13,71 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class Film(SQLModel, table=True):
+    __tablename__ = "film"
+
+    id: str = Field(primary_key=True, max_length=120)
+    title: str
+    year: int = Field(index=True)
+    # The film's full record from films.json, kept verbatim.
+    data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+
+
 class Location(SQLModel, table=True):
+    """A physical place. Its appearances in films are rows of their own (Appearance)."""
+
     __tablename__ = "location"
 
     id: str = Field(primary_key=True, max_length=120)
     name: str
-    film_title: str = Field(index=True)
-    film_year: int
-    scene_order: int | None = Field(default=None, index=True)
     visitable: str = Field(index=True, max_length=40)
     confidence: str = Field(max_length=10)
+    locality: str
+    in_philadelphia: bool = Field(index=True)
+    precision_m: int
+    gone_since: str | None = None
     lon: float
     lat: float
-    # The dataset's full property set, kept verbatim so the API returns exactly what was researched.
+    # What full-text search indexes (name, scenes, film titles, address), rebuilt by the loader.
+    search_text: str = Field(sa_column=Column(Text, nullable=False))
+    # The dataset's full property set (appearances included), kept verbatim so the API returns what was researched.
     properties: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     updated_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
     )
+
+
+class Appearance(SQLModel, table=True):
+    """One film's scene at one place; ``position`` keeps the dataset's order (the most famous first)."""
+
+    __tablename__ = "appearance"
+
+    location_id: str = Field(
+        sa_column=Column(String(120), ForeignKey("location.id", ondelete="CASCADE"), primary_key=True)
+    )
+    position: int = Field(primary_key=True)
+    film_id: str = Field(
+        sa_column=Column(String(120), ForeignKey("film.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    scene: str
+    scene_order: int | None = None
+    sequence: str | None = Field(default=None, max_length=120)
+    exercise: str | None = None
+    filmed: str = Field(max_length=40)
+
+
+class Tour(SQLModel, table=True):
+    """A ready-made tour from tours.json: ordered place ids, activity, default pace, films."""
+
+    __tablename__ = "tour"
+
+    id: str = Field(primary_key=True, max_length=120)
+    position: int
+    name: str
+    data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
 
 
 class SavedRoute(SQLModel, table=True):

@@ -1,31 +1,79 @@
-"""Read helpers shared by the API, the maps and the CLI, so each speaks of locations the same way."""
+"""Read helpers shared by the API, the maps and the CLI, so each speaks of places, films and tours the same way."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
-from app.db.models import Location
+from app.db.models import Appearance, Film, Location, Tour
 
 ROUTABLE = ("public", "view_from_street")
+# The routing extract's coverage (data/osm/SOURCES.md; DATA-CONTRACT): a place outside it cannot be routed to.
+ROUTABLE_BOX = (-75.215, 39.920, -75.110, 40.000)
+V1_FILM = "rocky-1976"  # v1 clients read `film`, `scene_order`, ... as this film's, when the place is in it
+V1_SEQUENCE = "training-montage"
 
 
-def location_feature(loc: Location) -> dict[str, Any]:
+def primary_appearance(props: dict[str, Any]) -> dict[str, Any]:
+    """The appearance v1 properties are derived from: the first in Rocky (1976), else the first."""
+    apps = props.get("appearances") or [{}]
+    return next((a for a in apps if a.get("film") == V1_FILM), apps[0])
+
+
+def montage_order(loc: Location) -> int | None:
+    app = primary_appearance(loc.properties)
+    if app.get("film") == V1_FILM and app.get("sequence") == V1_SEQUENCE:
+        return app.get("scene_order")
+    return None
+
+
+def film_index(session: Session) -> dict[str, Film]:
+    return {f.id: f for f in session.exec(select(Film)).all()}
+
+
+def location_properties(loc: Location, films: dict[str, Film]) -> dict[str, Any]:
+    """Format-2 properties plus the v1 ones (`film`, `scene_order`, `scene`, `exercise`) with their v1 meaning;
+    each appearance also carries its film's title and year."""
+    props = dict(loc.properties)
+    apps = []
+    for a in props.get("appearances") or []:
+        film = films.get(a["film"])
+        apps.append(
+            {**a, "film_title": film.title if film else None, "film_year": film.year if film else None}
+        )
+    primary = primary_appearance(props)
+    film = films.get(primary.get("film", ""))
+    props.update(
+        film={"title": film.title, "year": film.year} if film else None,
+        scene_order=montage_order(loc),
+        scene=primary.get("scene"),
+        exercise=primary.get("exercise"),
+        appearances=apps,
+    )
+    return props
+
+
+def location_feature(loc: Location, films: dict[str, Film]) -> dict[str, Any]:
     return {
         "type": "Feature",
         "id": loc.id,
         "geometry": {"type": "Point", "coordinates": [loc.lon, loc.lat]},
-        "properties": dict(loc.properties),
+        "properties": location_properties(loc, films),
     }
 
 
+def film_ids(loc: Location) -> list[str]:
+    return [a["film"] for a in loc.properties.get("appearances") or []]
+
+
 def _montage_first(loc: Location) -> tuple[int, int, str]:
-    return (0 if loc.scene_order is not None else 1, loc.scene_order or 0, loc.name)
+    order = montage_order(loc)
+    return (0 if order is not None else 1, order or 0, loc.name)
 
 
 def all_locations(session: Session) -> list[Location]:
-    """Every location, montage places first in film order, then the others by name."""
+    """Every place, Rocky (1976) montage places first in film order, then the others by name."""
     return sorted(session.exec(select(Location)).all(), key=_montage_first)
 
 
@@ -34,18 +82,67 @@ def get_location(session: Session, location_id: str) -> Location | None:
 
 
 def film_slug(title: str, year: int) -> str:
+    """The v1 way of naming a film (``title-year``), still accepted by ``?film=``."""
     return "-".join(title.lower().split()) + f"-{year}"
 
 
+def resolve_film(session: Session, film: str) -> Film | None:
+    """A film by its id, or (v1) by its title or ``title-year`` slug, case-insensitively."""
+    wanted = film.strip().lower()
+    found = session.get(Film, wanted)
+    if found is not None:
+        return found
+    for f in session.exec(select(Film).order_by(Film.year)).all():
+        if wanted in (f.title.lower(), film_slug(f.title, f.year)):
+            return f
+    return None
+
+
+def place_counts(session: Session) -> dict[str, int]:
+    rows = session.exec(
+        select(Appearance.film_id, func.count(func.distinct(Appearance.location_id))).group_by(
+            Appearance.film_id
+        )
+    ).all()
+    return dict(rows)
+
+
+def film_summary(film: Film, count: int) -> dict[str, Any]:
+    return {
+        "id": film.id,
+        "title": film.title,
+        "year": film.year,
+        "director": film.data.get("director"),
+        "philadelphia_share": film.data.get("philadelphia_share"),
+        "location_count": count,
+        "links": [
+            {"rel": "self", "href": f"/api/v1/films/{film.id}"},
+            {"rel": "locations", "type": "application/geo+json", "href": f"/api/v1/locations?film={film.id}"},
+            {"rel": "page", "type": "text/html", "href": f"/films/{film.id}"},
+        ],
+    }
+
+
 def films(session: Session) -> list[dict[str, Any]]:
-    counts: dict[tuple[str, int], int] = {}
-    for loc in session.exec(select(Location)).all():
-        key = (loc.film_title, loc.film_year)
-        counts[key] = counts.get(key, 0) + 1
-    return [
-        {"id": film_slug(t, y), "title": t, "year": y, "location_count": n}
-        for (t, y), n in sorted(counts.items(), key=lambda kv: (kv[0][1], kv[0][0]))
-    ]
+    counts = place_counts(session)
+    rows = session.exec(select(Film).order_by(Film.year, Film.title)).all()
+    return [film_summary(f, counts.get(f.id, 0)) for f in rows]
+
+
+def get_film(session: Session, film_id: str) -> Film | None:
+    return session.get(Film, film_id)
+
+
+def film_locations(session: Session, film_id: str) -> list[Location]:
+    return [loc for loc in all_locations(session) if film_id in film_ids(loc)]
+
+
+def all_tours(session: Session) -> list[Tour]:
+    return list(session.exec(select(Tour).order_by(Tour.position)).all())
+
+
+def get_tour(session: Session, tour_id: str) -> Tour | None:
+    return session.get(Tour, tour_id)
 
 
 def feature_collection(features: list[dict[str, Any]], **members: Any) -> dict[str, Any]:

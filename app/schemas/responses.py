@@ -27,12 +27,40 @@ class Link(BaseModel):
 # --- locations ---------------------------------------------------------------------------------------------
 
 
+class FilmRef(BaseModel):
+    title: str
+    year: int
+
+
+class AppearanceOut(_Open):
+    film: str = Field(description="Film id (see /api/v1/films)")
+    film_title: str | None
+    film_year: int | None
+    scene: str
+    scene_order: int | None = Field(description="Position within the film's `sequence`, if any")
+    sequence: str | None
+    exercise: str | None
+    filmed: Literal["shot_here", "exterior_only", "set_here_shot_elsewhere", "disputed"]
+    sources: list[str]
+
+
 class LocationProperties(_Open):
     id: str
     name: str
     visitable: str = Field(description="public, view_from_street, gone or not_in_philadelphia")
     confidence: str | None = None
-    scene_order: int | None = Field(default=None, description="Place in the Rocky (1976) montage, if any")
+    film: FilmRef | None = Field(
+        default=None,
+        description="v1: the film of the primary appearance (Rocky (1976) if the place is in it)",
+    )
+    scene_order: int | None = Field(default=None, description="v1: place in the Rocky (1976) montage, if any")
+    scene: str | None = Field(default=None, description="v1: the primary appearance's scene")
+    exercise: str | None = Field(default=None, description="v1: the primary appearance's exercise")
+    appearances: list[AppearanceOut] = Field(default=[], description="One per film, the most famous first")
+    locality: str | None = None
+    in_philadelphia: bool | None = None
+    precision_m: int | None = Field(default=None, description="How far the point may be from the real spot")
+    gone_since: str | None = None
     distance_m: float | None = Field(default=None, description="From `near`, when it was given")
 
 
@@ -50,7 +78,10 @@ class Film(_Open):
     id: str
     title: str
     year: int
-    location_count: int
+    director: str | None = None
+    philadelphia_share: str | None = None
+    location_count: int = Field(description="Number of places with an appearance in the film")
+    links: list[Link] = []
 
 
 class FilmList(BaseModel):
@@ -154,10 +185,31 @@ class TourSummary(_Open):
     description: str
     activity: Literal["walk", "run"]
     pace: str | None
+    films: list[str] = Field(default=[], description="Film ids the tour covers")
+    stops: list[str] = Field(default=[], description="Place ids in tour order (unroutable ones are skipped)")
     links: list[Link]
 
 
+class ListedTour(TourSummary):
+    distance_m: float | None = Field(
+        description="Routed at the default activity and pace; null if unroutable"
+    )
+    duration_s: float | None
+    skipped: list[SkippedPlace]
+    unroutable: str | None = None
+
+
 class TourList(BaseModel):
+    tours: list[ListedTour]
+
+
+class FilmDetail(Film):
+    wikidata: str | None
+    imdb: str | None
+    summary: str
+    philadelphia_note: str
+    sequences: list[dict[str, str]]
+    sources: list[str]
     tours: list[TourSummary]
 
 

@@ -18,7 +18,7 @@ from app.core.config import ATTRIBUTION, Settings
 from app.core.exceptions import Forbidden, InvalidParameter, NotFound
 from app.db import repository as repo
 from app.db.models import Location, SavedRoute
-from app.routing.planner import RoutePlan, Stop, plan_loop, plan_route
+from app.routing.planner import RoutePlan, Stop, plan_loop, plan_route, snap_distances
 from app.schemas.routes import AddressIn, PointIn, RouteRequest
 from app.services import tours as tours_service
 from app.services.geocode import Geocoder
@@ -31,7 +31,10 @@ STOP_INFO_KEYS = ("scene_order", "scene", "exercise", "status_note", "tips", "vi
 
 
 def location_stop(loc: Location) -> Stop:
-    info = {k: loc.properties.get(k) for k in STOP_INFO_KEYS}
+    props = repo.location_properties(
+        loc, {}
+    )  # v1 scene_order/scene/exercise come from the primary appearance
+    info = {k: props.get(k) for k in STOP_INFO_KEYS}
     return Stop(lat=loc.lat, lon=loc.lon, name=loc.name, location_id=loc.id, info=info)
 
 
@@ -42,7 +45,7 @@ def point_stop(p: PointIn, default_name: str) -> Stop:
 def resolve_stops(session: Session, req: RouteRequest) -> tuple[list[Stop], list[dict[str, Any]]]:
     """Location ids and points → stops; places that cannot be visited go to the skipped list."""
     if req.tour:
-        tour = tours_service.get_tour(req.tour, field="tour")
+        tour = tours_service.get_tour(session, req.tour, field="tour")
         locs, skipped = tours_service.tour_locations(session, tour)
         return [location_stop(loc) for loc in locs], skipped
     stops: list[Stop] = []
@@ -54,7 +57,7 @@ def resolve_stops(session: Session, req: RouteRequest) -> tuple[list[Stop], list
         loc = repo.get_location(session, item)
         if loc is None:
             raise InvalidParameter(f"stops[{i}]: no location with id {item!r}", field=f"stops[{i}]")
-        if loc.visitable not in repo.ROUTABLE:
+        if tours_service.unroutable_reason(loc) is not None:
             skipped.append(tours_service.skipped_entry(loc))
             continue
         stops.append(location_stop(loc))
@@ -67,6 +70,24 @@ def film_order(stops: list[Stop]) -> list[Stop]:
         (s.info.get("scene_order") is None, s.info.get("scene_order") or 0, i) for i, s in enumerate(stops)
     ]
     return [stops[i] for *_, i in sorted(key)]
+
+
+def drop_unsnappable(
+    engine: Any, stops: list[Stop], skipped: list[dict[str, Any]], max_m: float
+) -> list[Stop]:
+    """A tour's stops further than the snap distance from a walkable way join the skipped list (a tour is data
+    and must not fail as a whole for one badly placed point; a user's own stop list is refused instead)."""
+    if not stops:
+        return stops
+    kept = []
+    for stop, dist in zip(stops, snap_distances(engine, stops), strict=True):
+        if dist is not None and dist <= max_m:
+            kept.append(stop)
+            continue
+        how_far = "no walkable way nearby" if dist is None else f"{dist:.0f} m from the nearest walkable way"
+        reason = f"too far from the street network: {how_far} (limit {max_m:.0f} m)"
+        skipped.append({"location_id": stop.location_id, "name": stop.name, "reason": reason})
+    return kept
 
 
 def resolve_start(session: Session, req: RouteRequest, geocoder: Geocoder | None) -> Stop | None:
@@ -134,6 +155,8 @@ def plan(
         order = "loop"
     else:
         stops, skipped = resolve_stops(session, req)
+        if req.tour:
+            stops = drop_unsnappable(engine, stops, skipped, settings.max_snap_distance_m)
         if req.order == "as_filmed":
             stops = film_order(stops)
         if start is not None:
@@ -158,7 +181,7 @@ def _loop_candidates(session: Session, req: RouteRequest) -> tuple[list[Stop], l
     if req.stops or req.tour:
         stops, skipped = resolve_stops(session, req)
         return (film_order(stops) if req.order == "as_filmed" else stops), skipped
-    montage = tours_service.get_tour("rocky-1976-montage")
+    montage = tours_service.get_tour(session, "rocky-1976-montage")
     locs, skipped = tours_service.tour_locations(session, montage)
     return [location_stop(loc) for loc in locs if loc.id != req.finish_at], skipped
 
@@ -167,8 +190,9 @@ def _finish_stop(session: Session, location_id: str) -> Stop:
     loc = repo.get_location(session, location_id)
     if loc is None:
         raise InvalidParameter(f"finish_at: no location with id {location_id!r}", field="finish_at")
-    if loc.visitable not in repo.ROUTABLE:
-        raise InvalidParameter(f"finish_at: {tours_service.skip_reason(loc)}", field="finish_at")
+    reason = tours_service.unroutable_reason(loc)
+    if reason is not None:
+        raise InvalidParameter(f"finish_at: {reason}", field="finish_at")
     return location_stop(loc)
 
 

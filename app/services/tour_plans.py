@@ -61,7 +61,7 @@ class TourPlans:
         pace: str | None = None,
         pace_min_per_km: float | None = None,
     ) -> dict[str, Any]:
-        tour = tours_service.get_tour(tour_id)
+        tour = tours_service.get_tour(session, tour_id)
         act = activity or tour.activity
         req = RouteRequest(
             tour=tour.id,

@@ -1,5 +1,5 @@
-"""Ready-made tours. A tour picks montage scenes by their film order, so it follows the dataset as it is
-corrected; places that are gone or were filmed elsewhere are listed as skipped, never routed to."""
+"""Ready-made tours, read from data/tours.json (loaded into the ``tour`` table). A tour lists place ids in its
+order; places that cannot be routed to are listed as skipped with the reason, never routed to."""
 
 from __future__ import annotations
 
@@ -11,11 +11,14 @@ from sqlmodel import Session
 from app.core.exceptions import NotFound
 from app.db import repository as repo
 from app.db.models import Location
+from app.db.models import Tour as TourRow
 
 SKIP_REASONS = {
     "gone": "nothing left to visit",
     "not_in_philadelphia": "this scene was not filmed in Philadelphia",
 }
+OUTSIDE_CITY = "outside the City of Philadelphia"
+OUTSIDE_MAP = "outside the routable map area"
 
 
 @dataclass(frozen=True)
@@ -23,9 +26,25 @@ class Tour:
     id: str
     name: str
     description: str
-    scene_orders: tuple[int, ...]
+    stops: tuple[str, ...]
+    films: tuple[str, ...]
     activity: str = "run"
     pace: str = "steady"
+    note: str | None = None
+
+    @classmethod
+    def from_row(cls, row: TourRow) -> Tour:
+        d = row.data
+        return cls(
+            id=row.id,
+            name=row.name,
+            description=d["description"],
+            stops=tuple(d["stops"]),
+            films=tuple(d["films"]),
+            activity=d["activity"],
+            pace=d["pace"],
+            note=d.get("note"),
+        )
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -34,6 +53,8 @@ class Tour:
             "description": self.description,
             "activity": self.activity,
             "pace": self.pace,
+            "films": list(self.films),
+            "stops": list(self.stops),
             "links": [
                 {"rel": "self", "href": f"/api/v1/tours/{self.id}"},
                 {"rel": "map", "type": "text/html", "href": f"/tours/{self.id}/map"},
@@ -42,52 +63,57 @@ class Tour:
         }
 
 
-TOURS: dict[str, Tour] = {
-    t.id: t
-    for t in (
-        Tour(
-            id="rocky-1976-montage",
-            name="Gonna Fly Now: the Rocky (1976) training montage",
-            description="Every montage place you can still visit in Philadelphia, in the order the film shows "
-            "them, from the Italian Market to the top of the 72 steps.",
-            scene_orders=(1, 2, 3, 4, 5, 6, 7),
-        ),
-        Tour(
-            id="rocky-steps-run",
-            name="The steps run",
-            description="A short run from the Italian Market through Center City and up the Parkway, "
-            "finishing the way Rocky does: up the 72 steps of the Art Museum.",
-            scene_orders=(2, 7),
-            pace="easy",
-        ),
-    )
-}
+def all_tours(session: Session) -> list[Tour]:
+    return [Tour.from_row(row) for row in repo.all_tours(session)]
 
 
-def get_tour(tour_id: str, *, field: str = "tour_id") -> Tour:
-    try:
-        return TOURS[tour_id]
-    except KeyError:
-        raise NotFound(f"no tour with id {tour_id!r}; tours: {', '.join(TOURS)}", field=field) from None
+def get_tour(session: Session, tour_id: str, *, field: str = "tour_id") -> Tour:
+    row = repo.get_tour(session, tour_id)
+    if row is None:
+        known = ", ".join(t.id for t in repo.all_tours(session))
+        raise NotFound(f"no tour with id {tour_id!r}; tours: {known}", field=field)
+    return Tour.from_row(row)
 
 
-def skip_reason(loc: Location) -> str:
-    base = SKIP_REASONS.get(loc.visitable, loc.visitable)
+def unroutable_reason(loc: Location) -> str | None:
+    """Why a place cannot be a stop of a route, or None when it can (the snap distance is checked later,
+    against the street network, by the planner)."""
+    if loc.visitable not in repo.ROUTABLE:
+        base = SKIP_REASONS.get(loc.visitable, loc.visitable)
+    elif not loc.in_philadelphia:
+        base = OUTSIDE_CITY
+    else:
+        west, south, east, north = repo.ROUTABLE_BOX
+        if west <= loc.lon <= east and south <= loc.lat <= north:
+            return None
+        base = OUTSIDE_MAP
     note = (loc.properties.get("status_note") or "").strip()
     return f"{base}: {note}" if note else base
 
 
-def skipped_entry(loc: Location) -> dict[str, Any]:
-    return {"location_id": loc.id, "name": loc.name, "visitable": loc.visitable, "reason": skip_reason(loc)}
+def skip_reason(loc: Location) -> str:
+    return unroutable_reason(loc) or "routable"
+
+
+def skipped_entry(loc: Location, reason: str | None = None) -> dict[str, Any]:
+    return {
+        "location_id": loc.id,
+        "name": loc.name,
+        "visitable": loc.visitable,
+        "reason": reason or skip_reason(loc),
+    }
 
 
 def tour_locations(session: Session, tour: Tour) -> tuple[list[Location], list[dict[str, Any]]]:
-    """The tour's routable places in film order, and the skipped ones with why."""
-    by_order = {loc.scene_order: loc for loc in repo.all_locations(session) if loc.scene_order is not None}
-    routable, skipped = [], []
-    for order in tour.scene_orders:
-        loc = by_order.get(order)
-        if loc is None:
+    """The tour's routable places in its order, and the skipped ones with why."""
+    routable: list[Location] = []
+    skipped: list[dict[str, Any]] = []
+    for place_id in tour.stops:
+        loc = repo.get_location(session, place_id)
+        if loc is None:  # the loader refuses tours naming unknown places; kept safe all the same
             continue
-        (routable if loc.visitable in repo.ROUTABLE else skipped).append(loc)
-    return routable, [skipped_entry(loc) for loc in skipped]
+        if unroutable_reason(loc) is None:
+            routable.append(loc)
+        else:
+            skipped.append(skipped_entry(loc))
+    return routable, skipped
