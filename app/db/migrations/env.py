@@ -6,11 +6,13 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
+from app.core import ratelimit
 from app.core.config import get_settings
 from app.db import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 config = context.config
-target_metadata = SQLModel.metadata
+# The rate-limit counters have their own MetaData (app.core.ratelimit); both are compared by `alembic check`.
+target_metadata = [SQLModel.metadata, ratelimit.metadata]
 
 
 def _url() -> str:
