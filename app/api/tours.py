@@ -27,8 +27,10 @@ def tour_route(
     activity: str | None = None,
     pace: str | None = None,
     pace_min_per_km: float | None = None,
+    extras: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The tour planned with its defaults (or the given activity and pace), from the per-process plan cache."""
+    """The tour planned with its defaults (or the given activity and pace), from the per-process plan cache;
+    ``extras``: workout level, song_s, step_free, language."""
     return request.app.state.tour_plans.get(
         session,
         request.app.state.routing,
@@ -38,6 +40,7 @@ def tour_route(
         activity=activity,
         pace=pace,
         pace_min_per_km=pace_min_per_km,
+        **(extras or {}),
     )
 
 
@@ -92,11 +95,22 @@ def get_tour(
     activity: Literal["walk", "run"] | None = None,
     pace: Literal["easy", "steady", "tempo"] | None = None,
     pace_min_per_km: Annotated[float | None, Query(ge=2.5, le=30)] = None,
+    workout: Annotated[
+        Literal["beginner", "intermediate", "rocky"] | None, Query(description="Montage workout level")
+    ] = None,
+    song_s: Annotated[
+        float | None, Query(ge=30, le=1200, description="Length of your version of the song")
+    ] = None,
+    step_free: Annotated[bool, Query(description="No steps (wheelchair pedestrian costing)")] = False,
+    language: Annotated[
+        str | None, Query(min_length=2, max_length=20, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+    ] = None,
     format: FormatQuery = None,
     accept: AcceptHeader = None,
 ) -> Response:
     fmt = choose_format(format, accept)
-    fc = tour_route(request, session, settings, tour_id, activity, pace, pace_min_per_km)
+    extras = {"workout": workout, "song_s": song_s, "step_free": step_free, "language": language}
+    fc = tour_route(request, session, settings, tour_id, activity, pace, pace_min_per_km, extras)
     tour = tours_service.get_tour(session, tour_id)
     if fmt == "geojson":
         return json_response(request, {**fc, "tour": tour.summary()}, media_type=GEOJSON)

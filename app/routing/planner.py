@@ -27,6 +27,17 @@ DEFAULT_PACE = {"walk": PACE_PRESETS["walk"], "run": PACE_PRESETS["steady"]}
 
 
 @dataclass(frozen=True)
+class Profile:
+    """What else shapes the route besides the pace: no steps, and the language of the maneuvers."""
+
+    step_free: bool = False
+    language: str = "en-US"
+
+
+DEFAULT_PROFILE = Profile()
+
+
+@dataclass(frozen=True)
 class Stop:
     lat: float
     lon: float
@@ -89,8 +100,13 @@ def duration_for(distance_m: float, pace_min_per_km: float) -> float:
     return distance_m / 1000.0 * pace_min_per_km * 60.0
 
 
-def costing_options(pace_min_per_km: float) -> dict[str, Any]:
-    return {COSTING: {"walking_speed": round(pace_to_walking_speed(pace_min_per_km), 3)}}
+def costing_options(pace_min_per_km: float, profile: Profile = DEFAULT_PROFILE) -> dict[str, Any]:
+    options: dict[str, Any] = {"walking_speed": round(pace_to_walking_speed(pace_min_per_km), 3)}
+    if profile.step_free:
+        # Valhalla's wheelchair type refuses highway=steps and ways without wheelchair access; the hiking
+        # limit (1 = sac_scale "hiking" at most) keeps it off rough trails too.
+        options.update({"type": "wheelchair", "max_hiking_difficulty": 1})
+    return {COSTING: options}
 
 
 def _location(stop: Stop, kind: str = "break", cutoff_m: float | None = None) -> dict[str, Any]:
@@ -107,9 +123,14 @@ def _describe(i: int, stop: Stop) -> str:
 # --- snapping ---------------------------------------------------------------------------------------------
 
 
-def snap_distances(engine: RoutingEngine, stops: list[Stop]) -> list[float | None]:
+def snap_distances(
+    engine: RoutingEngine, stops: list[Stop], profile: Profile = DEFAULT_PROFILE
+) -> list[float | None]:
     """Geodesic distance from each stop to the nearest walkable way Valhalla finds (None: none at all)."""
-    answer = engine.locate({"locations": [_location(s) for s in stops], "costing": COSTING, "verbose": False})
+    req: dict[str, Any] = {"locations": [_location(s) for s in stops], "costing": COSTING, "verbose": False}
+    if profile.step_free:
+        req["costing_options"] = costing_options(DEFAULT_PACE["walk"], profile)
+    answer = engine.locate(req)
     out: list[float | None] = []
     for stop, found in zip(stops, answer, strict=True):
         edges = found.get("edges") or []
@@ -125,9 +146,15 @@ def snap_distances(engine: RoutingEngine, stops: list[Stop]) -> list[float | Non
     return out
 
 
-def check_snapping(engine: RoutingEngine, stops: list[Stop], max_snap_m: float, field_of: Any = None) -> None:
+def check_snapping(
+    engine: RoutingEngine,
+    stops: list[Stop],
+    max_snap_m: float,
+    field_of: Any = None,
+    profile: Profile = DEFAULT_PROFILE,
+) -> None:
     """Refuse, naming the stop, any stop further than ``max_snap_m`` from a walkable way."""
-    for i, (stop, dist) in enumerate(zip(stops, snap_distances(engine, stops), strict=True)):
+    for i, (stop, dist) in enumerate(zip(stops, snap_distances(engine, stops, profile), strict=True)):
         if dist is None or dist > max_snap_m:
             how_far = (
                 "no walkable way nearby" if dist is None else f"the nearest walkable way is {dist:.0f} m away"
@@ -141,13 +168,13 @@ def check_snapping(engine: RoutingEngine, stops: list[Stop], max_snap_m: float, 
 # --- routing ----------------------------------------------------------------------------------------------
 
 
-def _request(locations: list[dict[str, Any]], pace: float) -> dict[str, Any]:
+def _request(locations: list[dict[str, Any]], pace: float, profile: Profile) -> dict[str, Any]:
     return {
         "locations": locations,
         "costing": COSTING,
-        "costing_options": costing_options(pace),
+        "costing_options": costing_options(pace, profile),
         "units": "kilometers",
-        "directions_options": {"units": "kilometers", "language": "en-US"},
+        "directions_options": {"units": "kilometers", "language": profile.language},
     }
 
 
@@ -157,10 +184,11 @@ def _engine_route(
     pace: float,
     optimized: bool = False,
     stops: list[tuple[int, Stop]] | None = None,
+    profile: Profile = DEFAULT_PROFILE,
 ) -> dict[str, Any]:
     """Valhalla's trip; an unroutable answer becomes Unroutable naming the first stop that cannot be reached
     (when ``stops`` gives (caller's index, stop) for each location), else naming the stops as a whole."""
-    req = _request(locations, pace)
+    req = _request(locations, pace, profile)
     try:
         return (engine.optimized_route(req) if optimized else engine.route(req))["trip"]
     except EngineError as exc:
@@ -169,7 +197,9 @@ def _engine_route(
         if not exc.unroutable:
             raise
         culprit = (
-            _first_unreachable(engine, locations, pace) if stops and len(stops) == len(locations) else None
+            _first_unreachable(engine, locations, pace, profile)
+            if stops and len(stops) == len(locations)
+            else None
         )
         if culprit is None:
             raise Unroutable(f"no walking route between the stops: {exc}", field="stops") from exc
@@ -181,11 +211,13 @@ def _engine_route(
         ) from exc
 
 
-def _first_unreachable(engine: RoutingEngine, locations: list[dict[str, Any]], pace: float) -> int | None:
+def _first_unreachable(
+    engine: RoutingEngine, locations: list[dict[str, Any]], pace: float, profile: Profile
+) -> int | None:
     """Route leg by leg to find the first location that cannot be reached from the one before it."""
     for i in range(1, len(locations)):
         try:
-            engine.route(_request([locations[i - 1], locations[i]], pace))
+            engine.route(_request([locations[i - 1], locations[i]], pace, profile))
         except EngineError as exc:
             if exc.unroutable:
                 return i
@@ -231,12 +263,13 @@ def plan_route(
     pace_min_per_km: float = 12.0,
     return_to_start: bool = False,
     max_snap_distance_m: float = 150.0,
+    profile: Profile = DEFAULT_PROFILE,
 ) -> RoutePlan:
     """A route through ``stops``; ``order="optimized"`` lets Valhalla choose the visiting order (first and last
     stay fixed). ``return_to_start`` closes the route at the first stop."""
     if len(stops) + int(return_to_start) < 2:
         raise InvalidParameter("a route needs at least two stops", field="stops")
-    check_snapping(engine, stops, max_snap_distance_m)
+    check_snapping(engine, stops, max_snap_distance_m, profile=profile)
     if order not in ("as_given", "optimized"):
         raise InvalidParameter("order must be as_given or optimized", field="order")
     indexes = [*range(len(stops)), 0] if return_to_start else list(range(len(stops)))
@@ -247,7 +280,12 @@ def plan_route(
     )  # with 3 or fewer, first and last fixed: nothing to do
     # (locations are sent in the given order even when optimizing, so a failing leg names a given stop)
     trip = _engine_route(
-        engine, locations, pace_min_per_km, optimized=optimize, stops=list(zip(indexes, ordered, strict=True))
+        engine,
+        locations,
+        pace_min_per_km,
+        optimized=optimize,
+        stops=list(zip(indexes, ordered, strict=True)),
+        profile=profile,
     )
     if optimize:
         indexes = [indexes[loc["original_index"]] for loc in trip["locations"]]
@@ -260,12 +298,17 @@ def plan_route(
 
 
 def _route_length(
-    engine: RoutingEngine, seq: list[Stop], pace: float, pad: Stop | None = None, pad_after: int = 0
+    engine: RoutingEngine,
+    seq: list[Stop],
+    pace: float,
+    pad: Stop | None = None,
+    pad_after: int = 0,
+    profile: Profile = DEFAULT_PROFILE,
 ) -> tuple[float, dict[str, Any]]:
     locations = [_location(s) for s in seq]
     if pad is not None:
         locations.insert(pad_after + 1, _location(pad, kind="through"))
-    trip = _engine_route(engine, locations, pace)
+    trip = _engine_route(engine, locations, pace, profile=profile)
     return trip["summary"]["length"] * 1000.0, trip
 
 
@@ -291,6 +334,7 @@ def _pad_to_length(
     pace: float,
     length: float,
     trip: dict[str, Any] | None,
+    profile: Profile = DEFAULT_PROFILE,
 ) -> dict[str, Any]:
     """Bring a loop to length with a detour through an extra 'through' point: try bearings from the longest
     leg's start (the start itself when ``trip`` is None: a bare out-and-back) and rescale the detour radius
@@ -306,7 +350,7 @@ def _pad_to_length(
             p = geodesic(meters=max(radius, 50)).destination(Point(anchor.lat, anchor.lon), bearing)
             try:
                 got, padded = _route_length(
-                    engine, seq, pace, Stop(p.latitude, p.longitude, "detour"), anchor_idx
+                    engine, seq, pace, Stop(p.latitude, p.longitude, "detour"), anchor_idx, profile
                 )
             except Unroutable:  # e.g. the point fell in the river: try the next bearing
                 break
@@ -330,6 +374,7 @@ def plan_loop(
     pace_min_per_km: float = 6.0,
     max_snap_distance_m: float = 150.0,
     require_place: bool = False,
+    profile: Profile = DEFAULT_PROFILE,
 ) -> RoutePlan:
     """About ``loop_km`` (±10%) from ``start`` through as many ``candidates`` (in priority order) as fit.
 
@@ -350,9 +395,10 @@ def plan_loop(
         [start, *candidates, *([finish_at] if finish_at else [])],
         max_snap_distance_m,
         field_of=lambda i: "start" if i == 0 else ("finish_at" if i > len(candidates) else f"stops[{i - 1}]"),
+        profile=profile,
     )
     seq = [start, end]
-    length, trip = _route_length(engine, seq, pace_min_per_km) if finish_at else (0.0, None)
+    length, trip = _route_length(engine, seq, pace_min_per_km, profile=profile) if finish_at else (0.0, None)
     if length > target * (1 + LOOP_TOLERANCE):
         raise InvalidParameter(
             f"loop_km: the direct way from the start to {end.name} is already {length / 1000:.1f} km",
@@ -362,7 +408,7 @@ def plan_loop(
     for cand in candidates:
         trial = _best_insertion(engine, seq, cand)
         try:
-            got, got_trip = _route_length(engine, trial, pace_min_per_km)
+            got, got_trip = _route_length(engine, trial, pace_min_per_km, profile=profile)
         except Unroutable:  # a place cut off from the others' paths: skip it, as one that does not fit
             skipped.append(cand)
             continue
@@ -378,5 +424,5 @@ def plan_loop(
         )
     # (no place fits: trip is None, and the padding makes a loop of the asked length through a turn-around point)
     if trip is None or not (1 - LOOP_TOLERANCE) * target <= length <= (1 + LOOP_TOLERANCE) * target:
-        trip = _pad_to_length(engine, seq, target, pace_min_per_km, length, trip)
+        trip = _pad_to_length(engine, seq, target, pace_min_per_km, length, trip, profile)
     return replace(_assemble(trip, seq, pace_min_per_km), skipped=skipped)

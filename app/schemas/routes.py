@@ -29,6 +29,27 @@ class AddressIn(BaseModel):
     )
 
 
+class WorkoutIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    level: Literal["beginner", "intermediate", "rocky"] = Field(
+        description="Reps and seconds of each station (see data/exercises.json)"
+    )
+
+
+SongSeconds = Annotated[
+    float,
+    Field(ge=30, le=1200, description="Length of the version of 'Gonna Fly Now' you time to (default 193 s)"),
+]
+Language = Annotated[
+    str,
+    Field(
+        min_length=2,
+        max_length=20,
+        pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$",
+        description="BCP 47 tag for maneuvers and the cue sheet (e.g. es, es-ES); any language Valhalla narrates",
+    ),
+]
+
 StopIn = Annotated[str, Field(min_length=1, max_length=120, description="A location id")] | PointIn
 
 
@@ -76,6 +97,13 @@ class RouteRequest(BaseModel):
         default=None, max_length=120, description="With loop_km: end at this location"
     )
     title: str | None = Field(default=None, max_length=120)
+    workout: WorkoutIn | None = Field(default=None, description="Montage workout stations along the route")
+    song_s: SongSeconds | None = None
+    step_free: bool = Field(
+        default=False,
+        description="No steps: Valhalla's wheelchair pedestrian type (the museum top by its driveway)",
+    )
+    language: Language | None = None
 
     def check_coherent(self) -> None:
         """Cross-field rules, raised as problems naming the field (a model validator could only say 'body')."""

@@ -62,6 +62,34 @@ def stop_description(props: dict[str, Any]) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def _stations(fc: dict[str, Any]) -> list[dict[str, Any]]:
+    return ((fc.get("properties") or {}).get("workout") or {}).get("stations") or []
+
+
+def exercise_line(ex: dict[str, Any]) -> str:
+    dose = f"{ex['reps']} reps" if ex.get("reps") else f"{format_duration(ex.get('seconds') or 0)}"
+    return f"{ex['name']} ({dose}): {ex['how']} [film: {ex['film_exercise']}] Safety: {ex['safety']}"
+
+
+def station_title(i: int, st: dict[str, Any]) -> str:
+    names = ", ".join(e["name"] for e in st["exercises"])
+    return f"Workout {i + 1}: {names} (~{format_duration(st['duration_s'])})"
+
+
+def song_cue_line(fc: dict[str, Any]) -> str | None:
+    cue = (fc.get("properties") or {}).get("song_cue")
+    if not cue:
+        return None
+    skip = (
+        f", {format_duration(cue['skip_into_song_s'])} into the song" if cue.get("skip_into_song_s") else ""
+    )
+    return (
+        f'Press play on "{cue["song"]}" ({format_duration(cue["song_s"])}) at +{format_duration(cue["elapsed_s"])}, '
+        f"{format_distance(cue['distance_from_start_m'])} from the start ({cue['lat']:.5f}, {cue['lon']:.5f}){skip}: "
+        f"it peaks as you reach {cue['peak_at']['name']}."
+    )
+
+
 def _stop_name(props: dict[str, Any]) -> str:
     return f"{props['seq']}. {props.get('name') or props.get('role', 'stop').title()}"
 
@@ -81,6 +109,19 @@ def to_gpx(fc: dict[str, Any], *, link: str | None = None) -> str:
         wpt = gpxpy.gpx.GPXWaypoint(lat, lon, name=_stop_name(props), description=stop_description(props))
         wpt.type = props.get("role", "stop")
         wpt.symbol = "Flag, Green" if props.get("role") == "start" else "Flag, Red"
+        gpx.waypoints.append(wpt)
+    for i, st in enumerate(_stations(fc)):
+        text = [f"At +{format_duration(st['elapsed_s'])}, {format_distance(st['distance_from_start_m'])}."]
+        text += [exercise_line(e) for e in st["exercises"]]
+        wpt = gpxpy.gpx.GPXWaypoint(
+            st["lat"], st["lon"], name=station_title(i, st), description="\n".join(text)
+        )
+        wpt.type, wpt.symbol = "workout", "Fitness Center"
+        gpx.waypoints.append(wpt)
+    cue = (fc.get("properties") or {}).get("song_cue")
+    if cue:
+        wpt = gpxpy.gpx.GPXWaypoint(cue["lat"], cue["lon"], name="Press play", description=song_cue_line(fc))
+        wpt.type, wpt.symbol = "song_cue", "Information"
         gpx.waypoints.append(wpt)
     # A track without timestamps: Strava, Garmin Connect and Komoot import it as a route to follow,
     # not as an activity someone already did.
@@ -131,7 +172,19 @@ def to_cue_sheet(fc: dict[str, Any]) -> str:
         lines.append(
             f"Civil dawn in Philadelphia: {p['dawn']['civil_dawn']} (sunrise {p['dawn']['sunrise']})"
         )
+    workout = p.get("workout")
+    if workout:
+        lines.append(
+            f"Workout ({workout['level']}): {len(workout['stations'])} stations, "
+            f"{format_duration(workout['stations_s'])}; total with running {format_duration(workout['total_s'])}."
+        )
+    if song_cue_line(fc):
+        lines.append(song_cue_line(fc))
+    for note in p.get("step_free_stops") or []:
+        if note.get("note"):
+            lines.append(note["note"])
     lines.append("")
+    stations = list(enumerate(_stations(fc)))
     stops = _stops(fc)
     legs = _route_feature(fc)["properties"].get("legs", [])
     done = 0.0
@@ -143,11 +196,27 @@ def to_cue_sheet(fc: dict[str, Any]) -> str:
         )
         if props.get("exercise"):
             lines.append(f"{'':22}Rocky: {props['exercise']}")
+        mine = [(k, st) for k, st in stations if st["after_seq"] == props["seq"]]
+        for k, st in (x for x in mine if x[1]["kind"] == "stop"):
+            lines += _station_lines(k, st)
+        on_leg = [x for x in mine if x[1]["kind"] == "leg"]
         if i < len(legs):
             for m in legs[i].get("maneuvers", []):
+                while on_leg and on_leg[0][1]["distance_from_start_m"] <= done:
+                    lines += _station_lines(*on_leg.pop(0))
                 lines.append(f"{'':12}{format_distance(done):>9}  {m['instruction']}")
                 done += m.get("distance_m", 0.0)
+        for k, st in on_leg:
+            lines += _station_lines(k, st)
     for s in fc.get("skipped", []):
         lines.append(f"Skipped: {s['name']}: {s['reason']}")
     lines += ["", CREDIT]
     return "\n".join(lines) + "\n"
+
+
+def _station_lines(k: int, st: dict[str, Any]) -> list[str]:
+    head = (
+        f"[+{format_duration(st['elapsed_s'])}] {format_distance(st['distance_from_start_m']):>9}  "
+        f"{station_title(k, st).upper()}"
+    )
+    return [head, *(f"{'':22}{exercise_line(e)}" for e in st["exercises"])]

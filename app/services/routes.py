@@ -18,9 +18,11 @@ from app.core.config import ATTRIBUTION, Settings
 from app.core.exceptions import Forbidden, InvalidParameter, NotFound
 from app.db import repository as repo
 from app.db.models import Location, SavedRoute
-from app.routing.planner import RoutePlan, Stop, plan_loop, plan_route, snap_distances
+from app.routing.languages import narrative_language
+from app.routing.planner import Profile, RoutePlan, Stop, plan_loop, plan_route, snap_distances
 from app.schemas.routes import AddressIn, PointIn, RouteRequest
 from app.services import tours as tours_service
+from app.services import workout as workout_service
 from app.services.geocode import Geocoder
 from app.services.sun import PHILADELPHIA_TZ, civil_dawn, dawn_times
 
@@ -136,8 +138,17 @@ def cost(req: RouteRequest) -> int:
 def plan(
     session: Session, req: RouteRequest, engine: Any, settings: Settings, geocoder: Geocoder | None = None
 ) -> dict[str, Any]:
-    """The whole planning step, without saving: returns the route FeatureCollection."""
+    """The whole planning step, without saving: returns the route FeatureCollection (with the song cue and,
+    when asked, the workout)."""
+    return with_extras(plan_document(session, req, engine, settings, geocoder), req)
+
+
+def plan_document(
+    session: Session, req: RouteRequest, engine: Any, settings: Settings, geocoder: Geocoder | None = None
+) -> dict[str, Any]:
+    """The route itself at the request's pace: what a cached tour plan keeps and re-times."""
     check_limits(req, settings)
+    profile = Profile(step_free=req.step_free, language=narrative_language(req.language))
     start = resolve_start(session, req, geocoder)
     pace = req.effective_pace()
     if req.loop_km is not None:
@@ -151,6 +162,7 @@ def plan(
             finish_at=finish,
             pace_min_per_km=pace,
             max_snap_distance_m=settings.max_snap_distance_m,
+            profile=profile,
         )
         order = "loop"
     else:
@@ -172,9 +184,20 @@ def plan(
             pace_min_per_km=pace,
             return_to_start=req.return_to_start,
             max_snap_distance_m=settings.max_snap_distance_m,
+            profile=profile,
         )
         order = req.order
-    return to_feature_collection(result, req, order=order, skipped=skipped, start_time=start_time_of(req))
+    fc = to_feature_collection(result, req, order=order, skipped=skipped, start_time=start_time_of(req))
+    fc["properties"]["language"] = profile.language
+    fc["properties"]["step_free"] = req.step_free
+    return fc
+
+
+def with_extras(fc: dict[str, Any], req: RouteRequest) -> dict[str, Any]:
+    """The workout stations (when asked for) and the song cue, on a planned (or re-timed) route document."""
+    return workout_service.enrich(
+        fc, level=req.workout.level if req.workout else None, song_s=req.song_s, step_free=req.step_free
+    )
 
 
 def _loop_candidates(session: Session, req: RouteRequest) -> tuple[list[Stop], list[dict[str, Any]]]:

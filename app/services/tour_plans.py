@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.core.config import Settings
+from app.routing.languages import narrative_language
 from app.routing.planner import default_pace, duration_for
 from app.schemas.routes import RouteRequest
 from app.services import routes as routes_service
@@ -60,6 +61,10 @@ class TourPlans:
         activity: str | None = None,
         pace: str | None = None,
         pace_min_per_km: float | None = None,
+        workout: str | None = None,
+        song_s: float | None = None,
+        step_free: bool = False,
+        language: str | None = None,
     ) -> dict[str, Any]:
         tour = tours_service.get_tour(session, tour_id)
         act = activity or tour.activity
@@ -69,21 +74,32 @@ class TourPlans:
             pace=pace or (tour.pace if act == "run" else None),
             pace_min_per_km=pace_min_per_km,
             title=tour.name,
+            workout={"level": workout} if workout else None,
+            song_s=song_s,
+            step_free=step_free,
+            language=language,
         )
-        key = (tour.id, act, version)
+        lang = narrative_language(language)
+        key = (tour.id, act, version, step_free, lang)
         with self._lock:
             fc = self._plans.get(key)
             if fc is not None:
                 self._plans.move_to_end(key)
         if fc is None:
             base = RouteRequest(
-                tour=tour.id, activity=act, pace_min_per_km=default_pace(act), title=tour.name
+                tour=tour.id,
+                activity=act,
+                pace_min_per_km=default_pace(act),
+                title=tour.name,
+                step_free=step_free,
+                language=lang,
             )
-            fc = routes_service.plan(session, base, engine, settings)  # outside the lock
+            fc = routes_service.plan_document(session, base, engine, settings)  # outside the lock
             with self._lock:
                 self._plans[key] = fc
                 while len(self._plans) > self.size:
                     self._plans.popitem(last=False)
         wanted = req.effective_pace()
         doc = fc if wanted == fc["properties"]["pace_min_per_km"] else retime(fc, wanted)
-        return {**doc, "id": tour.id}
+        # The workout and song cue depend on the pace: added after re-timing, to a copy (the cache keeps none).
+        return {**routes_service.with_extras(doc, req), "id": tour.id}
