@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import sys
@@ -19,6 +20,7 @@ from sqlmodel import Session, select
 
 from app.core.config import SHIPPED_DATA, Settings, get_settings, settings_table
 from app.core.exceptions import FilmtourError, InvalidParameter, ServiceUnavailable
+from app.core.logging import configure_logging, uvicorn_log_config
 from app.db import repository as repo
 from app.db.loader import DatasetError, load_dataset, read_dataset
 from app.db.migrate import current_revision, upgrade_to_head
@@ -83,7 +85,7 @@ def serve(
     engine = _database(settings)  # fail fast, before any worker starts
     engine.dispose()
     if not settings.valhalla_url:
-        _tiles(settings)
+        _tiles(settings) if sys.stderr.isatty() else _tiles_logged(settings)
     n_workers = workers or settings.workers
     if n_workers > 1:
         _shared_metrics_dir(settings)
@@ -94,6 +96,8 @@ def serve(
         workers=n_workers,
         reload=reload,
         log_level=settings.log_level,
+        log_config=uvicorn_log_config(settings.log_level),  # every line JSON
+        access_log=False,  # our own access log: route path only, never the query string or address
         proxy_headers=False,  # X-Forwarded-For is read by the app, from configured trusted proxies only
         # A worker's start-up (migrations check, dataset load, tile check) can take longer than uvicorn's 5 s
         # on a busy host; the supervisor would kill and restart it forever.
@@ -211,6 +215,21 @@ def _tiles(settings: Settings, pbf: Path | None = None):
         except ServiceUnavailable as exc:
             _fail(exc.detail)
     return tiles
+
+
+def _tiles_logged(settings: Settings) -> None:
+    """Under a process manager (stderr not a terminal): no progress bar, JSON log lines like the server's."""
+    configure_logging(settings.log_level)
+    log = logging.getLogger("filmtour.cli")
+    try:
+        tiles = ensure_tiles(settings)
+    except (TileBuildError, NetworkFetchError) as exc:
+        log.error("routing tiles unavailable: %s", exc)
+        raise typer.Exit(1) from exc
+    except ServiceUnavailable as exc:
+        log.error("routing tiles unavailable: %s", exc.detail)
+        raise typer.Exit(1) from exc
+    log.info("routing tiles ready: %s", tiles.extract.name)
 
 
 @network_cli.command("build")

@@ -37,3 +37,37 @@ def configure_logging(level: str = "info") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     root.propagate = False
+
+
+class DropReRaisedError(logging.Filter):
+    """The app's 500 handler has already logged an unhandled error (as JSON, with the request id); Starlette
+    then re-raises it and uvicorn would log the same traceback again. Keep the first only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != "Exception in ASGI application"
+
+
+def uvicorn_log_config(level: str = "info") -> dict:
+    """For ``uvicorn.run(log_config=...)``: every line JSON. uvicorn's access log is off (our middleware logs
+    each request with its route path only: no query string, no client address)."""
+    lvl = level.upper()
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": JsonFormatter}},
+        "filters": {"once": {"()": DropReRaisedError}},
+        "handlers": {
+            "json": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "filters": ["once"],
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "loggers": {
+            "uvicorn": {"handlers": ["json"], "level": lvl, "propagate": False},
+            "uvicorn.error": {"level": lvl},
+            "uvicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
+        },
+        "root": {"handlers": ["json"], "level": "WARNING"},
+    }
