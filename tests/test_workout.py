@@ -161,3 +161,46 @@ def test_cue_sheet_and_gpx_show_the_workout_and_the_cue(client):
         fc["properties"]["song_cue"]["lat"],
         fc["properties"]["song_cue"]["lon"],
     )
+
+
+FAIRMOUNT = {"lat": 39.9672, "lon": -75.1735}  # 1 km from the steps up Fairmount Avenue
+
+
+def test_first_steps_one_way_ends_at_the_steps_when_in_reach(client):
+    for km in (1, 2, 3):
+        fc = create(client, {"start": FAIRMOUNT, "first_steps": {"km": km}})
+        p = fc["properties"]
+        assert (
+            p["first_steps"]["place"] == "art-museum-steps"
+            and "lacing up" in p["first_steps"]["call_to_action"]
+        )
+        assert stops_of(fc)[-1]["location_id"] == "art-museum-steps"
+        assert 0.9 * km * 1000 <= p["distance_m"] <= 1.1 * km * 1000, p["distance_m"]
+        assert p["activity"] == "run" and p["pace_min_per_km"] == 7.0 and p["workout"]["level"] == "beginner"
+        assert p["song_cue"]["peak_at"]["name"] == stops_of(fc)[-1]["name"]
+
+
+def test_first_steps_loop_and_nearest_place(client):
+    fc = create(client, {"start": FAIRMOUNT, "first_steps": {"km": 3, "shape": "loop"}, "activity": "walk"})
+    p, stops = fc["properties"], stops_of(fc)
+    assert p["activity"] == "walk" and stops[0]["name"] == stops[-1]["name"] == "Start"
+    assert p["first_steps"]["place"] in {s["location_id"] for s in stops}
+    assert 2700 <= p["distance_m"] <= 3300
+    # from the Italian Market, 1 km reaches only the market itself, not the steps (4 km away)
+    near_market = create(client, {"start": {"lat": 39.9400, "lon": -75.1590}, "first_steps": {"km": 1}})
+    assert near_market["properties"]["first_steps"]["place"] == "italian-market"
+
+
+def test_first_steps_refusals_are_named(client):
+    far = {"lat": 39.99, "lon": -75.20}
+    assert_problem(
+        client.post("/api/v1/routes", json={"start": far, "first_steps": {"km": 1}}), 422, "first_steps.km"
+    )
+    assert_problem(client.post("/api/v1/routes", json={"first_steps": {"km": 1}}), 422, "start")
+    assert_problem(
+        client.post("/api/v1/routes", json={"start": FAIRMOUNT, "first_steps": {"km": 5}}),
+        422,
+        "first_steps.km",
+    )
+    bad = {"start": FAIRMOUNT, "first_steps": {"km": 2}, "tour": "rocky-steps-run"}
+    assert_problem(client.post("/api/v1/routes", json=bad), 422, "first_steps")

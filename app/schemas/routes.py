@@ -36,6 +36,18 @@ class WorkoutIn(BaseModel):
     )
 
 
+class FirstStepsIn(BaseModel):
+    """The beginners' preset: a short run from where you are that ends at the nearest montage place."""
+
+    model_config = ConfigDict(extra="forbid")
+    km: Literal[1, 2, 3] = Field(description="About 1, 2 or 3 km")
+    shape: Literal["one_way", "loop"] = Field(
+        default="one_way",
+        description="one_way: end at the montage place (the steps if they are in reach); "
+        "loop: through it and back to the start",
+    )
+
+
 SongSeconds = Annotated[
     float,
     Field(ge=30, le=1200, description="Length of the version of 'Gonna Fly Now' you time to (default 193 s)"),
@@ -98,6 +110,11 @@ class RouteRequest(BaseModel):
     )
     title: str | None = Field(default=None, max_length=120)
     workout: WorkoutIn | None = Field(default=None, description="Montage workout stations along the route")
+    first_steps: FirstStepsIn | None = Field(
+        default=None,
+        description="Beginners' preset (needs start): a 1-3 km run ending at the nearest montage place, "
+        "a beginner workout and an easy run unless given",
+    )
     song_s: SongSeconds | None = None
     step_free: bool = Field(
         default=False,
@@ -109,6 +126,15 @@ class RouteRequest(BaseModel):
         """Cross-field rules, raised as problems naming the field (a model validator could only say 'body')."""
         if self.start_time and self.start_at_dawn:
             raise InvalidParameter("give start_time or start_at_dawn, not both", field="start_at_dawn")
+        if self.first_steps is not None:
+            if self.start is None:
+                raise InvalidParameter("first_steps needs a start (a point or an address)", field="start")
+            if self.stops or self.tour or self.loop_km is not None or self.finish_at:
+                raise InvalidParameter(
+                    "first_steps plans its own run: give no stops, tour, loop_km or finish_at",
+                    field="first_steps",
+                )
+            return
         if self.loop_km is not None and self.start is None:
             raise InvalidParameter("loop_km needs a start (a point or an address)", field="start")
         if self.finish_at and self.loop_km is None:

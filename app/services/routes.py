@@ -11,6 +11,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
+from geopy.distance import geodesic
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -19,8 +20,16 @@ from app.core.exceptions import Forbidden, InvalidParameter, NotFound
 from app.db import repository as repo
 from app.db.models import Location, SavedRoute
 from app.routing.languages import narrative_language
-from app.routing.planner import Profile, RoutePlan, Stop, plan_loop, plan_route, snap_distances
-from app.schemas.routes import AddressIn, PointIn, RouteRequest
+from app.routing.planner import (
+    LOOP_TOLERANCE,
+    Profile,
+    RoutePlan,
+    Stop,
+    plan_loop,
+    plan_route,
+    snap_distances,
+)
+from app.schemas.routes import AddressIn, PointIn, RouteRequest, WorkoutIn
 from app.services import tours as tours_service
 from app.services import workout as workout_service
 from app.services.geocode import Geocoder
@@ -129,6 +138,8 @@ def cost(req: RouteRequest) -> int:
         units += n // 3
     if req.loop_km is not None:
         units += 2 + int(req.loop_km // 5)
+    if req.first_steps is not None:
+        units += 2
     return units
 
 
@@ -140,7 +151,55 @@ def plan(
 ) -> dict[str, Any]:
     """The whole planning step, without saving: returns the route FeatureCollection (with the song cue and,
     when asked, the workout)."""
+    req = with_preset(req)
     return with_extras(plan_document(session, req, engine, settings, geocoder), req)
+
+
+def with_preset(req: RouteRequest) -> RouteRequest:
+    """first_steps: an easy run and a beginner workout, unless the request says otherwise."""
+    if req.first_steps is None:
+        return req
+    given = req.model_fields_set
+    update: dict[str, Any] = {}
+    if "activity" not in given:
+        update["activity"] = "run"
+    if "pace" not in given and "pace_min_per_km" not in given:
+        update["pace"] = "easy"
+    if "workout" not in given:
+        update["workout"] = WorkoutIn(level="beginner")
+    if "title" not in given:
+        update["title"] = f"First steps: {req.first_steps.km} km"
+    return req.model_copy(update=update)
+
+
+# The direct way along streets runs about 1.3x the straight line (see planner._pad_to_length).
+STREET_FACTOR = 1.3
+PREFERRED_FINISH = "art-museum-steps"
+FIRST_STEPS_CALL = "The hardest part is lacing up your shoes. Start easy: walk when you need to."
+
+
+def first_steps_finish(session: Session, start: Stop, km: int, shape: str) -> Stop:
+    """The montage place the run ends at (one_way) or turns at (loop): the steps if they are in reach, else the
+    nearest montage place in reach; InvalidParameter naming first_steps.km when none is."""
+    reach_m = km * 1000.0 * (1 + LOOP_TOLERANCE) / STREET_FACTOR / (2 if shape == "loop" else 1)
+    places = []
+    for loc in repo.all_locations(session):
+        if repo.montage_order(loc) is None or tours_service.unroutable_reason(loc) is not None:
+            continue
+        places.append((geodesic((start.lat, start.lon), (loc.lat, loc.lon)).m, loc))
+    if not places:
+        raise InvalidParameter("first_steps: no montage place in the dataset", field="first_steps")
+    places.sort(key=lambda p: p[0])
+    in_reach = [(d, loc) for d, loc in places if d <= reach_m]
+    if not in_reach:
+        d, loc = places[0]
+        raise InvalidParameter(
+            f"first_steps.km: the nearest montage place, {loc.name}, is {d / 1000:.1f} km away in a straight "
+            f"line: too far for a {km} km {shape.replace('_', '-')} run (start nearer, or plan a longer loop)",
+            field="first_steps.km",
+        )
+    chosen = next((loc for _, loc in in_reach if loc.id == PREFERRED_FINISH), in_reach[0][1])
+    return location_stop(chosen)
 
 
 def plan_document(
@@ -151,7 +210,22 @@ def plan_document(
     profile = Profile(step_free=req.step_free, language=narrative_language(req.language))
     start = resolve_start(session, req, geocoder)
     pace = req.effective_pace()
-    if req.loop_km is not None:
+    if req.first_steps is not None:
+        fs = req.first_steps
+        place = first_steps_finish(session, start, fs.km, fs.shape)
+        result = plan_loop(
+            engine,
+            start,
+            [place] if fs.shape == "loop" else [],
+            float(fs.km),
+            finish_at=place if fs.shape == "one_way" else None,
+            pace_min_per_km=pace,
+            max_snap_distance_m=settings.max_snap_distance_m,
+            require_place=True,
+            profile=profile,
+        )
+        skipped, order = [], "first_steps"
+    elif req.loop_km is not None:
         candidates, skipped = _loop_candidates(session, req)
         finish = _finish_stop(session, req.finish_at) if req.finish_at else None
         result = plan_loop(
@@ -190,6 +264,13 @@ def plan_document(
     fc = to_feature_collection(result, req, order=order, skipped=skipped, start_time=start_time_of(req))
     fc["properties"]["language"] = profile.language
     fc["properties"]["step_free"] = req.step_free
+    if req.first_steps is not None:
+        fc["properties"]["first_steps"] = {
+            "km": req.first_steps.km,
+            "shape": req.first_steps.shape,
+            "place": place.location_id,
+            "call_to_action": FIRST_STEPS_CALL,
+        }
     return fc
 
 
