@@ -24,7 +24,7 @@ from app.core.ratelimit import (
     sqlite_counter_engine,
 )
 from app.db.loader import load_dataset, sibling_files
-from app.db.migrate import upgrade_to_head
+from app.db.migrate import startup_lock, upgrade_to_head
 from app.db.session import check_database, make_engine
 from app.maps.assets import STATIC_PREFIX, static_files_app
 from app.routing.factory import get_engine
@@ -39,10 +39,11 @@ def prepare_database(settings: Settings):
     """Connect, migrate to the newest schema and load the dataset. Raises if the database is unreachable."""
     engine = make_engine(settings)
     check_database(engine)
-    upgrade_to_head(engine)
-    if settings.load_locations_on_startup:
-        report = load_dataset(engine, settings.locations_file)
-        log.info("locations loaded: %s", report)
+    with startup_lock(engine):  # replicas starting together migrate and load one at a time
+        upgrade_to_head(engine)
+        if settings.load_locations_on_startup:
+            report = load_dataset(engine, settings.locations_file)
+            log.info("locations loaded: %s", report)
     return engine
 
 

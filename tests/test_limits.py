@@ -138,3 +138,26 @@ def test_tour_plans_are_retimed_for_any_pace_without_replanning(client, monkeypa
                 duration_for(s["distance_from_start_m"], pace), abs=0.1
             )
     assert docs[0][1]["properties"]["distance_m"] == docs[2][1]["properties"]["distance_m"]
+
+
+@pytest.mark.postgres
+def test_start_up_work_on_a_fresh_database_takes_turns(fresh_postgres_db, tmp_path):
+    """Three start-ups (each its own engine and connections, as replicas have) migrate and load the dataset at
+    once on an empty PostgreSQL: the advisory lock makes them take turns; all succeed, the dataset is there once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import text
+
+    from app.main import prepare_database
+
+    def start(i: int):
+        return prepare_database(make_settings(tmp_path / f"r{i}", database_url=fresh_postgres_db))
+
+    with ThreadPoolExecutor(3) as pool:
+        engines = list(pool.map(start, range(3)))
+    with engines[0].connect() as conn:
+        n = conn.execute(text("SELECT count(*) FROM location")).scalar_one()
+        rev = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    assert n > 0 and len(rev) == 1
+    for e in engines:
+        e.dispose()
