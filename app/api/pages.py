@@ -12,12 +12,13 @@ from app.api.caching import cached_response, json_response
 from app.api.deps import SessionDep, SettingsDep, base_url
 from app.api.tours import tour_route
 from app.core.config import ATTRIBUTION, DEFAULT_ROUTE_TITLE, Settings
-from app.core.exceptions import InvalidParameter
+from app.core.exceptions import InvalidParameter, NotFound
 from app.db import repository as repo
 from app.maps.render import (
     EMBED_SIZE,
     embed_snippet,
     page_csp,
+    render_film_page,
     render_locations_map,
     render_planner,
     render_route_map,
@@ -74,7 +75,25 @@ def planner(request: Request, settings: SettingsDep) -> Response:
 def locations_map(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     films = repo.film_index(session)
     fc = repo.feature_collection([repo.location_feature(loc, films) for loc in repo.all_locations(session)])
-    return html_page(request, render_locations_map(fc, settings), settings, embeddable=False)
+    page = render_locations_map(fc, settings, repo.films(session))
+    return html_page(request, page, settings, embeddable=False)
+
+
+@router.get("/films/{film_id}", response_class=HTMLResponse, summary="A film's page: its places and tours")
+def film_page(film_id: Id, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    film = repo.get_film(session, film_id)
+    if film is None:
+        raise NotFound(f"no film with id {film_id!r}", field="film_id")
+    films = repo.film_index(session)
+    places = []
+    for loc in repo.film_locations(session, film.id):
+        props = repo.location_properties(loc, films)
+        scenes = [a for a in props["appearances"] if a["film"] == film.id]
+        places.append({**props, "scenes": scenes})
+    places.sort(key=lambda p: (min((a["scene_order"] or 10**6) for a in p["scenes"]), p["name"]))
+    tours = [t.summary() for t in tours_service.all_tours(session) if film.id in t.films]
+    info = {**film.data, "title": film.title, "year": film.year}
+    return html_page(request, render_film_page(info, places, tours), settings, embeddable=False)
 
 
 @router.get("/routes/{route_id}/map", response_class=HTMLResponse, summary="Map of a saved route")

@@ -1,6 +1,6 @@
 """Self-hosted map assets. Every script and stylesheet a page loads comes from the app: Leaflet from the
 ``xstatic-leaflet`` package, two Leaflet controls vendored from npm with their licences (app/static/vendor),
-and our own small scripts. Nothing is fetched from a CDN, so embeds work where CDNs are blocked and readers'
+Leaflet.markercluster likewise, and our own small scripts. Nothing is fetched from a CDN, so embeds work where CDNs are blocked and readers'
 browsers talk to nobody but this site and the tile server."""
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ LEAFLET_DIR = Path(xleaflet.BASE_DIR)
 LEAFLET_PATH = f"leaflet-{xleaflet.VERSION}"
 FULLSCREEN_PATH = "vendor/leaflet.fullscreen-3.0.0"
 LOCATE_PATH = "vendor/leaflet.locatecontrol-0.66.2"
+CLUSTER_PATH = "vendor/leaflet.markercluster-1.5.3"
 
 
 class CachedStaticFiles(StaticFiles):
@@ -59,6 +60,13 @@ CONTROL_ASSETS = {
     "fullscreen": (
         [f"{STATIC_PREFIX}/{FULLSCREEN_PATH}/Control.FullScreen.js"],
         [f"{STATIC_PREFIX}/{FULLSCREEN_PATH}/Control.FullScreen.css"],
+    ),
+    "cluster": (
+        [f"{STATIC_PREFIX}/{CLUSTER_PATH}/leaflet.markercluster.js"],
+        [
+            f"{STATIC_PREFIX}/{CLUSTER_PATH}/MarkerCluster.css",
+            f"{STATIC_PREFIX}/{CLUSTER_PATH}/MarkerCluster.Default.css",
+        ],
     ),
     "locate": (
         [f"{STATIC_PREFIX}/{LOCATE_PATH}/L.Control.Locate.min.js"],

@@ -76,13 +76,32 @@ def _page(
     )
 
 
-def render_locations_map(fc: dict[str, Any], settings: Settings) -> str:
-    """Full-page map of every location: numbered montage markers, popups, legend, places filmed elsewhere."""
+def render_locations_map(
+    fc: dict[str, Any], settings: Settings, films: list[dict[str, Any]] | tuple = ()
+) -> str:
+    """Full-page map of every place: a film chooser (or all), clustered markers saying which films, popups
+    listing every appearance, a legend and the places filmed elsewhere."""
     return _page(
         "locations.html",
         settings,
-        title="Rocky (1976) filming locations — filmtour",
-        data={"mode": "locations", "features": fc["features"]},
+        title="Philadelphia filming locations — filmtour",
+        data={
+            "mode": "locations",
+            "features": fc["features"],
+            "films": [{"id": f["id"], "title": f["title"], "year": f["year"]} for f in films],
+        },
+        controls=("fullscreen", "locate", "cluster"),
+    )
+
+
+def render_film_page(film: dict[str, Any], places: list[dict[str, Any]], tours: list[dict[str, Any]]) -> str:
+    """A film's page: its places with the scene notes and what is there today, and its tours' maps."""
+    return TEMPLATES.get_template("film.html").render(
+        title=f"{film['title']} ({film['year']}) — filmtour",
+        film=film,
+        places=places,
+        tours=tours,
+        css=[assets.own_asset("filmtour/map.css")],
     )
 
 
@@ -126,6 +145,7 @@ def render_planner(settings: Settings) -> str:
         title="Plan your Rocky run — filmtour",
         data={"mode": "planner"},
         scripts=("filmtour/planner.js",),
+        controls=("fullscreen", "locate", "cluster"),
         max_loop_km=settings.max_loop_km,
     )
 

@@ -45,17 +45,75 @@
                        popupAnchor: [0, -14] });
   }
 
+  var FILMED_TEXT = {
+    shot_here: "shot here",
+    exterior_only: "exteriors shot here",
+    set_here_shot_elsewhere: "set here, shot elsewhere",
+    disputed: "disputed"
+  };
+
+  function filmName(a) { return a.film_title ? a.film_title + (a.film_year ? " (" + a.film_year + ")" : "") : a.film; }
+  function filmsOf(p) { return (p.appearances || []).map(filmName); }
+
+  // Every appearance of the place, one per film, the most famous first.
   function locationPopup(p) {
     var box = el("div", "ft-popup");
     box.appendChild(el("h3", null, (p.scene_order ? p.scene_order + ". " : "") + p.name));
-    row(box, "In the film", p.scene);
-    row(box, "Rocky", p.exercise);
+    var apps = p.appearances || [];
+    if (apps.length) {
+      var ul = el("ul", "ft-appearances");
+      apps.forEach(function (a) {
+        var li = el("li", "ft-appearance");
+        li.appendChild(el("strong", null, filmName(a)));
+        li.appendChild(document.createTextNode(" — " + a.scene + (FILMED_TEXT[a.filmed] && a.filmed !== "shot_here" ? " (" + FILMED_TEXT[a.filmed] + ")" : "")));
+        if (a.exercise) li.appendChild(el("div", "ft-row", "Training: " + a.exercise));
+        ul.appendChild(li);
+      });
+      box.appendChild(ul);
+    } else {
+      row(box, "In the film", p.scene);
+      row(box, "Rocky", p.exercise);
+    }
     row(box, "Today", p.status_note);
     row(box, "Visiting", VISIT_TEXT[p.visitable] || p.visitable);
     row(box, "Confidence", p.confidence);
     row(box, "Tips", p.tips);
     row(box, "Address", p.address);
     return box;
+  }
+
+  function placeMarker(f) {
+    var p = f.properties, c = f.geometry.coordinates, films = filmsOf(p);
+    var label = p.scene_order ? String(p.scene_order) : (films.length > 1 ? String(films.length) : "\u2605");
+    var title = p.name + (films.length ? " \u2014 " + films.join(", ") : "");
+    return L.marker([c[1], c[0]], { icon: pin(label, "ft-" + p.visitable), title: title, alt: title })
+      .bindPopup(locationPopup(p), { maxWidth: 340 });
+  }
+
+  // Dense areas cluster (self-hosted Leaflet.markercluster) when the page loaded it.
+  function placesLayer() {
+    return L.markerClusterGroup ? L.markerClusterGroup({ maxClusterRadius: 40, showCoverageOnHover: false })
+                                : L.layerGroup();
+  }
+
+  function hasFilm(p, film) {
+    return !film || (p.appearances || []).some(function (a) { return a.film === film; });
+  }
+
+  function filmSelect(films, selected, onChange) {
+    var label = el("label", "ft-film-choice", "Film ");
+    var select = el("select");
+    select.id = "ft-film";
+    select.appendChild(el("option", null, "All films")).value = "";
+    films.forEach(function (f) {
+      var o = el("option", null, f.title + " (" + f.year + ")");
+      o.value = f.id;
+      if (f.id === selected) o.selected = true;
+      select.appendChild(o);
+    });
+    select.addEventListener("change", function () { onChange(select.value); });
+    label.appendChild(select);
+    return label;
   }
 
   function stopPopup(p) {
@@ -83,37 +141,56 @@
   }
 
   function showLocations(map, data) {
-    var bounds = [], elsewhere = [], markers = 0;
-    data.features.forEach(function (f) {
-      var p = f.properties, c = f.geometry.coordinates;
-      if (p.visitable === "not_in_philadelphia") { elsewhere.push(p); return; }
-      var label = p.scene_order ? String(p.scene_order) : "\u2605";
-      var m = L.marker([c[1], c[0]], { icon: pin(label, "ft-" + p.visitable), title: p.name, alt: p.name });
-      m.bindPopup(locationPopup(p), { maxWidth: 320 }).addTo(map);
-      markers += 1;
-      bounds.push([c[1], c[0]]);
-    });
-    if (bounds.length) map.fitBounds(bounds, { padding: [30, 30] });
+    var layer = placesLayer().addTo(map), films = data.films || [];
+    var params = new URLSearchParams(window.location.search);
+    var chosen = params.get("film") || "";
+    if (!films.some(function (f) { return f.id === chosen; })) chosen = "";
+    var elsewhereBox = el("div", "ft-elsewhere-box");
+
+    function draw(film) {
+      var bounds = [], elsewhere = [], markers = 0;
+      layer.clearLayers();
+      data.features.forEach(function (f) {
+        var p = f.properties, c = f.geometry.coordinates;
+        if (!hasFilm(p, film)) return;
+        if (p.visitable === "not_in_philadelphia") { elsewhere.push(p); return; }
+        layer.addLayer(placeMarker(f));
+        markers += 1;
+        bounds.push([c[1], c[0]]);
+      });
+      if (bounds.length) map.fitBounds(bounds, { padding: [30, 30], maxZoom: 16 });
+      elsewhereBox.textContent = "";
+      if (elsewhere.length) {
+        elsewhereBox.appendChild(el("h4", null, "Filmed elsewhere"));
+        var ul = el("ul", "ft-elsewhere");
+        elsewhere.forEach(function (p) {
+          ul.appendChild(el("li", null, p.name + " (" + filmsOf(p).join(", ") + "): " + (p.status_note || "")));
+        });
+        elsewhereBox.appendChild(ul);
+      }
+      map.getContainer().setAttribute("data-ft-markers", String(markers));
+      map.getContainer().setAttribute("data-ft-film", film);
+    }
+
     control(map, "bottomleft", function (div) {
-      div.appendChild(el("h4", null, "Rocky (1976) montage"));
-      [["ft-public", "1\u20137: montage places, open to all"], ["ft-view_from_street", "view from the street"],
+      if (films.length) div.appendChild(filmSelect(films, chosen, function (film) {
+        var url = new URL(window.location.href);
+        if (film) url.searchParams.set("film", film); else url.searchParams.delete("film");
+        window.history.replaceState(null, "", url.toString());
+        draw(film);
+      }));
+      div.appendChild(el("h4", null, "Legend"));
+      [["ft-public", "open to all"], ["ft-view_from_street", "view from the street"],
        ["ft-gone", "gone (nothing to see)"]].forEach(function (x) {
         var line = el("div", "ft-legend-row");
         line.appendChild(el("span", "ft-swatch " + x[0]));
         line.appendChild(document.createTextNode(x[1]));
         div.appendChild(line);
       });
-      div.appendChild(el("p", "ft-row", "\u2605 other Rocky (1976) places, same colours"));
-      if (elsewhere.length) {
-        div.appendChild(el("h4", null, "Filmed elsewhere"));
-        var ul = el("ul", "ft-elsewhere");
-        elsewhere.forEach(function (p) {
-          ul.appendChild(el("li", null, (p.scene_order ? p.scene_order + ". " : "") + p.name + ": " + (p.status_note || "")));
-        });
-        div.appendChild(ul);
-      }
+      div.appendChild(el("p", "ft-row", "1\u20137: the Rocky (1976) montage; a number: how many films; \u2605 one film"));
+      div.appendChild(elsewhereBox);
     });
-    map.getContainer().setAttribute("data-ft-markers", String(markers));
+    draw(chosen);
   }
 
   function showRoute(map, data) {
@@ -173,7 +250,8 @@
 
   window.filmtourMap = { el: el, row: row, pin: pin, stopPopup: stopPopup, fmtDuration: fmtDuration,
                          fmtDistance: fmtDistance, fmtClock: fmtClock, fmtPace: fmtPace, showRoute: showRoute,
-                         locationPopup: locationPopup, readJson: readJson, map: null };
+                         locationPopup: locationPopup, readJson: readJson, placeMarker: placeMarker,
+                         placesLayer: placesLayer, filmSelect: filmSelect, map: null };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();

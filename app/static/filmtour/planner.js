@@ -22,21 +22,37 @@
     $("ft-custom-points").appendChild(li);
   }
 
-  function loadPlaces() {
-    return fetch("/api/v1/locations?visitable=public,view_from_street").then(function (r) { return r.json(); })
+  function loadFilms() {
+    return fetch("/api/v1/films").then(function (r) { return r.json(); }).then(function (body) {
+      var select = $("ft-film-filter");
+      body.films.forEach(function (f) {
+        var o = M.el("option", null, f.title + " (" + f.year + ")");
+        o.value = f.id;
+        select.appendChild(o);
+      });
+      select.addEventListener("change", function () { loadPlaces(select.value); });
+    });
+  }
+
+  // The visitable places (of one film, or all), as checkboxes and clustered markers.
+  function loadPlaces(film) {
+    var url = "/api/v1/locations?visitable=public,view_from_street&limit=500" + (film ? "&film=" + encodeURIComponent(film) : "");
+    return fetch(url).then(function (r) { return r.json(); })
       .then(function (fc) {
         var list = $("ft-stop-list");
-        placesLayer = L.layerGroup().addTo(map);
+        list.textContent = "";
+        if (placesLayer) map.removeLayer(placesLayer);
+        placesLayer = M.placesLayer().addTo(map);
         fc.features.forEach(function (f) {
-          var p = f.properties, c = f.geometry.coordinates;
+          var p = f.properties;
           var label = M.el("label", "ft-stop-choice");
           var box = M.el("input");
-          box.type = "checkbox"; box.name = "stop"; box.value = p.id; box.checked = p.scene_order !== null;
+          box.type = "checkbox"; box.name = "stop"; box.value = p.id;
+          box.checked = film ? false : p.scene_order !== null;
           label.appendChild(box);
           label.appendChild(document.createTextNode(" " + (p.scene_order ? p.scene_order + ". " : "") + p.name));
           list.appendChild(label);
-          placesLayer.addLayer(L.marker([c[1], c[0]], { icon: M.pin(p.scene_order ? String(p.scene_order) : "\u2605", "ft-" + p.visitable), title: p.name })
-            .bindPopup(M.locationPopup(p), { maxWidth: 320 }));
+          placesLayer.addLayer(M.placeMarker(f));
         });
         map.getContainer().setAttribute("data-ft-places", String(fc.features.length));
       });
@@ -130,7 +146,7 @@
     $("ft-plan-form").addEventListener("submit", plan);
     $("ft-copy-share").addEventListener("click", function () { copy("ft-share"); });
     $("ft-copy-embed2").addEventListener("click", function () { copy("ft-embed"); });
-    loadPlaces().then(function () { map.getContainer().setAttribute("data-ft-ready", "1"); });
+    Promise.all([loadFilms(), loadPlaces("")]).then(function () { map.getContainer().setAttribute("data-ft-ready", "1"); });
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
 })();
