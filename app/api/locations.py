@@ -97,14 +97,15 @@ def list_locations(
         raise InvalidParameter("radius_m needs near=lat,lon", field="radius_m")
 
     film_row = repo.resolve_film(session, film) if film else None
-    # An unknown film matches nothing (an empty collection, as in v1).
-    candidates = [] if film and film_row is None else repo.all_locations(session)
-    if q is not None:
-        words = search.terms(q)
-        if not words:
-            raise InvalidParameter("q: give at least one word to search for", field="q")
-        by_id = {loc.id: loc for loc in candidates}
-        candidates = [by_id[i] for i, _score in search.search(session, words) if i in by_id]
+    words = search.terms(q) if q is not None else None
+    if words == []:
+        raise InvalidParameter("q: give at least one word to search for", field="q")
+    if film and film_row is None:
+        candidates: list[Location] = []  # an unknown film matches nothing (an empty collection, as in v1)
+    elif words:
+        candidates = repo.locations_by_ids(session, [i for i, _score in search.search(session, words)])
+    else:
+        candidates = repo.all_locations(session)
     rows: list[tuple[Location, float | None]] = []
     for loc in candidates:
         if film_row and film_row.id not in repo.film_ids(loc):

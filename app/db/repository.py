@@ -77,6 +77,12 @@ def all_locations(session: Session) -> list[Location]:
     return sorted(session.exec(select(Location)).all(), key=_montage_first)
 
 
+def locations_by_ids(session: Session, ids: list[str]) -> list[Location]:
+    """The places with these ids, in the order given (e.g. search rank)."""
+    rows = {loc.id: loc for loc in session.exec(select(Location).where(Location.id.in_(ids))).all()}
+    return [rows[i] for i in ids if i in rows]
+
+
 def get_location(session: Session, location_id: str) -> Location | None:
     return session.get(Location, location_id)
 
