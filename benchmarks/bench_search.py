@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.core.config import PROJECT_ROOT, Settings
+from app.db import search as fts
 from app.main import create_app
 
 RESULTS = Path(__file__).parent / "results"
@@ -67,7 +68,7 @@ def run(database_url: str | None, data: Path, rounds: int) -> dict:
         with TestClient(create_app(settings)) as c:
             places = c.get("/api/v1/locations", params={"limit": 500}).json()["numberMatched"]
             timed(c, {"q": "warm"}, 20)
-            search = [t for q in QUERIES for t in timed(c, {"q": q}, max(1, rounds // len(QUERIES)))]
+            search_ms = [t for q in QUERIES for t in timed(c, {"q": q}, max(1, rounds // len(QUERIES)))]
             baseline = timed(c, {"limit": 500}, max(1, rounds // len(QUERIES)) * len(QUERIES))
             hits = {q: c.get("/api/v1/locations", params={"q": q}).json()["numberMatched"] for q in QUERIES}
             backend = c.app.state.db_engine.dialect.name
@@ -75,9 +76,9 @@ def run(database_url: str | None, data: Path, rounds: int) -> dict:
             with Session(c.app.state.db_engine) as session:
                 for q in QUERIES * max(1, rounds // len(QUERIES)):
                     t0 = time.perf_counter()
-                    search.search(session, search.terms(q))
+                    fts.search(session, fts.terms(q))
                     engine_only.append((time.perf_counter() - t0) * 1000)
-    s, b = stats(search), stats(baseline)
+    s, b = stats(search_ms), stats(baseline)
     return {
         "backend": backend,
         "places": places,
