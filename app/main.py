@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
-from app.api import health, locations, pages, routes, tours
+from app.api import health, locations, pages, routes, tiles, tours
 from app.core.config import Settings, get_settings
 from app.core.errors import document_problems, install_error_handlers
 from app.core.logging import configure_logging
@@ -27,6 +27,7 @@ from app.db.loader import load_dataset, sibling_files
 from app.db.migrate import startup_lock, upgrade_to_head
 from app.db.session import check_database, make_engine
 from app.maps.assets import STATIC_PREFIX, static_files_app
+from app.maps.basemap import current_basemap, ensure_basemap, open_archive
 from app.routing.factory import get_engine
 from app.routing.tiles import ensure_tiles, file_sha256
 from app.services.geocode import Geocoder
@@ -62,6 +63,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.routing = get_engine(settings)
     if settings.build_tiles_on_startup and not settings.valhalla_url:
         ensure_tiles(settings)  # first start builds them (seconds); later starts find them cached
+    app.state.basemap = _basemap(settings)
     app.state.geocoder = Geocoder(settings)
     try:
         yield
@@ -79,6 +81,12 @@ def _limit_store_engine(settings: Settings, db_engine):
     if db_engine.dialect.name == "sqlite":
         return sqlite_counter_engine(settings.data_dir / "ratelimit.db")
     return db_engine
+
+
+def _basemap(settings: Settings):
+    """The vector basemap archive: built on first start (seconds), found cached later; None if absent."""
+    basemap = ensure_basemap(settings) if settings.build_basemap_on_startup else current_basemap(settings)
+    return open_archive(basemap.directory) if basemap else None
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -108,6 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tours.router)
     app.include_router(routes.router)
     app.include_router(pages.router)
+    app.include_router(tiles.router)
     app.mount(STATIC_PREFIX, static_files_app(), name="static")
     _document_errors(app)
     return app

@@ -21,6 +21,8 @@ REAL_LOCATIONS = PROJECT_ROOT / "data" / "locations.geojson"
 
 # Routing tiles are built once per test session and shared (each test still gets its own database).
 SHARED_TILES = Path(tempfile.mkdtemp(prefix="filmtour-test-tiles-"))
+# The vector basemap too: one build per dataset and session.
+SHARED_BASEMAP = Path(tempfile.mkdtemp(prefix="filmtour-test-basemap-"))
 
 
 def make_settings(tmp_path: Path, **overrides) -> Settings:
@@ -30,6 +32,8 @@ def make_settings(tmp_path: Path, **overrides) -> Settings:
         "build_tiles_on_startup": False,
         "locations_file": REAL_LOCATIONS,
         "valhalla_tiles_dir": SHARED_TILES,
+        "build_basemap_on_startup": False,
+        "basemap_dir": SHARED_BASEMAP,
         "geocoder_url": "http://127.0.0.1:9",  # never the real Nominatim from tests
     }
     values.update(overrides)
@@ -58,3 +62,4 @@ def pytest_sessionfinish(session, exitstatus) -> None:
     import shutil
 
     shutil.rmtree(SHARED_TILES, ignore_errors=True)
+    shutil.rmtree(SHARED_BASEMAP, ignore_errors=True)

@@ -31,6 +31,11 @@ router = APIRouter(tags=["pages"], include_in_schema=True)
 Id = Annotated[str, Path(max_length=120, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
+def basemap_version(request: Request) -> str | None:
+    archive = getattr(request.app.state, "basemap", None)
+    return archive.version if archive else None
+
+
 def html_page(
     request: Request, page: str, settings: Settings, *, embeddable: bool, max_age: int = 300
 ) -> Response:
@@ -62,20 +67,23 @@ def _route_page(
         oembed_url=None if embed else oembed_link(base, page_url),
         embed_code=None if embed else embed_snippet(f"{base}/embed/{kind}/{item_id}", title),
         api_url=f"{base}/api/v1/{kind}/{item_id}",
+        basemap_version=basemap_version(request),
     )
     return html_page(request, page, settings, embeddable=embed, max_age=86400 if kind == "routes" else 300)
 
 
 @router.get("/", response_class=HTMLResponse, summary="The route planner")
 def planner(request: Request, settings: SettingsDep) -> Response:
-    return html_page(request, render_planner(settings), settings, embeddable=False)
+    return html_page(request, render_planner(settings, basemap_version=basemap_version(request)), settings, embeddable=False)
 
 
 @router.get("/map", response_class=HTMLResponse, summary="Map of every filming location")
 def locations_map(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     films = repo.film_index(session)
     fc = repo.feature_collection([repo.location_feature(loc, films) for loc in repo.all_locations(session)])
-    page = render_locations_map(fc, settings, repo.films(session))
+    page = render_locations_map(
+        fc, settings, repo.films(session), basemap_version=basemap_version(request)
+    )
     return html_page(request, page, settings, embeddable=False)
 
 

@@ -115,8 +115,16 @@ class Settings(BaseSettings):
     overpass_user_agent: str = Field(DEFAULT_USER_AGENT, description="User-Agent sent to the Overpass API.")
 
     # --- maps ------------------------------------------------------------------------------------
-    tile_url: str = Field(OSM_TILE_URL, description="Map tile URL template.")
+    tile_url: str = Field(
+        "",
+        description="Raster tile URL template (e.g. " + OSM_TILE_URL + "); empty: our own vector basemap.",
+    )
     tile_attribution: str = Field(OSM_TILE_ATTRIBUTION, description="Attribution shown with the tiles.")
+    basemap_dir: Path | None = Field(
+        default=None,
+        description="Where the vector basemap (PMTiles) is built and cached (default: data_dir/basemap).",
+    )
+    build_basemap_on_startup: bool = Field(True, description="Build the vector basemap at startup if missing.")
     public_base_url: str | None = Field(
         default=None,
         description="Absolute base URL used in share links and oEmbed.",
@@ -163,6 +171,15 @@ class Settings(BaseSettings):
     @property
     def tiles_dir(self) -> Path:
         return self.valhalla_tiles_dir or self.data_dir / "valhalla"
+
+    @property
+    def basemap_root(self) -> Path:
+        return self.basemap_dir or self.data_dir / "basemap"
+
+    @property
+    def basemap_layers_dir(self) -> Path:
+        """Water, parks and rail of the shipped tour area (a fetched extract brings its own from OSM)."""
+        return SHIPPED_DATA / "basemap"
 
     @property
     def installed_extract(self) -> Path:

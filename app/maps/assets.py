@@ -75,9 +75,18 @@ CONTROL_ASSETS = {
 }
 
 
-def page_assets(*, controls: tuple[str, ...], scripts: tuple[str, ...]) -> dict[str, list[str]]:
-    """Script and stylesheet URLs of a map page, in load order: Leaflet, its controls, then our scripts."""
+PROTOMAPS_PATH = "vendor/protomaps-leaflet-5.1.0"
+VECTOR_JS = [f"{STATIC_PREFIX}/{PROTOMAPS_PATH}/protomaps-leaflet.js"]
+
+
+def page_assets(
+    *, controls: tuple[str, ...], scripts: tuple[str, ...], vector: bool = True
+) -> dict[str, list[str]]:
+    """Script and stylesheet URLs of a map page, in load order: Leaflet, the vector renderer and our basemap
+    style (unless a raster provider is configured), the controls, then our scripts."""
     js, css = list(LEAFLET_JS), list(LEAFLET_CSS)
+    if vector:
+        js += [*VECTOR_JS, own_asset("filmtour/basemap.js")]
     for name in controls:
         control_js, control_css = CONTROL_ASSETS[name]
         js += control_js

@@ -19,11 +19,16 @@ from markupsafe import Markup
 
 from app.core.config import CITY_CREDIT, DEFAULT_ROUTE_TITLE, Settings
 from app.maps import assets
+from app.maps.basemap import MAX_ZOOM
 
 PHILADELPHIA = (39.9526, -75.1652)
 DATA_CREDIT = (
     'Route data &copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
     f"contributors (ODbL); {CITY_CREDIT}"
+)
+BASEMAP_CREDIT = (
+    'Map &copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors (ODbL); '
+    "City of Philadelphia (street centerline, water, parks); DVRPC (rivers, rail)"
 )
 EMBED_SIZE = (800, 600)
 
@@ -49,13 +54,17 @@ def embed_snippet(src: str, title: str, width: int = EMBED_SIZE[0], height: int 
     return str(macro(src, title, width, height))
 
 
-def map_config(settings: Settings) -> dict[str, Any]:
-    """What map.js needs to draw the base map (the same for every page)."""
-    return {
-        "center": PHILADELPHIA,
-        "zoom": 14,
-        "tiles": {"url": settings.tile_url, "attribution": f"{settings.tile_attribution} | {DATA_CREDIT}"},
-    }
+def map_config(settings: Settings, basemap_version: str | None) -> dict[str, Any]:
+    """What map.js needs to draw the base map: our vector basemap, or the raster provider in settings."""
+    if settings.tile_url:
+        tiles = {"raster": settings.tile_url, "attribution": f"{settings.tile_attribution} | {DATA_CREDIT}"}
+    else:
+        tiles = {
+            "vector": f"/tiles/{{z}}/{{x}}/{{y}}.mvt?v={basemap_version or ''}",
+            "maxDataZoom": MAX_ZOOM,
+            "attribution": BASEMAP_CREDIT,
+        }
+    return {"center": PHILADELPHIA, "zoom": 14, "tiles": tiles}
 
 
 def _page(
@@ -67,17 +76,24 @@ def _page(
     scripts: tuple[str, ...] = (),
     controls: tuple[str, ...] = ("fullscreen", "locate"),
     embed: bool = False,
+    basemap_version: str | None = None,
     **context: Any,
 ) -> str:
-    page_assets = assets.page_assets(controls=controls, scripts=("filmtour/map.js", *scripts))
-    config = {**map_config(settings), "controls": list(controls)}
+    page_assets = assets.page_assets(
+        controls=controls, scripts=("filmtour/map.js", *scripts), vector=not settings.tile_url
+    )
+    config = {**map_config(settings, basemap_version), "controls": list(controls)}
     return TEMPLATES.get_template(template).render(
         title=title, assets=page_assets, config=config, data=data, embed=embed, **context
     )
 
 
 def render_locations_map(
-    fc: dict[str, Any], settings: Settings, films: list[dict[str, Any]] | tuple = ()
+    fc: dict[str, Any],
+    settings: Settings,
+    films: list[dict[str, Any]] | tuple = (),
+    *,
+    basemap_version: str | None = None,
 ) -> str:
     """Full-page map of every place: a film chooser (or all), clustered markers saying which films, popups
     listing every appearance, a legend and the places filmed elsewhere."""
@@ -91,6 +107,7 @@ def render_locations_map(
             "films": [{"id": f["id"], "title": f["title"], "year": f["year"]} for f in films],
         },
         controls=("fullscreen", "locate", "cluster"),
+        basemap_version=basemap_version,
     )
 
 
@@ -114,6 +131,7 @@ def render_route_map(
     oembed_url: str | None = None,
     embed_code: str | None = None,
     api_url: str | None = None,
+    basemap_version: str | None = None,
 ) -> str:
     """A route or tour: the line, numbered stops with scene notes and ETAs, a summary, skipped places.
     ``embed`` gives the bare iframe version; otherwise share links, downloads and the embed code are shown."""
@@ -134,10 +152,11 @@ def render_route_map(
         route_title=title,
         oembed_url=None if embed else oembed_url,
         share=share,
+        basemap_version=basemap_version,
     )
 
 
-def render_planner(settings: Settings) -> str:
+def render_planner(settings: Settings, *, basemap_version: str | None = None) -> str:
     """The planner page: the map with every visitable place and a form that plans through the JSON API."""
     return _page(
         "planner.html",
@@ -147,6 +166,7 @@ def render_planner(settings: Settings) -> str:
         scripts=("filmtour/planner.js",),
         controls=("fullscreen", "locate", "cluster"),
         max_loop_km=settings.max_loop_km,
+        basemap_version=basemap_version,
     )
 
 

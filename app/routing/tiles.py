@@ -13,8 +13,6 @@ processes (uvicorn workers, a CLI) from building at once."""
 from __future__ import annotations
 
 import copy
-import fcntl
-import hashlib
 import json
 import logging
 import os
@@ -24,8 +22,6 @@ import sys
 import tarfile
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,11 +30,12 @@ import valhalla
 from valhalla._scripts import PYVALHALLA_BIN_DIR
 
 from app.core.config import Settings
+from app.core.files import ProgressFn, build_lock, file_sha256
+
+__all__ = ["ProgressFn", "Tiles", "build_lock", "ensure_tiles", "file_sha256"]
 
 log = logging.getLogger(__name__)
 
-# Reports progress as (description, completed, total); the CLI feeds a Rich progress bar with it.
-ProgressFn = Callable[[str, int, int], None]
 # valhalla_build_tiles runs in two stage ranges so a progress bar moves during the build. The split must come
 # after "enhance": splitting right after parsing loses the street names (the tiles differ); this one gives
 # identical route answers (checked on 100 random routes against a one-shot build).
@@ -69,14 +66,6 @@ class Tiles:
         return json.loads(self.config_path.read_text())
 
 
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def tiles_key(pbf: Path, sha256: str | None = None) -> str:
     return f"{(sha256 or file_sha256(pbf))[:16]}-valhalla-{valhalla.__version__}"
 
@@ -104,17 +93,6 @@ def is_complete(tiles: Tiles, pbf_sha256: str | None = None) -> bool:
     except (OSError, tarfile.TarError, ValueError):
         return False
     return True
-
-
-@contextmanager
-def build_lock(tiles_dir: Path) -> Iterator[None]:
-    tiles_dir.mkdir(parents=True, exist_ok=True)
-    with (tiles_dir / ".build.lock").open("w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def ensure_tiles(

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from app.core.config import PROJECT_ROOT
-from tests.conftest import REAL_LOCATIONS, SHARED_TILES
+from tests.conftest import REAL_LOCATIONS, SHARED_BASEMAP, SHARED_TILES
 from tests.support.http_stub import Reply, http_stub
 from tests.support.live import live_app
 
@@ -52,14 +52,13 @@ def tile_server() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def live_server(tile_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The real app in its own uvicorn process, as a user would run it."""
     env = {
         "FILMTOUR_DATA_DIR": str(tmp_path_factory.mktemp("live-data")),
         "FILMTOUR_VALHALLA_TILES_DIR": str(SHARED_TILES),
         "FILMTOUR_LOCATIONS_FILE": str(REAL_LOCATIONS),
-        "FILMTOUR_TILE_URL": f"{tile_server}/{{z}}/{{x}}/{{y}}.png",
-        "FILMTOUR_TILE_ATTRIBUTION": "Test tiles &copy; OpenStreetMap contributors",
+        "FILMTOUR_BASEMAP_DIR": str(SHARED_BASEMAP),  # our own vector basemap: no tile server at all
         "FILMTOUR_GEOCODER_URL": "http://127.0.0.1:9",
         "FILMTOUR_LOG_LEVEL": "warning",
     }

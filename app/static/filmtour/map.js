@@ -227,7 +227,8 @@
   function createMap(config) {
     var map = L.map("ft-map", { zoomControl: true }).setView(config.center, config.zoom);
     var tiles = config.tiles;
-    L.tileLayer(tiles.url, { attribution: tiles.attribution, maxZoom: 19 }).addTo(map);
+    if (tiles.vector && window.filmtourBasemap) window.filmtourBasemap(tiles).addTo(map);
+    else L.tileLayer(tiles.raster, { attribution: tiles.attribution, maxZoom: 19 }).addTo(map);
     L.control.scale().addTo(map);
     var controls = config.controls || [];
     if (controls.indexOf("fullscreen") >= 0 && L.control.fullscreen) L.control.fullscreen({ position: "topleft" }).addTo(map);

@@ -1,0 +1,66 @@
+/* The filmtour basemap style for protomaps-leaflet: our own vector tiles (/tiles/{z}/{x}/{y}.mvt), drawn on
+   canvas. In the film's spirit: a quiet, warm 1970s street map (paper, brick, river blue, park green), so the
+   red route and the numbered stops stay on top. Street names from z15 (they are in the tiles from there). */
+(function () {
+  "use strict";
+  var P = window.protomapsL;
+  var C = {
+    paper: "#f3eee2", water: "#9dc3d4", waterEdge: "#7eaec4", park: "#cddcb4", parkText: "#4f6b34",
+    casing: "#d8cfbd", street: "#ffffff", major: "#f6dfae", majorCasing: "#cfae74", path: "#a8845c",
+    steps: "#8c2f1f", rail: "#8d8a84", text: "#3d3a34", halo: "#ffffff"
+  };
+  // Widths by zoom: thin at 12, wide enough at 16 to carry a name.
+  function byZoom(stops) {
+    return function (z) {
+      for (var i = stops.length - 1; i >= 0; i--) if (z >= stops[i][0]) return stops[i][1];
+      return stops[0][1];
+    };
+  }
+  function isClass(cls) { return function (z, f) { return f.props["class"] === cls; }; }
+
+  function paintRules() {
+    return [
+      { dataLayer: "parks", symbolizer: new P.PolygonSymbolizer({ fill: C.park }) },
+      { dataLayer: "water", symbolizer: new P.PolygonSymbolizer({ fill: C.water, stroke: C.waterEdge, width: 0.8 }) },
+      { dataLayer: "rail", symbolizer: new P.LineSymbolizer({ color: C.rail, width: byZoom([[12, 0.8], [15, 1.6]]),
+                                                             dash: [4, 3] }) },
+      { dataLayer: "roads", filter: isClass("path"),
+        symbolizer: new P.LineSymbolizer({ color: C.path, width: byZoom([[14, 0.8], [16, 1.4]]), dash: [3, 2] }) },
+      { dataLayer: "roads", filter: isClass("service"),
+        symbolizer: new P.LineSymbolizer({ color: C.street, width: byZoom([[14, 1.2], [16, 3]]) }) },
+      { dataLayer: "roads", filter: isClass("street"),
+        symbolizer: new P.LineSymbolizer({ color: C.casing, width: byZoom([[13, 1.6], [14, 3], [15, 5.5], [16, 9]]),
+                                           lineCap: "round" }) },
+      { dataLayer: "roads", filter: isClass("major"),
+        symbolizer: new P.LineSymbolizer({ color: C.majorCasing, width: byZoom([[12, 2], [14, 5], [15, 7.5], [16, 12]]),
+                                           lineCap: "round" }) },
+      { dataLayer: "roads", filter: isClass("street"),
+        symbolizer: new P.LineSymbolizer({ color: C.street, width: byZoom([[13, 1], [14, 2], [15, 4], [16, 7]]),
+                                           lineCap: "round" }) },
+      { dataLayer: "roads", filter: isClass("major"),
+        symbolizer: new P.LineSymbolizer({ color: C.major, width: byZoom([[12, 1.2], [14, 3.5], [15, 5.5], [16, 9.5]]),
+                                           lineCap: "round" }) },
+      { dataLayer: "steps", symbolizer: new P.LineSymbolizer({ color: C.steps, width: byZoom([[14, 2], [16, 4]]),
+                                                              dash: [1.5, 1.5] }) }
+    ];
+  }
+
+  function labelRules() {
+    return [
+      { dataLayer: "roads", minzoom: 15, filter: function (z, f) { return !!f.props.name && f.props["class"] !== "path"; },
+        symbolizer: new P.LineLabelSymbolizer({ labelProps: ["name"], fill: C.text, stroke: C.halo, width: 3,
+          fontFamily: "DejaVu Sans, Verdana, sans-serif", fontWeight: 600,
+          fontSize: byZoom([[15, 11], [16, 13]]), position: P.LineLabelPlacement.Center }) },
+      { dataLayer: "parks", minzoom: 15, filter: function (z, f) { return !!f.props.name; },
+        symbolizer: new P.CenteredTextSymbolizer({ labelProps: ["name"], fill: C.parkText, stroke: C.halo, width: 2,
+          fontFamily: "DejaVu Serif, Georgia, serif", fontStyle: "italic", fontSize: 12 }) }
+    ];
+  }
+
+  window.filmtourBasemap = function (tiles) {
+    return P.leafletLayer({
+      url: tiles.vector, maxDataZoom: tiles.maxDataZoom, maxZoom: 19, attribution: tiles.attribution,
+      backgroundColor: C.paper, paintRules: paintRules(), labelRules: labelRules()
+    });
+  };
+})();
