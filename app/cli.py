@@ -26,6 +26,7 @@ from app.db.loader import DatasetError, load_dataset, read_dataset
 from app.db.migrate import current_revision, upgrade_to_head
 from app.db.models import Location
 from app.db.session import check_database, make_engine
+from app.maps.basemap import BasemapBuildError, ensure_basemap
 from app.routing.factory import get_engine
 from app.routing.network import NetworkFetchError, as_bbox, build_network, fetch_network
 from app.routing.tiles import TileBuildError, ensure_tiles, rich_progress_callback
@@ -214,6 +215,11 @@ def _tiles(settings: Settings, pbf: Path | None = None):
             _fail(str(exc))
         except ServiceUnavailable as exc:
             _fail(exc.detail)
+        try:
+            basemap = ensure_basemap(settings, pbf=pbf, progress=rich_progress_callback(progress, "basemap"))
+        except BasemapBuildError as exc:
+            _fail(str(exc))
+    console.print(f"basemap ready: {basemap.archive} ({basemap.archive.stat().st_size / 1e6:.1f} MB)")
     return tiles
 
 
@@ -236,7 +242,8 @@ def _tiles_logged(settings: Settings) -> None:
 def network_build(
     pbf: Annotated[Path, typer.Option(help="A local OSM extract (.osm.pbf), e.g. a Pennsylvania cut.")],
 ) -> None:
-    """Build routing tiles from a local extract; the service routes on it from its next start."""
+    """Build routing tiles and the vector basemap from a local extract; the service uses them from its next
+    start."""
     tiles = _tiles(get_settings(), pbf)
     console.print(f"tiles ready: {tiles.extract} ({tiles.extract.stat().st_size / 1e6:.1f} MB)")
 
@@ -245,7 +252,8 @@ def network_build(
 def network_fetch(
     bbox: Annotated[str, typer.Option(help="minLon,minLat,maxLon,maxLat, e.g. -75.21,39.925,-75.115,39.995")],
 ) -> None:
-    """Download fresh OpenStreetMap ways for a box from the Overpass API and rebuild the tiles from them."""
+    """Download fresh OpenStreetMap ways (streets, water, parks, rail) for a box from the Overpass API and
+    rebuild the routing tiles and the basemap from them."""
 
     settings = get_settings()
     try:

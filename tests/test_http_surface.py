@@ -22,7 +22,8 @@ def test_security_headers_on_api_and_pages(client):
     assert "script-src 'self';" in csp  # no inline script at all: the same policy on every page
     assert client.get("/").headers["content-security-policy"] == csp
     assert "frame-ancestors 'none'" in csp and page.headers["x-frame-options"] == "DENY"
-    assert "https://tile.openstreetmap.org" in csp  # tiles may load, nothing else from elsewhere
+    # Our own vector basemap by default: nothing may load from elsewhere, not even tiles.
+    assert "img-src 'self' data: blob:;" in csp and "connect-src 'self'" in csp
 
 
 def test_embed_pages_may_be_framed_by_any_site_and_others_not(client):

@@ -235,6 +235,11 @@ def test_our_asset_urls_change_when_the_file_changes():
     assert url == f"{assets.STATIC_PREFIX}/filmtour/map.js?v={digest[:10]}"
 
 
+def test_vendored_renderer_ships_with_its_licence():
+    licence = (assets.STATIC_DIR / assets.PROTOMAPS_PATH / "LICENSE").read_text()
+    assert "Protomaps" in licence and "Redistribution and use in source and binary forms" in licence  # BSD-3
+
+
 def test_vendored_controls_ship_with_their_licences():
     for path in (assets.FULLSCREEN_PATH, assets.LOCATE_PATH):
         folder = assets.STATIC_DIR / path
@@ -330,10 +335,27 @@ def test_csp_allows_a_local_tile_server_with_its_port():
 
 def test_tiles_and_attribution_come_from_settings(locations, settings):
     config = Page(render_locations_map(locations, settings)).data_block("ft-config")
-    assert config["tiles"]["url"] == settings.tile_url
+    assert config["tiles"]["raster"] == settings.tile_url
     assert config["tiles"]["attribution"].startswith(settings.tile_attribution)
     assert "OpenStreetMap</a> contributors" in config["tiles"]["attribution"]
     assert "City of Philadelphia" in config["tiles"]["attribution"]
+
+
+def test_own_vector_basemap_by_default(locations, tmp_path, static_client):
+    own = Settings(data_dir=tmp_path)
+    page = Page(render_locations_map(locations, own, basemap_version="abc123"))
+    tiles = page.data_block("ft-config")["tiles"]
+    assert tiles["vector"] == "/tiles/{z}/{x}/{y}.mvt?v=abc123" and tiles["maxDataZoom"] == 16
+    assert all(x in tiles["attribution"] for x in ("OpenStreetMap", "City of Philadelphia", "DVRPC"))
+    assert any("protomaps-leaflet.js" in u for u in page.asset_urls())
+    assert page_csp(own.tile_url, False).split("img-src ")[1].startswith("'self' data: blob:;")
+    # With a raster provider configured, the vector renderer is not even loaded.
+    raster = Page(
+        render_locations_map(
+            locations, Settings(data_dir=tmp_path, tile_url="https://t.example/{z}/{x}/{y}.png")
+        )
+    )
+    assert not any("protomaps" in u for u in raster.asset_urls())
 
 
 def test_one_embed_snippet_escapes_its_values():
@@ -370,10 +392,9 @@ def page_weight(text: str, client: TestClient) -> tuple[int, int]:
     return html_gz, total
 
 
-def test_page_weight_before_tiles(locations, settings, static_client, capsys):
-    weights = {
-        name: page_weight(text, static_client) for name, text in all_pages(locations, settings).items()
-    }
+def test_page_weight_before_tiles(locations, tmp_path, static_client, capsys):
+    own = Settings(data_dir=tmp_path)  # the default: our vector basemap, its renderer and style included
+    weights = {name: page_weight(text, static_client) for name, text in all_pages(locations, own).items()}
     with capsys.disabled():
         print(
             "\npage weight (gzip, bytes): "

@@ -74,7 +74,12 @@ def _route_page(
 
 @router.get("/", response_class=HTMLResponse, summary="The route planner")
 def planner(request: Request, settings: SettingsDep) -> Response:
-    return html_page(request, render_planner(settings, basemap_version=basemap_version(request)), settings, embeddable=False)
+    return html_page(
+        request,
+        render_planner(settings, basemap_version=basemap_version(request)),
+        settings,
+        embeddable=False,
+    )
 
 
 @router.get("/map", response_class=HTMLResponse, summary="Map of every filming location")

@@ -124,7 +124,9 @@ class Settings(BaseSettings):
         default=None,
         description="Where the vector basemap (PMTiles) is built and cached (default: data_dir/basemap).",
     )
-    build_basemap_on_startup: bool = Field(True, description="Build the vector basemap at startup if missing.")
+    build_basemap_on_startup: bool = Field(
+        True, description="Build the vector basemap at startup if missing."
+    )
     public_base_url: str | None = Field(
         default=None,
         description="Absolute base URL used in share links and oEmbed.",

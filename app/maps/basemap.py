@@ -29,13 +29,13 @@ from typing import Any
 
 import mapbox_vector_tile
 import mercantile
+import numpy as np
 import osmium
 import shapely
 from pmtiles.reader import MmapSource, Reader
 from pmtiles.tile import Compression, TileType, zxy_to_tileid
 from pmtiles.writer import Writer
 from shapely.geometry import LineString, Point, Polygon, shape
-from shapely.ops import transform
 
 from app.core.config import Settings
 from app.core.files import ProgressFn, build_lock, file_sha256
@@ -80,6 +80,13 @@ class Basemap:
         return self.directory.name.split("-", 1)[0]
 
 
+_xy = np.vectorize(mercantile.xy)
+
+
+def _to_mercator(coords: np.ndarray) -> np.ndarray:
+    return np.column_stack(_xy(coords[:, 0], coords[:, 1]))
+
+
 @dataclass
 class Layers:
     """Features by layer, in web-mercator metres, each with its minimum zoom and properties."""
@@ -91,7 +98,7 @@ class Layers:
     def add(self, layer: str, geom_lonlat: Any, min_zoom: int, props: dict[str, Any]) -> None:
         if geom_lonlat is None or geom_lonlat.is_empty:
             return
-        self.features[layer].append((transform(mercantile.xy, geom_lonlat), min_zoom, props))
+        self.features[layer].append((shapely.transform(geom_lonlat, _to_mercator), min_zoom, props))
 
 
 def basemap_inputs(settings: Settings, pbf: Path) -> dict[str, str]:

@@ -24,11 +24,16 @@ from app.routing.tiles import ProgressFn, Tiles, ensure_tiles
 log = logging.getLogger(__name__)
 
 MAX_BBOX_DEG2 = 0.25  # about 40 × 55 km at Philadelphia's latitude: Overpass refuses much larger areas anyway
-# Ways usable on foot. Motorways and ways closed to the public are left out.
+# Ways usable on foot (motorways and ways closed to the public left out), plus what the basemap draws besides
+# streets: water, parks and rail (closed ways; multipolygon relations are not fetched).
 OVERPASS_QUERY = """[out:json][timeout:{timeout}];
 (
   way["highway"]["highway"!~"^(motorway|motorway_link|trunk_link|construction|proposed|raceway)$"]
      ["access"!~"^(private|no)$"]["foot"!~"^no$"]({south},{west},{north},{east});
+  way["natural"="water"]({south},{west},{north},{east});
+  way["waterway"="riverbank"]({south},{west},{north},{east});
+  way["leisure"="park"]({south},{west},{north},{east});
+  way["railway"="rail"]({south},{west},{north},{east});
 );
 (._;>;);
 out body qt;"""

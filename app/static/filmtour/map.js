@@ -223,12 +223,10 @@
     return node ? JSON.parse(node.textContent) : null;
   }
 
-  // The base map from the page's #ft-config block: the tile layer, scale, and the controls the page lists.
+  // The base map from the page's #ft-config block: scale, the controls the page lists, then the tile layer,
+  // added by start() only once the page has set its view, so no tiles are fetched for a view never shown.
   function createMap(config) {
-    var map = L.map("ft-map", { zoomControl: true }).setView(config.center, config.zoom);
-    var tiles = config.tiles;
-    if (tiles.vector && window.filmtourBasemap) window.filmtourBasemap(tiles).addTo(map);
-    else L.tileLayer(tiles.raster, { attribution: tiles.attribution, maxZoom: 19 }).addTo(map);
+    var map = L.map("ft-map", { zoomControl: true });
     L.control.scale().addTo(map);
     var controls = config.controls || [];
     if (controls.indexOf("fullscreen") >= 0 && L.control.fullscreen) L.control.fullscreen({ position: "topleft" }).addTo(map);
@@ -238,14 +236,31 @@
     return map;
   }
 
+  function addBaseLayer(map, config) {
+    var tiles = config.tiles;
+    if (!map._loaded) map.setView(config.center, config.zoom);
+    var base = tiles.vector && window.filmtourBasemap ? window.filmtourBasemap(tiles)
+      : L.tileLayer(tiles.raster, { attribution: tiles.attribution, maxZoom: 19 });
+    // The browser tests time the first painted map from these.
+    base.once("tileload", function () {
+      map.getContainer().setAttribute("data-ft-first-tile", String(Math.round(performance.now())));
+    });
+    base.once("load", function () {
+      map.getContainer().setAttribute("data-ft-painted", String(Math.round(performance.now())));
+    });
+    base.addTo(map);
+    return base;
+  }
+
   function start() {
     var config = readJson("ft-config"), data = readJson("ft-data");
     if (!config || !data) return;
     var map = createMap(config);
     window.filmtourMap.map = map;
-    if (data.mode === "planner") return;  // planner.js drives its own page
     if (data.mode === "locations") showLocations(map, data);
     if (data.mode === "route") showRoute(map, data);
+    addBaseLayer(map, config);
+    if (data.mode === "planner") return;  // planner.js drives its own page
     map.getContainer().setAttribute("data-ft-ready", "1");
   }
 

@@ -1,0 +1,115 @@
+"""Our own basemap in real Chromium, with every request outside the app's origin blocked (aborted by the
+page fixture's route handler): each page paints streets and water (checked on the screenshot's pixels),
+makes zero outside requests, and the first view is timed and weighed. The README screenshots come from here."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import httpx
+import pytest
+from PIL import Image
+
+from app.core.config import PROJECT_ROOT
+from tests.browser.conftest import ARTIFACTS
+
+pytestmark = pytest.mark.browser
+
+MONTAGE = "rocky-1976-montage"
+SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
+# The style's colours (app/static/filmtour/basemap.js): water, street casing, major street fill.
+WATER = (0x9D, 0xC3, 0xD4)
+STREET_CASING = (0xD8, 0xCF, 0xBD)
+MAJOR = (0xF6, 0xDF, 0xAE)
+METRICS: dict[str, dict] = {}
+
+
+def share(img: Image.Image, rgb: tuple[int, int, int], tol: int = 10) -> float:
+    pixels = img.convert("RGB").get_flattened_data()
+    near = sum(1 for p in pixels if all(abs(a - b) <= tol for a, b in zip(p, rgb, strict=True)))
+    return near / len(pixels)
+
+
+def painted(page) -> Image.Image:
+    page.wait_for_selector(".leaflet-container[data-ft-ready='1'][data-ft-painted]", timeout=20_000)
+    page.wait_for_load_state("networkidle")
+    return Image.open(io.BytesIO(page.screenshot()))
+
+
+def tile_bytes(page) -> tuple[int, int]:
+    """(tiles fetched, bytes transferred for them) since navigation, from the Resource Timing API."""
+    return tuple(
+        page.evaluate(
+            """() => { const t = performance.getEntriesByType('resource').filter(e => e.name.includes('/tiles/'));
+                       return [t.length, t.reduce((s, e) => s + e.transferSize, 0)]; }"""
+        )
+    )
+
+
+def route_id(live_server: str) -> str:
+    fc = httpx.post(
+        f"{live_server}/api/v1/routes", json={"tour": "rocky-steps-run", "activity": "run"}
+    ).json()
+    return fc["id"]
+
+
+@pytest.mark.parametrize(
+    ("name", "path"),
+    [
+        ("planner", "/"),
+        ("locations-map", "/map"),
+        ("montage-tour-map", f"/tours/{MONTAGE}/map"),
+        ("montage-embed", f"/embed/tours/{MONTAGE}"),
+        ("route-map", "/routes/{route}/map"),
+    ],
+)
+def test_page_paints_our_streets_and_water_with_nothing_from_outside(live_server, page_and_watch, name, path):
+    page, watch = page_and_watch
+    if "{route}" in path:
+        path = path.format(route=route_id(live_server))
+    # Warm the server first (the tour's route is computed on its first request): the budget is the browser's.
+    httpx.get(live_server + path, timeout=60).raise_for_status()
+    page.goto(live_server + path)
+    shot = painted(page)
+    water, streets = share(shot, WATER), share(shot, STREET_CASING) + share(shot, MAJOR)
+    assert water > 0.01, f"{name}: no water painted ({water:.3%})"
+    assert streets > 0.005, f"{name}: no streets painted ({streets:.3%})"
+    count, transferred = tile_bytes(page)
+    first_paint = int(page.get_attribute(".leaflet-container", "data-ft-painted"))
+    METRICS[name] = {
+        "tiles": count,
+        "tile_bytes": transferred,
+        "first_tile_ms": int(page.get_attribute(".leaflet-container", "data-ft-first-tile")),
+        "first_paint_ms": first_paint,
+        "dom_content_loaded_ms": page.evaluate(
+            "Math.round(performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd)"
+        ),
+    }
+    # The first painted map: the first basemap tile drawn, counted from navigation start.
+    assert count > 0 and METRICS[name]["first_tile_ms"] <= 1500, METRICS[name]
+    if name == "montage-tour-map":
+        assert transferred <= 400_000, METRICS[name]
+        attribution = page.locator(".leaflet-control-attribution").inner_text()
+        assert all(x in attribution for x in ("OpenStreetMap", "City of Philadelphia", "DVRPC"))
+    if name in ("planner", "locations-map", "montage-tour-map"):
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shot.save(SCREENSHOTS / f"{name}.png", optimize=True)
+    watch.assert_clean()  # zero requests outside 127.0.0.1 (they would have been aborted), no errors
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "basemap-metrics.json").write_text(json.dumps(METRICS, indent=2))
+    print(f"\n{name}: {METRICS[name]}")
+
+
+def test_street_names_are_drawn_at_z16(live_server, page_and_watch):
+    page, watch = page_and_watch
+    page.goto(f"{live_server}/map")
+    painted(page)
+    page.evaluate("window.filmtourMap.map.setView([39.9656, -75.1810], 16, { animate: false })")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)
+    shot = Image.open(io.BytesIO(page.screenshot()))
+    # Label text is dark grey (#3d3a34) on a white halo: it must cover a visible share of the view.
+    assert share(shot, (0x3D, 0x3A, 0x34), tol=30) > 0.001
+    shot.save(ARTIFACTS / "z16-labels.png")
+    watch.assert_clean()
