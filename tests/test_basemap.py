@@ -50,7 +50,7 @@ def shipped(tmp_path_factory):
 
 
 def test_shipped_basemap_has_every_layer_with_labels_from_z15(shipped):
-    settings, basemap = shipped
+    _, basemap = shipped
     stamp = read_stamp(basemap)
     assert stamp["builder"] and stamp["tiles"] > 300 and stamp["bytes"] == basemap.archive.stat().st_size
     archive = TileArchive(basemap)
