@@ -111,6 +111,7 @@ def test_the_installed_app_serves_the_dataset_and_builds_its_tiles(installed):
         assert tour.status_code == 200, tour.text
         assert tour.json()["properties"]["distance_m"] > 1000
         assert list((installed / "state" / "valhalla").rglob("valhalla.json"))  # tiles built, in its data dir
+        assert list((installed / "state" / "basemap").rglob("basemap.pmtiles"))  # and the vector basemap
         page = httpx.get(f"{app.url}/map", timeout=30)
         assert page.status_code == 200 and "leaflet" in page.text.lower()
     finally:

@@ -14,7 +14,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from app.core.config import PROJECT_ROOT
+from app.core.config import PROJECT_ROOT, Settings
+from app.maps.basemap import ensure_basemap
+from app.routing.tiles import ensure_tiles
 from tests.conftest import REAL_LOCATIONS, SHARED_BASEMAP, SHARED_TILES
 from tests.support.http_stub import Reply, http_stub
 from tests.support.live import live_app
@@ -62,6 +64,15 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "FILMTOUR_GEOCODER_URL": "http://127.0.0.1:9",
         "FILMTOUR_LOG_LEVEL": "warning",
     }
+    # Build routing tiles and basemap here, unhurried, so the server's startup only finds them cached.
+    prebuilt = Settings(
+        data_dir=tmp_path_factory.mktemp("prebuild"),
+        valhalla_tiles_dir=SHARED_TILES,
+        basemap_dir=SHARED_BASEMAP,
+        locations_file=REAL_LOCATIONS,
+    )
+    ensure_tiles(prebuilt)
+    ensure_basemap(prebuilt)
     with live_app(env, tmp_path_factory.mktemp("live-log")) as app:
         yield app.url
 

@@ -101,7 +101,8 @@ def test_hostile_text_is_inert(tmp_path, browser, tile_server):
         "FILMTOUR_DATA_DIR": str(tmp_path),
         "FILMTOUR_VALHALLA_TILES_DIR": str(SHARED_TILES),
         "FILMTOUR_LOCATIONS_FILE": str(SAMPLE_LOCATIONS),
-        "FILMTOUR_TILE_URL": f"{tile_server}/{{z}}/{{x}}/{{y}}.png",
+        "FILMTOUR_TILE_URL": f"{tile_server}/{{z}}/{{x}}/{{y}}.png",  # a raster provider: no basemap needed
+        "FILMTOUR_BUILD_BASEMAP_ON_STARTUP": "false",
     }
     with live_app(env, tmp_path) as app:
         url = app.url

@@ -59,6 +59,8 @@ def start_app(env: dict[str, str], workdir: Path, *, workers: int = 1, port: int
     cmd += ["--no-proxy-headers"]  # as `filmtour serve`: the app itself decides whom to believe
     if workers > 1:
         cmd += ["--workers", str(workers)]
+    # Servers in tests skip the basemap build unless asked (the browser tests pre-build a shared one).
+    env = {"FILMTOUR_BUILD_BASEMAP_ON_STARTUP": "false", **env}
     proc = subprocess.Popen(
         cmd, cwd=PROJECT_ROOT, env={**os.environ, **env}, stdout=log.open("w"), stderr=subprocess.STDOUT
     )
