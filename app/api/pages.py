@@ -86,9 +86,7 @@ def planner(request: Request, settings: SettingsDep) -> Response:
 def locations_map(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     films = repo.film_index(session)
     fc = repo.feature_collection([repo.location_feature(loc, films) for loc in repo.all_locations(session)])
-    page = render_locations_map(
-        fc, settings, repo.films(session), basemap_version=basemap_version(request)
-    )
+    page = render_locations_map(fc, settings, repo.films(session), basemap_version=basemap_version(request))
     return html_page(request, page, settings, embeddable=False)
 
 
