@@ -226,7 +226,8 @@
   // The base map from the page's #ft-config block: scale, the controls the page lists, then the tile layer,
   // added by start() only once the page has set its view, so no tiles are fetched for a view never shown.
   function createMap(config) {
-    var map = L.map("ft-map", { zoomControl: true });
+    // A view at once (layers such as the marker clusters need one); no tiles load until addBaseLayer.
+    var map = L.map("ft-map", { zoomControl: true }).setView(config.center, config.zoom);
     L.control.scale().addTo(map);
     var controls = config.controls || [];
     if (controls.indexOf("fullscreen") >= 0 && L.control.fullscreen) L.control.fullscreen({ position: "topleft" }).addTo(map);
@@ -238,7 +239,6 @@
 
   function addBaseLayer(map, config) {
     var tiles = config.tiles;
-    if (!map._loaded) map.setView(config.center, config.zoom);
     var base = tiles.vector && window.filmtourBasemap ? window.filmtourBasemap(tiles)
       : L.tileLayer(tiles.raster, { attribution: tiles.attribution, maxZoom: 19 });
     // The browser tests time the first painted map from these.
