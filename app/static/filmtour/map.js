@@ -227,7 +227,7 @@
   // added by start() only once the page has set its view, so no tiles are fetched for a view never shown.
   function createMap(config) {
     // A view at once (layers such as the marker clusters need one); no tiles load until addBaseLayer.
-    var map = L.map("ft-map", { zoomControl: true }).setView(config.center, config.zoom);
+    var map = L.map("ft-map", { zoomControl: true, maxZoom: 19 }).setView(config.center, config.zoom);
     L.control.scale().addTo(map);
     var controls = config.controls || [];
     if (controls.indexOf("fullscreen") >= 0 && L.control.fullscreen) L.control.fullscreen({ position: "topleft" }).addTo(map);
