@@ -40,7 +40,9 @@ def test_locations_map(live_server, page_and_watch):
     assert page.locator(".ft-elsewhere li").count() == len(features()) - len(in_philly)
     market_feature = next(f for f in features() if f["id"] == "italian-market")
     lon, lat = market_feature["geometry"]["coordinates"]
-    page.evaluate("([lat, lon]) => window.filmtourMap.map.setView([lat, lon], 18, {animate: false})", [lat, lon])
+    page.evaluate(
+        "([lat, lon]) => window.filmtourMap.map.setView([lat, lon], 18, {animate: false})", [lat, lon]
+    )
     page.locator(".leaflet-marker-icon[title^='Italian Market']").click()
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
