@@ -28,10 +28,6 @@ def schema_of(openapi: dict, path: str, method: str, status: str, media: str) ->
     return {**content["schema"], "components": openapi["components"]}
 
 
-@pytest.mark.xfail(
-    reason="KNOWN FAILURE (issue 13, next session): GET /tiles/{z}/{x}/{y}.mvt (new) declares no success body model",
-    strict=False,
-)
 def test_every_data_operation_documents_its_success_body(api):
     openapi = api.get("/openapi.json").json()
     undocumented = []

@@ -30,9 +30,13 @@ def basemap_archive(request: Request) -> TileArchive:
     summary="One basemap vector tile (Mapbox Vector Tile 2.1)",
     response_class=Response,
     responses={
-        200: {"content": {MVT: {}}, "description": "The tile"},
-        204: {"description": "No map data in this tile"},
-        304: {"description": "Not modified"},
+        200: {
+            "content": {MVT: {"schema": {"type": "string", "format": "binary"}}},
+            "description": "The tile: a Mapbox Vector Tile 2.1 (protobuf), gzip-encoded when the client accepts it",
+        },
+        204: {"description": "No map data in this tile (or the tile lies outside the zoom level's grid)"},
+        304: {"description": "Not modified (If-None-Match matches the tile's ETag)"},
+        503: {"description": "The basemap is not built yet"},
     },
 )
 def tile(
