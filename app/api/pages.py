@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from app.api.caching import cached_response, json_response
 from app.api.deps import SessionDep, SettingsDep, base_url
 from app.api.tours import tour_route
-from app.core.config import ATTRIBUTION, DEFAULT_ROUTE_TITLE, Settings
+from app.core.config import ATTRIBUTION, Settings, route_title
 from app.core.exceptions import InvalidParameter, NotFound
 from app.db import repository as repo
 from app.maps.render import (
@@ -58,14 +58,13 @@ def _route_page(
 ) -> Response:
     base = base_url(request, settings)
     page_url = f"{base}/{kind}/{item_id}/map"
-    title = (fc.get("properties") or {}).get("title") or DEFAULT_ROUTE_TITLE
     page = render_route_map(
         fc,
         settings,
         embed=embed,
         page_url=None if embed else page_url,
         oembed_url=None if embed else oembed_link(base, page_url),
-        embed_code=None if embed else embed_snippet(f"{base}/embed/{kind}/{item_id}", title),
+        embed_code=None if embed else embed_snippet(f"{base}/embed/{kind}/{item_id}", route_title(fc)),
         api_url=f"{base}/api/v1/{kind}/{item_id}",
         basemap_version=basemap_version(request),
     )
@@ -168,8 +167,7 @@ def oembed(
     base = base_url(request, settings)
     kind, item_id = _embed_target(url, base)
     if kind == "routes":
-        fc = _route_doc(session, item_id)
-        title = (fc.get("properties") or {}).get("title") or DEFAULT_ROUTE_TITLE
+        title = route_title(_route_doc(session, item_id))
     else:
         title = tours_service.get_tour(session, item_id, field="url").name
     width, height = EMBED_SIZE

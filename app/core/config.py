@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from platformdirs import user_data_path
 from pydantic import Field, computed_field
@@ -32,6 +32,13 @@ OSM_CREDIT = "© OpenStreetMap contributors (ODbL)"
 CITY_CREDIT = "Street centerline: City of Philadelphia"
 ATTRIBUTION = f"{OSM_CREDIT}; {CITY_CREDIT}"  # the route data's credit, wherever a route goes
 DEFAULT_ROUTE_TITLE = "Rocky (1976) montage route"
+
+
+def route_title(fc: dict[str, Any]) -> str:
+    """A route answer's title: its own, else the default one (every page, export and oEmbed answer says this)."""
+    return (fc.get("properties") or {}).get("title") or DEFAULT_ROUTE_TITLE
+
+
 OSM_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_TILE_ATTRIBUTION = (
     '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from app.core.config import CITY_CREDIT, DEFAULT_ROUTE_TITLE, Settings
+from app.core.config import CITY_CREDIT, Settings, route_title
 from app.maps import assets
 from app.maps.basemap import MAX_ZOOM
 
@@ -118,7 +118,7 @@ def render_film_page(film: dict[str, Any], places: list[dict[str, Any]], tours: 
         film=film,
         places=places,
         tours=tours,
-        css=[assets.own_asset("filmtour/map.css")],
+        assets={"css": [assets.own_asset("filmtour/map.css")]},
     )
 
 
@@ -135,7 +135,7 @@ def render_route_map(
 ) -> str:
     """A route or tour: the line, numbered stops with scene notes and ETAs, a summary, skipped places.
     ``embed`` gives the bare iframe version; otherwise share links, downloads and the embed code are shown."""
-    title = (route_fc.get("properties") or {}).get("title") or DEFAULT_ROUTE_TITLE
+    title = route_title(route_fc)
     share = None
     if not embed and page_url and embed_code:
         share = {"page_url": page_url, "embed_code": embed_code, "api_url": api_url or ""}
@@ -145,7 +145,7 @@ def render_route_map(
         "route.html",
         settings,
         title=f"{title} — filmtour",
-        data={"mode": "route", "route": route_fc},
+        data={"mode": "route", "route": route_fc, "title": title},
         scripts=("filmtour/share.js",) if share else (),
         controls=("fullscreen",) if embed else ("fullscreen", "locate"),
         embed=embed,

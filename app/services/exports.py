@@ -11,7 +11,7 @@ from typing import Any
 import gpxpy.gpx
 import simplekml
 
-from app.core.config import ATTRIBUTION, DEFAULT_ROUTE_TITLE
+from app.core.config import ATTRIBUTION, route_title
 
 CREDIT = f"Route data {ATTRIBUTION}."
 
@@ -22,11 +22,6 @@ def _route_feature(fc: dict[str, Any]) -> dict[str, Any]:
 
 def _stops(fc: dict[str, Any]) -> list[dict[str, Any]]:
     return [f for f in fc["features"] if f["properties"].get("kind") == "stop"]
-
-
-def _title(fc: dict[str, Any]) -> str:
-    props = fc.get("properties", {})
-    return props.get("title") or DEFAULT_ROUTE_TITLE
 
 
 def format_duration(seconds: float) -> str:
@@ -97,7 +92,7 @@ def _stop_name(props: dict[str, Any]) -> str:
 def to_gpx(fc: dict[str, Any], *, link: str | None = None) -> str:
     gpx = gpxpy.gpx.GPX()
     gpx.creator = "filmtour"
-    gpx.name = _title(fc)
+    gpx.name = route_title(fc)
     gpx.description = f"{_summary_line(fc)} {CREDIT}"
     gpx.copyright_author = ATTRIBUTION
     gpx.copyright_license = "https://opendatacommons.org/licenses/odbl/1-0/"
@@ -125,7 +120,7 @@ def to_gpx(fc: dict[str, Any], *, link: str | None = None) -> str:
         gpx.waypoints.append(wpt)
     # A track without timestamps: Strava, Garmin Connect and Komoot import it as a route to follow,
     # not as an activity someone already did.
-    track = gpxpy.gpx.GPXTrack(name=_title(fc))
+    track = gpxpy.gpx.GPXTrack(name=route_title(fc))
     segment = gpxpy.gpx.GPXTrackSegment()
     for lon, lat in _route_feature(fc)["geometry"]["coordinates"]:
         segment.points.append(gpxpy.gpx.GPXTrackPoint(lat, lon))
@@ -135,10 +130,10 @@ def to_gpx(fc: dict[str, Any], *, link: str | None = None) -> str:
 
 
 def to_kml(fc: dict[str, Any]) -> str:
-    kml = simplekml.Kml(name=_title(fc))
+    kml = simplekml.Kml(name=route_title(fc))
     kml.document.description = f"{_summary_line(fc)} {CREDIT}"
     line = kml.newlinestring(
-        name=_title(fc), coords=[tuple(c) for c in _route_feature(fc)["geometry"]["coordinates"]]
+        name=route_title(fc), coords=[tuple(c) for c in _route_feature(fc)["geometry"]["coordinates"]]
     )
     line.style.linestyle.width = 4
     line.style.linestyle.color = simplekml.Color.red
@@ -165,7 +160,7 @@ def _summary_line(fc: dict[str, Any]) -> str:
 def to_cue_sheet(fc: dict[str, Any]) -> str:
     """A printable cue sheet: stops with ETAs, and each turn with the distance run so far."""
     p = fc.get("properties", {})
-    lines = [_title(fc), "=" * len(_title(fc)), _summary_line(fc)]
+    lines = [route_title(fc), "=" * len(route_title(fc)), _summary_line(fc)]
     if p.get("start_time"):
         lines.append(f"Start: {p['start_time']}")
     if p.get("dawn"):

@@ -57,6 +57,7 @@ def test_locations_map(live_server, page_and_watch):
 
 def test_route_map_and_planner_flow(live_server, page_and_watch):
     page, watch = page_and_watch
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server)
     page.goto(f"{live_server}/")
     page.wait_for_selector(".leaflet-container[data-ft-ready='1']", timeout=20_000)
     page.select_option("select[name=activity]", "run")
@@ -64,16 +65,33 @@ def test_route_map_and_planner_flow(live_server, page_and_watch):
     page.click("#ft-plan-button")
     page.wait_for_selector("#ft-result:not([hidden])", timeout=20_000)
     assert page.locator("path.ft-route-line").count() == 1
-    assert "Civil dawn" in page.locator("#ft-cues").inner_text()
+    # The cue sheet is fetched after the result shows.
+    page.wait_for_function(
+        "document.getElementById('ft-cues').textContent.includes('Civil dawn')", timeout=10_000
+    )
     route_id = page.get_attribute(".leaflet-container", "data-ft-route")
     assert "/embed/routes/" + route_id in page.input_value("#ft-embed")
+    fc = httpx.get(f"{live_server}/api/v1/routes/{route_id}").json()
+    stops = [f for f in fc["features"] if f["properties"]["kind"] == "stop"]
+    # The planner draws the route as the route page does: the line and one numbered marker per stop.
+    assert page.locator(".leaflet-marker-icon.ft-stop").count() == len(stops)
+    assert (
+        page.locator(".leaflet-marker-icon.ft-stop").first.get_attribute("title")
+        == stops[0]["properties"]["name"]
+    )
+    page.click("#ft-copy-share")
+    assert page.evaluate("navigator.clipboard.readText()") == f"{live_server}/routes/{route_id}/map"
 
     page.goto(f"{live_server}/routes/{route_id}/map")
     wait_ready(page)
-    fc = httpx.get(f"{live_server}/api/v1/routes/{route_id}").json()
-    stops = [f for f in fc["features"] if f["properties"]["kind"] == "stop"]
     assert page.locator("path.ft-route-line").count() == 1
     assert page.locator(".leaflet-marker-icon").count() == len(stops)
+    # An untitled route: the summary says the default title the server gave the page.
+    assert fc["properties"].get("title") is None
+    assert page.locator(".ft-summary h4").inner_text() == "Rocky (1976) montage route"
+    page.click("#ft-copy-embed")
+    page.wait_for_selector("#ft-copy-embed:text('Copied')", timeout=5_000)
+    assert page.evaluate("navigator.clipboard.readText()") == page.input_value("#ft-embed-code")
     assert page.locator(".leaflet-control-zoom-fullscreen").count() == 1
     assert page.locator(".leaflet-control-locate").count() == 1
     page.locator(".leaflet-marker-icon").nth(1).click()

@@ -193,29 +193,49 @@
     draw(chosen);
   }
 
-  function showRoute(map, data) {
-    var fc = data.route, props = fc.properties || {};
+  // A route answer's line and numbered stops (with their popups), added to a map or layer group; the route
+  // page and the planner both draw routes with this. Returns the line and how many stops were drawn.
+  function drawRoute(target, fc) {
     var route = fc.features.filter(function (f) { return f.properties.kind === "route"; })[0];
     var stops = fc.features.filter(function (f) { return f.properties.kind === "stop"; });
     var latlngs = route.geometry.coordinates.map(function (c) { return [c[1], c[0]]; });
-    var line = L.polyline(latlngs, { color: "#b3202b", weight: 5, opacity: 0.85, className: "ft-route-line" }).addTo(map);
+    var line = L.polyline(latlngs, { color: "#b3202b", weight: 5, opacity: 0.85, className: "ft-route-line" }).addTo(target);
     stops.forEach(function (f) {
       var p = f.properties, c = f.geometry.coordinates;
       var label = p.role === "start" ? "S" : (p.role === "finish" ? "F" : String(p.seq));
       L.marker([c[1], c[0]], { icon: pin(label, "ft-stop ft-" + p.role), title: p.name, alt: p.name })
-        .bindPopup(stopPopup(p), { maxWidth: 320 }).addTo(map);
+        .bindPopup(stopPopup(p), { maxWidth: 320 }).addTo(target);
     });
-    map.fitBounds(line.getBounds(), { padding: [24, 24] });
+    return { line: line, stops: stops.length };
+  }
+
+  // The route page: the route, then its summary (the title comes from the server, default included).
+  function showRoute(map, data) {
+    var fc = data.route, props = fc.properties || {};
+    var drawn = drawRoute(map, fc);
+    map.fitBounds(drawn.line.getBounds(), { padding: [24, 24] });
     control(map, "topright", function (div) {
       div.classList.add("ft-summary");
-      div.appendChild(el("h4", null, props.title || "Rocky (1976) montage route"));
+      div.appendChild(el("h4", null, data.title));
       row(div, props.activity === "run" ? "Run" : "Walk", fmtDistance(props.distance_m) + " in about " + fmtDuration(props.duration_s));
       row(div, "Pace", fmtPace(props.pace_min_per_km));
       if (props.start_time) row(div, "Start", fmtClock(props.start_time));
       if (props.dawn) row(div, "Civil dawn", fmtClock(props.dawn.civil_dawn) + " (sunrise " + fmtClock(props.dawn.sunrise) + ")");
       (fc.skipped || []).forEach(function (s) { row(div, "Skipped", s.name + " \u2014 " + s.reason); });
     });
-    map.getContainer().setAttribute("data-ft-markers", String(stops.length));
+    map.getContainer().setAttribute("data-ft-markers", String(drawn.stops));
+  }
+
+  // Copy a text field's value: the async clipboard where the page may use it, else the old copy command;
+  // either way the text is left selected, for the reader to copy by hand if both fail.
+  function copyField(field, done) {
+    done = done || function () {};
+    field.select();
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(done, function () {});
+      return;
+    }
+    try { if (document.execCommand("copy")) done(); } catch (e) { /* selected for manual copy */ }
   }
 
   function readJson(id) {
@@ -265,7 +285,8 @@
   }
 
   window.filmtourMap = { el: el, row: row, pin: pin, stopPopup: stopPopup, fmtDuration: fmtDuration,
-                         fmtDistance: fmtDistance, fmtClock: fmtClock, fmtPace: fmtPace, showRoute: showRoute,
+                         fmtDistance: fmtDistance, fmtClock: fmtClock, fmtPace: fmtPace, drawRoute: drawRoute,
+                         copyField: copyField,
                          locationPopup: locationPopup, readJson: readJson, placeMarker: placeMarker,
                          placesLayer: placesLayer, filmSelect: filmSelect, map: null };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

@@ -89,16 +89,7 @@
     // The route's own numbered stops replace the film-order place markers, so one numbering shows at a time.
     if (placesLayer && map.hasLayer(placesLayer)) map.removeLayer(placesLayer);
     routeLayer = L.layerGroup().addTo(map);
-    var route = fc.features.filter(function (f) { return f.properties.kind === "route"; })[0];
-    var line = L.polyline(route.geometry.coordinates.map(function (c) { return [c[1], c[0]]; }),
-      { color: "#b3202b", weight: 5, className: "ft-route-line" });
-    routeLayer.addLayer(line);
-    fc.features.filter(function (f) { return f.properties.kind === "stop"; }).forEach(function (f) {
-      var p = f.properties, c = f.geometry.coordinates;
-      var label = p.role === "start" ? "S" : (p.role === "finish" ? "F" : String(p.seq));
-      routeLayer.addLayer(L.marker([c[1], c[0]], { icon: M.pin(label, "ft-stop ft-" + p.role), title: p.name })
-        .bindPopup(M.stopPopup(p), { maxWidth: 320 }));
-    });
+    var line = M.drawRoute(routeLayer, fc).line;
     // Keep the route clear of the planner panel (right side on desktop, bottom sheet on phones).
     var wide = window.innerWidth > 600;
     map.fitBounds(line.getBounds(), { paddingTopLeft: [20, 20],
@@ -133,19 +124,12 @@
       .then(function () { button.disabled = false; });
   }
 
-  function copy(id) {
-    var field = $(id);
-    field.select();
-    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(field.value);
-    else { try { document.execCommand("copy"); } catch (e) { /* selected for manual copy */ } }
-  }
-
   function init() {
     map = M.map;
     map.on("click", function (e) { addCustomPoint(e.latlng); });
     $("ft-plan-form").addEventListener("submit", plan);
-    $("ft-copy-share").addEventListener("click", function () { copy("ft-share"); });
-    $("ft-copy-embed2").addEventListener("click", function () { copy("ft-embed"); });
+    $("ft-copy-share").addEventListener("click", function () { M.copyField($("ft-share")); });
+    $("ft-copy-embed2").addEventListener("click", function () { M.copyField($("ft-embed")); });
     Promise.all([loadFilms(), loadPlaces("")]).then(function () { map.getContainer().setAttribute("data-ft-ready", "1"); });
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
