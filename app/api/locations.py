@@ -10,11 +10,11 @@ from geopy.distance import geodesic
 
 from app.api.caching import GEOJSON, GeoJSONResponse, json_response
 from app.api.deps import SessionDep
-from app.core.exceptions import InvalidParameter, NotFound
+from app.core.exceptions import InvalidParameter
 from app.core.geo import parse_bbox, parse_near
 from app.db import repository as repo
 from app.db import search
-from app.db.models import Location
+from app.db.models import Film, Location
 from app.schemas.responses import FilmDetail, FilmList, LocationCollection, LocationFeature
 from app.services import tours as tours_service
 
@@ -148,9 +148,7 @@ def list_locations(
 def get_location(
     request: Request, session: SessionDep, location_id: Annotated[str, Path(max_length=120)]
 ) -> Response:
-    loc = repo.get_location(session, location_id)
-    if loc is None:
-        raise NotFound(f"no location with id {location_id!r}", field="location_id")
+    loc = repo.require(session, Location, location_id, field="location_id")
     return json_response(request, repo.location_feature(loc, repo.film_index(session)), media_type=GEOJSON)
 
 
@@ -173,9 +171,7 @@ def list_films(request: Request, session: SessionDep) -> Response:
 def get_film(
     request: Request, session: SessionDep, film_id: Annotated[str, Path(max_length=120)]
 ) -> Response:
-    film = repo.get_film(session, film_id)
-    if film is None:
-        raise NotFound(f"no film with id {film_id!r}", field="film_id")
+    film = repo.require(session, Film, film_id, field="film_id")
     places = repo.film_locations(session, film.id)
     tours = [t.summary() for t in tours_service.all_tours(session) if film.id in t.films]
     body = {**film.data, **repo.film_summary(film, len(places)), "tours": tours}

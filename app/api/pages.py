@@ -12,8 +12,9 @@ from app.api.caching import cached_response, json_response
 from app.api.deps import SessionDep, SettingsDep, base_url
 from app.api.tours import tour_route
 from app.core.config import ATTRIBUTION, Settings, route_title
-from app.core.exceptions import InvalidParameter, NotFound
+from app.core.exceptions import InvalidParameter
 from app.db import repository as repo
+from app.db.models import Film
 from app.maps.render import (
     EMBED_SIZE,
     embed_snippet,
@@ -91,9 +92,7 @@ def locations_map(request: Request, session: SessionDep, settings: SettingsDep) 
 
 @router.get("/films/{film_id}", response_class=HTMLResponse, summary="A film's page: its places and tours")
 def film_page(film_id: Id, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    film = repo.get_film(session, film_id)
-    if film is None:
-        raise NotFound(f"no film with id {film_id!r}", field="film_id")
+    film = repo.require(session, Film, film_id, field="film_id")
     films = repo.film_index(session)
     places = []
     for loc in repo.film_locations(session, film.id):

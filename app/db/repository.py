@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import Session, func, select
 
+from app.core.exceptions import NotFound
 from app.db.models import Appearance, Film, Location, Tour
 
 ROUTABLE = ("public", "view_from_street")
@@ -87,6 +88,14 @@ def get_location(session: Session, location_id: str) -> Location | None:
     return session.get(Location, location_id)
 
 
+def require[Row: (Location, Film)](session: Session, model: type[Row], key: str, *, field: str) -> Row:
+    """The row with this id, or NotFound naming the parameter (a location or a film asked for by id)."""
+    row = session.get(model, key)
+    if row is None:
+        raise NotFound(f"no {model.__name__.lower()} with id {key!r}", field=field)
+    return row
+
+
 def film_slug(title: str, year: int) -> str:
     """The v1 way of naming a film (``title-year``), still accepted by ``?film=``."""
     return "-".join(title.lower().split()) + f"-{year}"
@@ -133,10 +142,6 @@ def films(session: Session) -> list[dict[str, Any]]:
     counts = place_counts(session)
     rows = session.exec(select(Film).order_by(Film.year, Film.title)).all()
     return [film_summary(f, counts.get(f.id, 0)) for f in rows]
-
-
-def get_film(session: Session, film_id: str) -> Film | None:
-    return session.get(Film, film_id)
 
 
 def film_locations(session: Session, film_id: str) -> list[Location]:

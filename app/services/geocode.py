@@ -127,18 +127,57 @@ class Geocoder:
             while len(self._not_found) > NOT_FOUND_MAX:
                 self._not_found.popitem(last=False)
 
+    # --- the steps both paths share -----------------------------------------------------------------------
+
+    @staticmethod
+    def normalise(query: str) -> str:
+        return " ".join(query.lower().split())
+
+    def _key(self, query: str, field: str) -> str:
+        key = self.normalise(query)
+        if not key:
+            raise InvalidParameter("address is empty", field=field)
+        return key
+
+    @staticmethod
+    def _from_cache(hit: GeocodeCache | None) -> Place | None:
+        return Place(hit.lat, hit.lon, hit.display_name, cached=True) if hit is not None else None
+
+    def _refuse_known_missing(self, key: str, query: str, field: str) -> None:
+        if self._known_missing(key):
+            raise InvalidParameter(f"address not found: {query!r}", field=field)
+
+    def _ask(self, query: str, key: str, field: str):
+        """Nominatim's answer; an address it does not know is remembered and refused."""
+        location = self._ask_nominatim(query)
+        if location is None:
+            self._remember_missing(key)
+            raise InvalidParameter(f"address not found: {query!r}", field=field)
+        return location
+
+    @staticmethod
+    def _store(session: Session, key: str, location) -> Place:
+        session.merge(
+            GeocodeCache(
+                query=key,
+                lat=location.latitude,
+                lon=location.longitude,
+                display_name=location.address,
+                provider="nominatim",
+            )
+        )
+        session.commit()
+        return Place(location.latitude, location.longitude, location.address, cached=False)
+
     # --- the non-blocking path used by the API ------------------------------------------------------------
 
     async def geocode_async(self, db: Engine, query: str, *, field: str = "start.address") -> Place:
         """Cache first (a short session in a pool thread), then a place in the bounded queue, awaited."""
-        key = self.normalise(query)
-        if not key:
-            raise InvalidParameter("address is empty", field=field)
+        key = self._key(query, field)
         hit = await anyio.to_thread.run_sync(self._cached, db, key)
         if hit is not None:
             return hit
-        if self._known_missing(key):
-            raise InvalidParameter(f"address not found: {query!r}", field=field)
+        self._refuse_known_missing(key, query, field)
         with self._pending_lock:
             if self._pending >= self._queue_size:
                 wait = max(1, int(self._pending * max(self._min_interval, 0.5)) + 1)
@@ -157,57 +196,22 @@ class Geocoder:
 
     def _cached(self, db: Engine, key: str) -> Place | None:
         with Session(db) as session:
-            hit = session.get(GeocodeCache, key)
-            return Place(hit.lat, hit.lon, hit.display_name, cached=True) if hit is not None else None
+            return self._from_cache(session.get(GeocodeCache, key))
 
     def _lookup_and_store(self, db: Engine, query: str, key: str, field: str) -> Place:
-        location = self._ask_nominatim(query)
-        if location is None:
-            self._remember_missing(key)
-            raise InvalidParameter(f"address not found: {query!r}", field=field)
+        location = self._ask(query, key, field)
         with Session(db) as session:  # a connection only for the write, after the answer came
-            session.merge(
-                GeocodeCache(
-                    query=key,
-                    lat=location.latitude,
-                    lon=location.longitude,
-                    display_name=location.address,
-                    provider="nominatim",
-                )
-            )
-            session.commit()
-        return Place(location.latitude, location.longitude, location.address, cached=False)
+            return self._store(session, key, location)
 
     # --- the plain synchronous path (CLI, scripts) --------------------------------------------------------
 
-    @staticmethod
-    def normalise(query: str) -> str:
-        return " ".join(query.lower().split())
-
     def geocode(self, session: Session, query: str, *, field: str = "start.address") -> Place:
-        key = self.normalise(query)
-        if not key:
-            raise InvalidParameter("address is empty", field=field)
-        hit = session.get(GeocodeCache, key)
+        key = self._key(query, field)
+        hit = self._from_cache(session.get(GeocodeCache, key))
         if hit is not None:
-            return Place(hit.lat, hit.lon, hit.display_name, cached=True)
-        if self._known_missing(key):
-            raise InvalidParameter(f"address not found: {query!r}", field=field)
-        location = self._ask_nominatim(query)
-        if location is None:
-            self._remember_missing(key)
-            raise InvalidParameter(f"address not found: {query!r}", field=field)
-        session.merge(
-            GeocodeCache(
-                query=key,
-                lat=location.latitude,
-                lon=location.longitude,
-                display_name=location.address,
-                provider="nominatim",
-            )
-        )
-        session.commit()
-        return Place(location.latitude, location.longitude, location.address, cached=False)
+            return hit
+        self._refuse_known_missing(key, query, field)
+        return self._store(session, key, self._ask(query, key, field))
 
     def _ask_nominatim(self, query: str):
         with self._lock:  # serialises callers so the interval holds across threads
