@@ -10,6 +10,12 @@ from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 
 GEOJSON = "application/geo+json"
+# The documented answers of a cached GET besides its body: 304 (ETag), and 404 where the path names one item.
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {304: {"description": "Not modified"}}
+
+
+def one_item(unknown: str = "Unknown id") -> dict[int | str, dict[str, Any]]:
+    return {**NOT_MODIFIED, 404: {"description": unknown}}
 
 
 class GeoJSONResponse(JSONResponse):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -42,3 +42,7 @@ def client_key(request: Request) -> str:
     """The rate-limit key: the peer, or behind a configured trusted proxy the client it forwarded for."""
     peer = request.client.host if request.client else None
     return client_key_of(peer, request.headers.getlist("x-forwarded-for"), request.app.state.trusted_proxies)
+
+
+# The id in a data endpoint's path (a location, film or tour).
+ItemId = Annotated[str, Path(max_length=120)]

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import Header, Query, Request, Response
 
-from app.api.caching import GEOJSON, cached_response, dumps
+from app.api.caching import GEOJSON, cached_response, dumps, one_item
 from app.core.exceptions import InvalidParameter
 from app.services import exports
 
@@ -20,6 +20,13 @@ FORMATS = {
 EXPORT_CONTENT: dict[str, Any] = {
     media: {"schema": {"type": "string"}} for fmt, media in FORMATS.items() if fmt != "geojson"
 }
+
+
+def route_responses(unknown: str) -> dict[int | str, dict[str, Any]]:
+    """The documented answers of an endpoint that sends one route (a saved route, a tour) in every format."""
+    return {200: {"content": EXPORT_CONTENT}, **one_item(unknown)}
+
+
 FormatQuery = Annotated[str | None, Query(description="geojson | gpx | kml | txt (else from Accept)")]
 AcceptHeader = Annotated[str | None, Header(include_in_schema=False)]
 ACCEPT_TO_FORMAT = {

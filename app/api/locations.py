@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from geopy.distance import geodesic
 
-from app.api.caching import GEOJSON, GeoJSONResponse, json_response
-from app.api.deps import SessionDep
+from app.api.caching import GEOJSON, NOT_MODIFIED, GeoJSONResponse, json_response, one_item
+from app.api.deps import ItemId, SessionDep
 from app.core.exceptions import InvalidParameter
 from app.core.geo import parse_bbox, parse_near
 from app.db import repository as repo
@@ -60,7 +60,7 @@ def _page_links(request: Request, offset: int, limit: int, matched: int) -> list
     summary="Filming locations as a GeoJSON FeatureCollection",
     response_class=GeoJSONResponse,
     response_model=LocationCollection,
-    responses={304: {"description": "Not modified"}},
+    responses=NOT_MODIFIED,
 )
 def list_locations(
     request: Request,
@@ -143,11 +143,9 @@ def list_locations(
     summary="One filming location as a GeoJSON Feature",
     response_class=GeoJSONResponse,
     response_model=LocationFeature,
-    responses={304: {"description": "Not modified"}, 404: {"description": "Unknown id"}},
+    responses=one_item(),
 )
-def get_location(
-    request: Request, session: SessionDep, location_id: Annotated[str, Path(max_length=120)]
-) -> Response:
+def get_location(request: Request, session: SessionDep, location_id: ItemId) -> Response:
     loc = repo.require(session, Location, location_id, field="location_id")
     return json_response(request, repo.location_feature(loc, repo.film_index(session)), media_type=GEOJSON)
 
@@ -156,7 +154,7 @@ def get_location(
     "/films",
     summary="Films in the dataset with their number of locations",
     response_model=FilmList,
-    responses={304: {"description": "Not modified"}},
+    responses=NOT_MODIFIED,
 )
 def list_films(request: Request, session: SessionDep) -> Response:
     return json_response(request, {"films": repo.films(session)})
@@ -166,11 +164,9 @@ def list_films(request: Request, session: SessionDep) -> Response:
     "/films/{film_id}",
     summary="One film: its record from films.json, its number of places and its tours",
     response_model=FilmDetail,
-    responses={304: {"description": "Not modified"}, 404: {"description": "Unknown id"}},
+    responses=one_item(),
 )
-def get_film(
-    request: Request, session: SessionDep, film_id: Annotated[str, Path(max_length=120)]
-) -> Response:
+def get_film(request: Request, session: SessionDep, film_id: ItemId) -> Response:
     film = repo.require(session, Film, film_id, field="film_id")
     places = repo.film_locations(session, film.id)
     tours = [t.summary() for t in tours_service.all_tours(session) if film.id in t.films]

@@ -8,7 +8,7 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from app.api.caching import cached_response, json_response
+from app.api.caching import NOT_MODIFIED, cached_response, json_response
 from app.api.deps import SessionDep, SettingsDep, base_url
 from app.api.tours import tour_route
 from app.core.config import ATTRIBUTION, Settings, route_title
@@ -152,7 +152,7 @@ def _embed_target(url: str, base: str) -> tuple[str, str]:
     "/oembed",
     summary="oEmbed 1.0 provider for route and tour maps",
     response_model=OEmbed,
-    responses={304: {"description": "Not modified"}},
+    responses=NOT_MODIFIED,
 )
 def oembed(
     request: Request,

@@ -10,12 +10,12 @@ from starlette.concurrency import run_in_threadpool
 from app.api.caching import GEOJSON, GeoJSONResponse, dumps
 from app.api.deps import SessionDep, SettingsDep, base_url, client_key
 from app.api.formats import (
-    EXPORT_CONTENT,
     FORMATS,
     AcceptHeader,
     FormatQuery,
     choose_format,
     route_response,
+    route_responses,
 )
 from app.schemas.responses import CreatedRoute, SavedRoute
 from app.schemas.routes import AddressIn, RouteRequest
@@ -95,11 +95,7 @@ def plan_and_save(body: RouteRequest, request: Request, session, settings, geoco
     summary="A saved route: GeoJSON (default), GPX, KML or a plain-text cue sheet",
     response_class=GeoJSONResponse,
     response_model=SavedRoute,
-    responses={
-        200: {"content": EXPORT_CONTENT},
-        304: {"description": "Not modified"},
-        404: {"description": "Unknown id"},
-    },
+    responses=route_responses("Unknown id"),
 )
 def get_route(
     route_id: RouteId,

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
-from app.api.caching import GEOJSON, GeoJSONResponse, json_response
-from app.api.deps import SessionDep, SettingsDep, base_url
-from app.api.formats import EXPORT_CONTENT, AcceptHeader, FormatQuery, choose_format, route_response
+from app.api.caching import NOT_MODIFIED, GeoJSONResponse, json_response
+from app.api.deps import ItemId, SessionDep, SettingsDep, base_url
+from app.api.formats import AcceptHeader, FormatQuery, choose_format, route_response, route_responses
 from app.core.config import Settings
 from app.core.exceptions import InvalidParameter, ServiceUnavailable, Unroutable
 from app.schemas.responses import TourList, TourRoute
 from app.services import tours as tours_service
 
 router = APIRouter(prefix="/api/v1/tours", tags=["tours"])
-TourId = Annotated[str, Path(max_length=120)]
 
 
 def tour_route(
@@ -48,7 +47,7 @@ def tour_route(
     "",
     summary="The ready-made tours",
     response_model=TourList,
-    responses={304: {"description": "Not modified"}},
+    responses=NOT_MODIFIED,
 )
 def list_tours(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     """Each tour with its distance at its default activity and pace. Routing happens here, lazily, on the first
@@ -81,14 +80,10 @@ def _listed(
     summary="A tour, routed: GeoJSON FeatureCollection with stops, ETAs and turn-by-turn legs",
     response_class=GeoJSONResponse,
     response_model=TourRoute,
-    responses={
-        200: {"content": EXPORT_CONTENT},
-        304: {"description": "Not modified"},
-        404: {"description": "Unknown tour"},
-    },
+    responses=route_responses("Unknown tour"),
 )
 def get_tour(
-    tour_id: TourId,
+    tour_id: ItemId,
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -111,9 +106,7 @@ def get_tour(
     fmt = choose_format(format, accept)
     extras = {"workout": workout, "song_s": song_s, "step_free": step_free, "language": language}
     fc = tour_route(request, session, settings, tour_id, activity, pace, pace_min_per_km, extras)
-    tour = tours_service.get_tour(session, tour_id)
-    if fmt == "geojson":
-        return json_response(request, {**fc, "tour": tour.summary()}, media_type=GEOJSON)
+    body = {**fc, "tour": tours_service.get_tour(session, tour_id).summary()}
     return route_response(
-        request, fc, fmt, link=f"{base_url(request, settings)}/tours/{tour_id}/map", name=tour_id
+        request, body, fmt, link=f"{base_url(request, settings)}/tours/{tour_id}/map", name=tour_id
     )
