@@ -7,6 +7,7 @@ from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
+from sqlmodel import Session
 
 from app.api.caching import NOT_MODIFIED, cached_response, json_response
 from app.api.deps import SessionDep, SettingsDep, base_url
@@ -55,8 +56,13 @@ def _route_doc(session, route_id: str) -> dict[str, Any]:
 
 
 def _route_page(
-    request: Request, settings: Settings, fc: dict[str, Any], kind: str, item_id: str, *, embed: bool
+    request: Request, session: Session, settings: Settings, kind: str, item_id: str, *, embed: bool
 ) -> Response:
+    """The map page (or its embed) of a saved route (kind "routes") or a tour ("tours")."""
+    if kind == "routes":
+        fc = _route_doc(session, item_id)
+    else:
+        fc = tour_route(request, session, settings, item_id)
     base = base_url(request, settings)
     page_url = f"{base}/{kind}/{item_id}/map"
     page = render_route_map(
@@ -107,26 +113,22 @@ def film_page(film_id: Id, request: Request, session: SessionDep, settings: Sett
 
 @router.get("/routes/{route_id}/map", response_class=HTMLResponse, summary="Map of a saved route")
 def route_map(route_id: Id, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    return _route_page(request, settings, _route_doc(session, route_id), "routes", route_id, embed=False)
+    return _route_page(request, session, settings, "routes", route_id, embed=False)
 
 
 @router.get("/tours/{tour_id}/map", response_class=HTMLResponse, summary="Map of a ready-made tour")
 def tour_map(tour_id: Id, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    return _route_page(
-        request, settings, tour_route(request, session, settings, tour_id), "tours", tour_id, embed=False
-    )
+    return _route_page(request, session, settings, "tours", tour_id, embed=False)
 
 
 @router.get("/embed/routes/{route_id}", response_class=HTMLResponse, summary="Embeddable route map (iframe)")
 def embed_route(route_id: Id, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    return _route_page(request, settings, _route_doc(session, route_id), "routes", route_id, embed=True)
+    return _route_page(request, session, settings, "routes", route_id, embed=True)
 
 
 @router.get("/embed/tours/{tour_id}", response_class=HTMLResponse, summary="Embeddable tour map (iframe)")
 def embed_tour(tour_id: Id, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    return _route_page(
-        request, settings, tour_route(request, session, settings, tour_id), "tours", tour_id, embed=True
-    )
+    return _route_page(request, session, settings, "tours", tour_id, embed=True)
 
 
 def _embed_target(url: str, base: str) -> tuple[str, str]:

@@ -13,6 +13,17 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# Column helpers: each call makes a new Column (a Column belongs to one table).
+def now_column() -> Any:
+    """A timezone-aware time, set to now by Python when the row is made."""
+    return Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+def json_column() -> Any:
+    """A JSON document, required (a record kept verbatim, a request, a route answer)."""
+    return Field(sa_column=Column(JSON, nullable=False))
+
+
 class Film(SQLModel, table=True):
     __tablename__ = "film"
 
@@ -20,10 +31,8 @@ class Film(SQLModel, table=True):
     title: str
     year: int = Field(index=True)
     # The film's full record from films.json, kept verbatim.
-    data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    updated_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
-    )
+    data: dict[str, Any] = json_column()
+    updated_at: datetime = now_column()
 
 
 class Location(SQLModel, table=True):
@@ -44,10 +53,8 @@ class Location(SQLModel, table=True):
     # What full-text search indexes (name, scenes, film titles, address), rebuilt by the loader.
     search_text: str = Field(sa_column=Column(Text, nullable=False))
     # The dataset's full property set (appearances included), kept verbatim so the API returns what was researched.
-    properties: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    updated_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
-    )
+    properties: dict[str, Any] = json_column()
+    updated_at: datetime = now_column()
 
 
 class Appearance(SQLModel, table=True):
@@ -77,21 +84,19 @@ class Tour(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=120)
     position: int
     name: str
-    data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    data: dict[str, Any] = json_column()
 
 
 class SavedRoute(SQLModel, table=True):
     __tablename__ = "saved_route"
 
     id: str = Field(primary_key=True, max_length=40)
-    created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
-    )
+    created_at: datetime = now_column()
     tour_id: str | None = Field(default=None, index=True, max_length=120)
     distance_m: float
     duration_s: float
-    request: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
-    result: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    request: dict[str, Any] = json_column()
+    result: dict[str, Any] = json_column()
     # sha256 of the delete token handed out once at creation; the token itself is never stored.
     delete_token_hash: str = Field(max_length=64)
 
@@ -104,6 +109,4 @@ class GeocodeCache(SQLModel, table=True):
     lon: float
     display_name: str
     provider: str = Field(max_length=40)
-    created_at: datetime = Field(
-        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False)
-    )
+    created_at: datetime = now_column()
