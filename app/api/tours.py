@@ -12,6 +12,7 @@ from app.api.deps import ItemId, SessionDep, SettingsDep, base_url
 from app.api.formats import AcceptHeader, FormatQuery, choose_format, route_response, route_responses
 from app.core.config import Settings
 from app.core.exceptions import InvalidParameter, ServiceUnavailable, Unroutable
+from app.core.paces import Activity, Pace
 from app.schemas.responses import TourList, TourRoute
 from app.services import tours as tours_service
 
@@ -87,8 +88,8 @@ def get_tour(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    activity: Literal["walk", "run"] | None = None,
-    pace: Literal["easy", "steady", "tempo"] | None = None,
+    activity: Activity | None = None,
+    pace: Pace | None = None,
     pace_min_per_km: Annotated[float | None, Query(ge=2.5, le=30)] = None,
     workout: Annotated[
         Literal["beginner", "intermediate", "rocky"] | None, Query(description="Montage workout level")

@@ -40,9 +40,8 @@ def route_title(fc: dict[str, Any]) -> str:
 
 
 OSM_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-OSM_TILE_ATTRIBUTION = (
-    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
-)
+OSM_COPYRIGHT_URL = "https://www.openstreetmap.org/copyright"
+OSM_TILE_ATTRIBUTION = f'&copy; <a href="{OSM_COPYRIGHT_URL}">OpenStreetMap</a> contributors'
 
 
 class Settings(BaseSettings):

@@ -18,6 +18,7 @@ from sqlalchemy import delete, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
+from app.core.paces import Activity, Pace
 from app.db import search
 from app.db.models import Appearance, Film, Location, Tour, utcnow
 
@@ -113,8 +114,8 @@ class TourIn(_Strict):
     id: Slug
     name: Text
     description: Text
-    activity: Literal["walk", "run"]
-    pace: Literal["easy", "steady", "tempo"]
+    activity: Activity
+    pace: Pace
     films: Annotated[list[Slug], Field(min_length=1)]
     stops: Annotated[list[Slug], Field(min_length=2)]
     note: Text | None = None

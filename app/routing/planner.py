@@ -17,12 +17,12 @@ from geopy.distance import geodesic
 from geopy.point import Point
 
 from app.core.exceptions import InvalidParameter, Unroutable
+from app.core.paces import PACE_PRESETS
 from app.routing.engine import EngineError, RoutingEngine
 
 COSTING = "pedestrian"
 MIN_WALKING_SPEED_KMH, MAX_WALKING_SPEED_KMH = 0.5, 25.0  # Valhalla's accepted range
 LOOP_TOLERANCE = 0.10
-PACE_PRESETS = {"walk": 12.0, "easy": 7.0, "steady": 6.0, "tempo": 5.0}
 DEFAULT_PACE = {"walk": PACE_PRESETS["walk"], "run": PACE_PRESETS["steady"]}
 
 

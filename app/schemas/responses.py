@@ -13,6 +13,8 @@ from typing import Literal
 from geojson_pydantic import Feature, FeatureCollection, LineString, Point
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.core.paces import Activity
+
 
 class _Open(BaseModel):
     model_config = ConfigDict(extra="allow")
@@ -144,7 +146,7 @@ class Dawn(_Open):
 
 class RouteProperties(_Open):
     title: str | None
-    activity: Literal["walk", "run"]
+    activity: Activity
     pace_min_per_km: float
     order: str
     distance_m: float
@@ -183,7 +185,7 @@ class TourSummary(_Open):
     id: str
     name: str
     description: str
-    activity: Literal["walk", "run"]
+    activity: Activity
     pace: str | None
     films: list[str] = Field(default=[], description="Film ids the tour covers")
     stops: list[str] = Field(default=[], description="Place ids in tour order (unroutable ones are skipped)")

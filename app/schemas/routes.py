@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.exceptions import InvalidParameter
+from app.core.paces import Activity, Pace
 from app.routing.planner import PACE_PRESETS, default_pace
 
 Lat = Annotated[float, Field(ge=-90, le=90, description="Latitude, WGS84")]
@@ -95,8 +96,8 @@ class RouteRequest(BaseModel):
     start: PointIn | AddressIn | None = Field(default=None, description="Where you start (a hotel, say)")
     order: Literal["as_filmed", "optimized", "as_given"] = "as_filmed"
     return_to_start: bool = False
-    activity: Literal["walk", "run"] = "walk"
-    pace: Literal["easy", "steady", "tempo"] | None = Field(default=None, description="Running pace preset")
+    activity: Activity = "walk"
+    pace: Pace | None = Field(default=None, description="Running pace preset")
     pace_min_per_km: float | None = Field(default=None, ge=2.5, le=30, description="Overrides the preset")
     start_time: datetime | None = Field(
         default=None, description="ISO 8601; naive times are Philadelphia local"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import typing
 from functools import lru_cache
 
 import networkx as nx
@@ -13,6 +14,7 @@ from geopy.distance import geodesic
 from app.core.config import SHIPPED_EXTRACT
 from app.core.errors import status_for
 from app.core.exceptions import InvalidParameter, Unroutable
+from app.core.paces import Pace
 from app.routing.planner import (
     PACE_PRESETS,
     Stop,
@@ -127,6 +129,8 @@ def test_pace_maps_to_valhalla_walking_speed():
     assert pace_to_walking_speed(1.0) == 25.0  # clamped to what Valhalla accepts
     assert pace_to_walking_speed(200.0) == 0.5
     assert [PACE_PRESETS[k] for k in ("walk", "easy", "steady", "tempo")] == [12.0, 7.0, 6.0, 5.0]
+    # The one list of pace names the models and endpoints accept is the planner's table.
+    assert set(PACE_PRESETS) == {"walk", *typing.get_args(Pace)}
     assert (default_pace("walk"), default_pace("run")) == (12.0, 6.0)
     with pytest.raises(InvalidParameter) as exc:
         pace_to_walking_speed(0)
