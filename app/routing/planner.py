@@ -312,7 +312,7 @@ def _route_length(
     return trip["summary"]["length"] * 1000.0, trip
 
 
-def _best_insertion(engine: RoutingEngine, seq: list[Stop], stop: Stop) -> list[Stop]:
+def _best_insertion(seq: list[Stop], stop: Stop) -> list[Stop]:
     """Insert ``stop`` where it adds the least straight-line distance (ends of ``seq`` stay fixed)."""
 
     def added(i: int) -> float:
@@ -406,7 +406,7 @@ def plan_loop(
         )
     skipped: list[Stop] = []
     for cand in candidates:
-        trial = _best_insertion(engine, seq, cand)
+        trial = _best_insertion(seq, cand)
         try:
             got, got_trip = _route_length(engine, trial, pace_min_per_km, profile=profile)
         except Unroutable:  # a place cut off from the others' paths: skip it, as one that does not fit

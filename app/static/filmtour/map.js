@@ -284,11 +284,10 @@
     map.getContainer().setAttribute("data-ft-ready", "1");
   }
 
-  window.filmtourMap = { el: el, row: row, pin: pin, stopPopup: stopPopup, fmtDuration: fmtDuration,
-                         fmtDistance: fmtDistance, fmtClock: fmtClock, fmtPace: fmtPace, drawRoute: drawRoute,
-                         copyField: copyField,
-                         locationPopup: locationPopup, readJson: readJson, placeMarker: placeMarker,
-                         placesLayer: placesLayer, filmSelect: filmSelect, map: null };
+  // What the page's other scripts (planner.js, share.js) use; the rest stays private to this file.
+  window.filmtourMap = { el: el, pin: pin, fmtDuration: fmtDuration, fmtDistance: fmtDistance, fmtClock: fmtClock,
+                         fmtPace: fmtPace, drawRoute: drawRoute, copyField: copyField, placeMarker: placeMarker,
+                         placesLayer: placesLayer, map: null };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();
