@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 
 from app.api import health, locations, pages, routes, tiles, tours
+from app.api.caching import DatasetCache
 from app.core.config import Settings, get_settings
 from app.core.errors import document_problems, install_error_handlers
 from app.core.logging import configure_logging
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.tour_plans = TourPlans()
+    app.state.dataset_cache = DatasetCache()
     app.state.trusted_proxies = parse_networks(settings.trusted_proxies.split(","))
     app.state.planning_slots = PlanningSlots(settings.max_concurrent_plans, settings.planning_wait_s)
     configure_logging(settings.log_level)

@@ -191,3 +191,48 @@ def test_openapi_and_docs(client):
     spec = client.get("/openapi.json").json()
     assert "/api/v1/locations" in spec["paths"] and "/api/v1/locations/{location_id}" in spec["paths"]
     assert client.get("/docs").status_code == 200
+
+
+def test_location_list_is_served_from_memory_until_the_dataset_changes(tmp_path):
+    """Rendered once per query (gzip too); a `db load` from another process (its own engine) shows once the
+    fingerprint is re-read; a refused query is never cached."""
+    import gzip
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    from app.db.loader import load_dataset, sibling_files
+    from app.db.session import make_engine
+    from app.main import create_app
+    from tests.conftest import SAMPLE_LOCATIONS, make_settings
+
+    s = make_settings(tmp_path, locations_file=SAMPLE_LOCATIONS)
+    with TestClient(create_app(s)) as c:
+        cache = c.app.state.dataset_cache
+        plain = c.get("/api/v1/locations", headers={"accept-encoding": "identity"})
+        packed = c.get("/api/v1/locations", headers={"accept-encoding": "gzip"})
+        assert "content-encoding" not in plain.headers
+        assert packed.headers["content-encoding"] == "gzip"
+        assert plain.headers["etag"] == packed.headers["etag"]
+        assert json.loads(packed.content) == plain.json()  # (httpx decoded it)
+        entry = cache._entries["locations?"]
+        assert gzip.decompress(entry.gzipped) == plain.content
+        assert c.get("/api/v1/locations", params={"visitable": "nope"}).status_code == 422
+        assert "locations?visitable=nope" not in cache._entries
+
+        edited_dir = tmp_path / "edited"
+        edited_dir.mkdir()
+        for f in (SAMPLE_LOCATIONS, *sibling_files(SAMPLE_LOCATIONS)):
+            shutil.copy(f, edited_dir / f.name)
+        edited = edited_dir / SAMPLE_LOCATIONS.name
+        doc = json.loads(edited.read_text())
+        doc["features"][0]["properties"]["name"] = "Renamed By A Load"
+        edited.write_text(json.dumps(doc))
+        other = make_engine(s)
+        load_dataset(other, edited, *sibling_files(edited))
+        other.dispose()
+        cache.recheck_s = 3600  # within the re-check interval: still the cached answer
+        assert c.get("/api/v1/locations").content == plain.content
+        cache.recheck_s = 0
+        names = [f["properties"]["name"] for f in c.get("/api/v1/locations").json()["features"]]
+        assert "Renamed By A Load" in names

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from app.db import repository as repo
 
 GEOJSON = "application/geo+json"
 # The documented answers of a cached GET besides its body: 304 (ETag), and 404 where the path names one item.
@@ -63,3 +74,90 @@ def json_response(
     request: Request, payload: Any, *, media_type: str = "application/json", **kw: Any
 ) -> Response:
     return cached_response(request, dumps(payload), media_type=media_type, **kw)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One rendered answer: its bytes, the same gzipped (compressed once, not per request), its ETag."""
+
+    body: bytes
+    gzipped: bytes | None
+    etag: str
+
+    @classmethod
+    def of(cls, body: bytes) -> Rendered:
+        packed = gzip.compress(body, compresslevel=6, mtime=0) if len(body) >= GZIP_MIN_BYTES else None
+        return cls(body, packed, etag_for(body))
+
+    def response(self, request: Request, *, media_type: str, max_age: int) -> Response:
+        headers = {
+            "ETag": self.etag,
+            "Cache-Control": f"public, max-age={max_age}",
+            "Vary": "Accept, Accept-Encoding",
+        }
+        if _matches(request.headers.get("if-none-match"), self.etag):
+            return Response(status_code=304, headers=headers)
+        if self.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
+            # Already encoded: the GZip middleware passes it on as it is.
+            headers["Content-Encoding"] = "gzip"
+            return Response(content=self.gzipped, media_type=media_type, headers=headers)
+        return Response(content=self.body, media_type=media_type, headers=headers)
+
+
+GZIP_MIN_BYTES = 500  # as the GZip middleware (app.main)
+
+
+class DatasetCache:
+    """Rendered answers of the dataset endpoints (the location list), kept while the dataset is unchanged, so
+    a busy server answers them from memory on the event loop: no thread, no database connection, no re-encoding.
+
+    The dataset changes only by ``filmtour db load``, maybe from another process: its fingerprint
+    (repository.dataset_fingerprint) is re-read at most every ``recheck_s`` seconds, so a load shows within that
+    time. At most ``size`` answers are kept (least recently used dropped); bad queries are never cached."""
+
+    def __init__(self, recheck_s: float = 1.0, size: int = 256) -> None:
+        self.recheck_s = recheck_s
+        self.size = size
+        self._entries: OrderedDict[str, Rendered] = OrderedDict()
+        self._fingerprint: tuple | None = None
+        self._checked_at = float("-inf")
+        self._lock = threading.Lock()
+
+    async def response(
+        self,
+        request: Request,
+        key: str,
+        render: Callable[[Session], Any],
+        *,
+        media_type: str = "application/json",
+        max_age: int = 300,
+    ) -> Response:
+        engine: Engine = request.app.state.db_engine
+        if time.monotonic() - self._checked_at > self.recheck_s:
+            fingerprint = await run_in_threadpool(_fingerprint, engine)
+            with self._lock:
+                if fingerprint != self._fingerprint:
+                    self._entries.clear()
+                    self._fingerprint = fingerprint
+                self._checked_at = time.monotonic()
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+        if entry is None:
+            entry = await run_in_threadpool(_render, engine, render)
+            with self._lock:
+                self._entries[key] = entry
+                while len(self._entries) > self.size:
+                    self._entries.popitem(last=False)
+        return entry.response(request, media_type=media_type, max_age=max_age)
+
+
+def _fingerprint(engine: Engine) -> tuple:
+    with Session(engine) as session:
+        return repo.dataset_fingerprint(session)
+
+
+def _render(engine: Engine, render: Callable[[Session], Any]) -> Rendered:
+    with Session(engine) as session:
+        return Rendered.of(dumps(render(session)))

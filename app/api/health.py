@@ -12,7 +12,7 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", summary="The process is alive")
-def healthz() -> Health:
+async def healthz() -> Health:  # async: answered on the event loop, whatever the thread pool is doing
     return Health(status="ok")
 
 

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request, Response
 from geopy.distance import geodesic
+from sqlmodel import Session
 
 from app.api.caching import GEOJSON, NOT_MODIFIED, GeoJSONResponse, json_response, one_item
 from app.api.deps import ItemId, SessionDep
@@ -62,9 +63,8 @@ def _page_links(request: Request, offset: int, limit: int, matched: int) -> list
     response_model=LocationCollection,
     responses=NOT_MODIFIED,
 )
-def list_locations(
+async def list_locations(
     request: Request,
-    session: SessionDep,
     film: Annotated[
         str | None,
         Query(
@@ -90,6 +90,28 @@ def list_locations(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> Response:
+    # Served from memory while the dataset is unchanged (app.api.caching.DatasetCache): a busy server
+    # answers it without a thread or a database connection. The key is the exact query (the links echo it).
+    key = f"locations?{request.url.query}"
+
+    def render(session: Session) -> dict[str, Any]:
+        return _locations_body(request, session, film, visitable, bbox, near, radius_m, q, limit, offset)
+
+    return await request.app.state.dataset_cache.response(request, key, render, media_type=GEOJSON)
+
+
+def _locations_body(
+    request: Request,
+    session: Session,
+    film: str | None,
+    visitable: str | None,
+    bbox: str | None,
+    near: str | None,
+    radius_m: float | None,
+    q: str | None,
+    limit: int,
+    offset: int,
+) -> dict[str, Any]:
     wanted = _parse_visitable(visitable)
     box = parse_bbox(bbox) if bbox else None
     point = parse_near(near) if near else None
@@ -135,7 +157,7 @@ def list_locations(
         numberReturned=len(features),
         links=_page_links(request, offset, limit, len(rows)),
     )
-    return json_response(request, body, media_type=GEOJSON)
+    return body
 
 
 @router.get(

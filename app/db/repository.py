@@ -158,3 +158,17 @@ def get_tour(session: Session, tour_id: str) -> Tour | None:
 
 def feature_collection(features: list[dict[str, Any]], **members: Any) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features, **members}
+
+
+def dataset_fingerprint(session: Session) -> tuple:
+    """Changes whenever ``db load`` changes a place or a film (the loader touches ``updated_at`` of changed rows;
+    an added or removed row changes a count): what cached renderings of the dataset are keyed by."""
+    row = session.exec(
+        select(  # type: ignore[call-overload]
+            select(func.count()).select_from(Location).scalar_subquery(),
+            select(func.max(Location.updated_at)).scalar_subquery(),
+            select(func.count()).select_from(Film).scalar_subquery(),
+            select(func.max(Film.updated_at)).scalar_subquery(),
+        )
+    ).one()
+    return tuple(str(v) for v in row)
