@@ -189,7 +189,7 @@ def page_csp(tile_url: str, embeddable: bool) -> str:
     script anywhere), images from here and a raster tile server if one is configured."""
     images = " ".join(x for x in ("'self'", "data:", "blob:", _origin_of(tile_url)) if x)
     return (
-        "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+        "default-src 'self'; script-src 'self'; style-src 'self'; "
         f"img-src {images}; connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
         "object-src 'none'; base-uri 'none'; form-action 'self'; "
         + ("frame-ancestors *" if embeddable else "frame-ancestors 'none'")

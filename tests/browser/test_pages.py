@@ -7,6 +7,7 @@ import json
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import REAL_LOCATIONS, SAMPLE_LOCATIONS, SHARED_TILES
 from tests.support.http_stub import Reply, http_stub
@@ -66,9 +67,7 @@ def test_route_map_and_planner_flow(live_server, page_and_watch):
     page.wait_for_selector("#ft-result:not([hidden])", timeout=20_000)
     assert page.locator("path.ft-route-line").count() == 1
     # The cue sheet is fetched after the result shows.
-    page.wait_for_function(
-        "document.getElementById('ft-cues').textContent.includes('Civil dawn')", timeout=10_000
-    )
+    expect(page.locator("#ft-cues")).to_contain_text("Civil dawn", timeout=10_000)
     route_id = page.get_attribute(".leaflet-container", "data-ft-route")
     assert "/embed/routes/" + route_id in page.input_value("#ft-embed")
     fc = httpx.get(f"{live_server}/api/v1/routes/{route_id}").json()
