@@ -4,7 +4,7 @@ test can build an app with its own settings."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Request
 from sqlalchemy.engine import Engine
@@ -36,6 +36,18 @@ def base_url(request: Request, settings: Settings) -> str:
     if settings.public_base_url:
         return settings.public_base_url.rstrip("/")
     return str(request.base_url).rstrip("/")
+
+
+def tour_route(
+    request: Request, session: Session, settings: Settings, tour_id: str, **options: Any
+) -> dict[str, Any]:
+    """A tour planned with its defaults, or with the given ``options`` (activity, pace, pace_min_per_km,
+    workout, song_s, step_free, language: app.services.tour_plans.TourPlans.get), from the process's plan
+    cache, for the current dataset."""
+    state = request.app.state
+    return state.tour_plans.get(
+        session, state.routing, settings, tour_id, version=state.locations_version, **options
+    )
 
 
 def client_key(request: Request) -> str:

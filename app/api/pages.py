@@ -10,8 +10,7 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
 from app.api.caching import NOT_MODIFIED, cached_response, json_response
-from app.api.deps import SessionDep, SettingsDep, base_url
-from app.api.tours import tour_route
+from app.api.deps import SessionDep, SettingsDep, base_url, tour_route
 from app.core.config import ATTRIBUTION, Settings, route_title
 from app.core.exceptions import InvalidParameter
 from app.db import repository as repo

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
 from app.api.caching import NOT_MODIFIED, GeoJSONResponse, json_response
-from app.api.deps import ItemId, SessionDep, SettingsDep, base_url
+from app.api.deps import ItemId, SessionDep, SettingsDep, base_url, tour_route
 from app.api.formats import AcceptHeader, FormatQuery, choose_format, route_response, route_responses
 from app.core.config import Settings
 from app.core.exceptions import InvalidParameter, ServiceUnavailable, Unroutable
@@ -17,31 +17,6 @@ from app.schemas.responses import TourList, TourRoute
 from app.services import tours as tours_service
 
 router = APIRouter(prefix="/api/v1/tours", tags=["tours"])
-
-
-def tour_route(
-    request: Request,
-    session: Session,
-    settings: Settings,
-    tour_id: str,
-    activity: str | None = None,
-    pace: str | None = None,
-    pace_min_per_km: float | None = None,
-    extras: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The tour planned with its defaults (or the given activity and pace), from the per-process plan cache;
-    ``extras``: workout level, song_s, step_free, language."""
-    return request.app.state.tour_plans.get(
-        session,
-        request.app.state.routing,
-        settings,
-        tour_id,
-        version=request.app.state.locations_version,
-        activity=activity,
-        pace=pace,
-        pace_min_per_km=pace_min_per_km,
-        **(extras or {}),
-    )
 
 
 @router.get(
@@ -105,8 +80,19 @@ def get_tour(
     accept: AcceptHeader = None,
 ) -> Response:
     fmt = choose_format(format, accept)
-    extras = {"workout": workout, "song_s": song_s, "step_free": step_free, "language": language}
-    fc = tour_route(request, session, settings, tour_id, activity, pace, pace_min_per_km, extras)
+    fc = tour_route(
+        request,
+        session,
+        settings,
+        tour_id,
+        activity=activity,
+        pace=pace,
+        pace_min_per_km=pace_min_per_km,
+        workout=workout,
+        song_s=song_s,
+        step_free=step_free,
+        language=language,
+    )
     body = {**fc, "tour": tours_service.get_tour(session, tour_id).summary()}
     return route_response(
         request, body, fmt, link=f"{base_url(request, settings)}/tours/{tour_id}/map", name=tour_id
