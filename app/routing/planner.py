@@ -19,6 +19,7 @@ from geopy.point import Point
 from app.core.exceptions import InvalidParameter, Unroutable
 from app.core.paces import PACE_PRESETS
 from app.routing.engine import EngineError, RoutingEngine
+from app.routing.shape import simplify as simplify_shape
 
 COSTING = "pedestrian"
 MIN_WALKING_SPEED_KMH, MAX_WALKING_SPEED_KMH = 0.5, 25.0  # Valhalla's accepted range
@@ -252,7 +253,20 @@ def _assemble(trip: dict[str, Any], ordered: list[Stop], pace: float) -> RoutePl
         )
         total += dist
         planned.append(PlannedStop(ordered[i + 1], total, duration_for(total, pace)))
+    shape, legs = _simplified(shape, legs)
     return RoutePlan(planned, shape, legs, total, duration_for(total, pace), trip["summary"]["time"])
+
+
+def _simplified(
+    shape: list[tuple[float, float]], legs: list[Leg]
+) -> tuple[list[tuple[float, float]], list[Leg]]:
+    """The line kept to what a map and a GPX need (app.routing.shape), every turn where it was."""
+    turns = [m["begin_shape_index"] for leg in legs for m in leg.maneuvers]
+    shape, moved = simplify_shape(shape, turns)
+    for leg in legs:
+        for m in leg.maneuvers:
+            m["begin_shape_index"] = moved[m["begin_shape_index"]]
+    return shape, legs
 
 
 def plan_route(
