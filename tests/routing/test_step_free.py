@@ -23,7 +23,7 @@ def edge_uses(engine, plan) -> list[tuple[str, int]]:
         "trace_attributes",
         {
             "encoded_polyline": shape,
-            "shape_match": "edge_walk",
+            "shape_match": "walk_or_snap",  # the stored line is simplified (2 m): matched back to the ways
             "costing": "pedestrian",
             "filters": {"attributes": ["edge.use", "edge.way_id"], "action": "include"},
         },
