@@ -32,13 +32,21 @@ def test_locations_map(live_server, page_and_watch):
     in_philly = [f for f in features() if f["properties"]["visitable"] != "not_in_philadelphia"]
     assert page.get_attribute(".leaflet-container", "data-ft-markers") == str(len(in_philly))
     # Every Philadelphia place is on the map, alone or counted inside a cluster of a dense area.
-    shown = page.evaluate(
-        """() => [...document.querySelectorAll('.leaflet-marker-icon')].reduce((n, e) =>
+    count_shown = """() => [...document.querySelectorAll('.leaflet-marker-icon')].reduce((n, e) =>
              n + (e.classList.contains('marker-cluster') ? parseInt(e.textContent, 10) : 1), 0)"""
-    )
-    assert shown == len(in_philly)
+    assert page.evaluate(count_shown) == len(in_philly)
     assert page.locator(".marker-cluster").count() > 0
     assert page.locator(".ft-elsewhere li").count() == len(features()) - len(in_philly)
+    # Choosing a film redraws only its places (the same counting, so nothing is left over from the last view).
+    rocky2 = [
+        f for f in in_philly if any(a["film"] == "rocky-ii-1979" for a in f["properties"]["appearances"])
+    ]
+    page.select_option("#ft-film", "rocky-ii-1979")
+    assert page.get_attribute(".leaflet-container", "data-ft-film") == "rocky-ii-1979"
+    assert page.get_attribute(".leaflet-container", "data-ft-markers") == str(len(rocky2))
+    assert page.evaluate(count_shown) == len(rocky2) < len(in_philly)
+    page.select_option("#ft-film", "")
+    assert page.evaluate(count_shown) == len(in_philly)
     market_feature = next(f for f in features() if f["id"] == "italian-market")
     lon, lat = market_feature["geometry"]["coordinates"]
     page.evaluate(

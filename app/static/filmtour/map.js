@@ -148,17 +148,20 @@
     var elsewhereBox = el("div", "ft-elsewhere-box");
 
     function draw(film) {
-      var bounds = [], elsewhere = [], markers = 0;
+      var bounds = [], elsewhere = [], shown = [];
       layer.clearLayers();
       data.features.forEach(function (f) {
         var p = f.properties, c = f.geometry.coordinates;
         if (!hasFilm(p, film)) return;
         if (p.visitable === "not_in_philadelphia") { elsewhere.push(p); return; }
-        layer.addLayer(placeMarker(f));
-        markers += 1;
+        shown.push(placeMarker(f));
         bounds.push([c[1], c[0]]);
       });
-      if (bounds.length) map.fitBounds(bounds, { padding: [30, 30], maxZoom: 16 });
+      // The view first (no animation), then the markers: clusters are made once, at the zoom they are shown
+      // at, instead of being split and merged again while the map zooms to the places.
+      if (bounds.length) map.fitBounds(bounds, { padding: [30, 30], maxZoom: 16, animate: false });
+      if (layer.addLayers) layer.addLayers(shown); else shown.forEach(function (m) { layer.addLayer(m); });
+      var markers = shown.length;
       elsewhereBox.textContent = "";
       if (elsewhere.length) {
         elsewhereBox.appendChild(el("h4", null, "Filmed elsewhere"));
