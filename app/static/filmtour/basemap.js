@@ -57,9 +57,11 @@
     ];
   }
 
+  // levelDiff 0: a map at zoom z draws the archive's z tiles (z12-16; overzoomed from z16 up). The renderer's
+  // default (1) draws z-1 data on 512-pixel tiles, which left a z12 view (the whole city, /map) blank.
   window.filmtourBasemap = function (tiles) {
     return P.leafletLayer({
-      url: tiles.vector, maxDataZoom: tiles.maxDataZoom, maxZoom: 19, attribution: tiles.attribution,
+      url: tiles.vector, levelDiff: 0, maxDataZoom: tiles.maxDataZoom, maxZoom: 19, attribution: tiles.attribution,
       backgroundColor: C.paper, paintRules: paintRules(), labelRules: labelRules()
     });
   };
