@@ -44,7 +44,9 @@ def etag_for(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-def _matches(if_none_match: str | None, etag: str) -> bool:
+def not_modified(request: Request, etag: str) -> bool:
+    """The request's If-None-Match names this ETag (or is *): answer 304."""
+    if_none_match = request.headers.get("if-none-match")
     if not if_none_match:
         return False
     if if_none_match.strip() == "*":
@@ -65,7 +67,7 @@ def cached_response(
     etag = etag_for(body)
     base = {"ETag": etag, "Cache-Control": f"public, max-age={max_age}", "Vary": "Accept"}
     base.update(headers or {})
-    if _matches(request.headers.get("if-none-match"), etag):
+    if not_modified(request, etag):
         return Response(status_code=304, headers=base)
     return Response(content=body, media_type=media_type, headers=base)
 
@@ -95,7 +97,7 @@ class Rendered:
             "Cache-Control": f"public, max-age={max_age}",
             "Vary": "Accept, Accept-Encoding",
         }
-        if _matches(request.headers.get("if-none-match"), self.etag):
+        if not_modified(request, self.etag):
             return Response(status_code=304, headers=headers)
         if self.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
             # Already encoded: the GZip middleware passes it on as it is.

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from app.api.caching import _matches
+from app.api.caching import not_modified
 from app.core.exceptions import ServiceUnavailable
 from app.maps.basemap import TileArchive
 
@@ -54,7 +54,7 @@ def tile(
         "Vary": "Accept-Encoding",
         "Access-Control-Allow-Origin": "*",
     }
-    if _matches(request.headers.get("if-none-match"), etag):
+    if not_modified(request, etag):
         return Response(status_code=304, headers=headers)
     data = archive.get(z, x, y) if x < 2**z and y < 2**z else None
     if data is None:
