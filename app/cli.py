@@ -123,6 +123,27 @@ def db_upgrade() -> None:
     console.print(f"database at revision [bold]{current_revision(engine)}[/]")
 
 
+@db_cli.command("prune")
+def db_prune(
+    days: Annotated[
+        int | None,
+        typer.Option(
+            help="Delete saved routes unread for this many days (default: saved_route_retention_days)."
+        ),
+    ] = None,
+) -> None:
+    """Delete the saved routes nobody has read for the retention period (the server also does it hourly)."""
+
+    settings = get_settings()
+    if days is not None:
+        settings = settings.model_copy(update={"saved_route_retention_days": days})
+    gone = routes_service.prune_saved_routes(settings, _database(settings))
+    keep = settings.saved_route_retention_days
+    console.print(
+        f"{gone} saved routes deleted (unread for {keep} days)" if keep else "retention is off (0 days)"
+    )
+
+
 @db_cli.command("load")
 def db_load(
     file: Annotated[

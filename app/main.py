@@ -3,6 +3,8 @@ for ``uvicorn app.main:app``."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,6 +12,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
+from starlette.concurrency import run_in_threadpool
 
 from app.api import health, locations, pages, routes, tiles, tours
 from app.api.caching import DatasetCache
@@ -31,10 +34,21 @@ from app.maps.assets import STATIC_PREFIX, static_files_app
 from app.maps.basemap import current_basemap, ensure_basemap, open_archive
 from app.routing.factory import get_engine
 from app.routing.tiles import ensure_tiles, file_sha256
+from app.services import routes as routes_service
 from app.services.geocode import Geocoder
 from app.services.tour_plans import TourPlans
 
 log = logging.getLogger("filmtour")
+PRUNE_EVERY_S = 3600.0  # unread saved routes past their retention are deleted this often while serving
+
+
+async def _prune_periodically(settings: Settings, engine) -> None:
+    while True:
+        await asyncio.sleep(PRUNE_EVERY_S)
+        try:
+            await run_in_threadpool(routes_service.prune_saved_routes, settings, engine)
+        except Exception:  # a full disk or a lost database must not end the loop: next hour, again
+            log.exception("pruning saved routes failed")
 
 
 def prepare_database(settings: Settings):
@@ -66,9 +80,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ensure_tiles(settings)  # first start builds them (seconds); later starts find them cached
     app.state.basemap = _basemap(settings)
     app.state.geocoder = Geocoder(settings)
+    routes_service.prune_saved_routes(settings, app.state.db_engine)
+    pruner = asyncio.create_task(_prune_periodically(settings, app.state.db_engine))
     try:
         yield
     finally:
+        pruner.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pruner
         app.state.routing.close()
         app.state.geocoder.close()
         if app.state.limit_engine is not app.state.db_engine:

@@ -105,7 +105,7 @@ def exercise_upgrade(tmp_path, database_url: str | None) -> None:
     assert current_revision(engine) == "0001"
 
     with TestClient(create_app(settings)) as c:  # start-up upgrades to head and loads format 2
-        assert current_revision(engine) == "0003"
+        assert current_revision(engine) == "0004"
         for row, token, served in made:
             url = f"/api/v1/routes/{row['id']}"
             assert c.get(url).json() == served

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from app.core.metrics import render_metrics
-from app.db.session import check_database
+from app.db.session import check_writable
 from app.schemas.responses import Health, Readiness
 
 router = APIRouter(tags=["health"])
@@ -16,9 +16,12 @@ async def healthz() -> Health:  # async: answered on the event loop, whatever th
     return Health(status="ok")
 
 
-@router.get("/readyz", summary="The database answers (503 problem+json when it does not)")
+@router.get(
+    "/readyz",
+    summary="The database answers and can be written (503 problem+json when not: unreachable, or a full disk)",
+)
 def readyz(request: Request) -> Readiness:
-    check_database(request.app.state.db_engine)
+    check_writable(request.app.state.db_engine)
     return Readiness(status="ready", database="ok")
 
 

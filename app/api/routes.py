@@ -51,7 +51,9 @@ def with_links(fc: dict[str, Any], base: str) -> dict[str, Any]:
     response_model=CreatedRoute,
     responses={
         422: {"description": "Bad input, named"},
+        403: {"description": "This client holds as many saved routes as it may (quota)"},
         503: {"description": "Routing service or geocoder down"},
+        507: {"description": "The database's disk is full"},
     },
 )
 async def create_route(
@@ -75,10 +77,12 @@ def charge_limits(request: Request, body: RouteRequest) -> None:
 
 
 def plan_and_save(body: RouteRequest, request: Request, session, settings, geocoder) -> Response:
+    client = client_key(request)
+    routes_service.check_quota(session, client, settings)  # before planning: a refusal costs no CPU
     # Each pool thread keeps its own Valhalla actor.
     with request.app.state.planning_slots:
         fc = routes_service.plan(session, body, request.app.state.routing, settings, geocoder)
-    row, token = routes_service.save(session, body, fc)
+    row, token = routes_service.save(session, body, fc, client)
     base = base_url(request, settings)
     doc = with_links(row.result, base)
     doc["delete_token"] = token

@@ -162,6 +162,18 @@ class Settings(BaseSettings):
     )
     planning_wait_s: float = Field(2.0, ge=0, description="How long a plan waits for a free slot.")
     max_body_bytes: int = Field(64 * 1024, description="Largest request body accepted (413 above).")
+    saved_route_retention_days: int = Field(
+        365,
+        ge=0,
+        description="A saved route nobody has read (API, map, embed or export) for this many days is deleted: "
+        "at start-up, hourly while serving, and by `filmtour db prune`. 0 keeps saved routes forever.",
+    )
+    max_saved_routes_per_client: int = Field(
+        500,
+        ge=0,
+        description="Most saved routes one client (its rate-limit key) may hold; past it, saving answers 403 "
+        "problem+json until some are deleted or expire. 0: no quota.",
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -3,6 +3,7 @@ that builds one, and ``DEFAULT_STATUS_CODES`` the only place that gives a domain
 
 from __future__ import annotations
 
+import errno
 import logging
 import re
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.exceptions import (
@@ -20,8 +22,10 @@ from app.core.exceptions import (
     InvalidParameter,
     NotFound,
     PayloadTooLarge,
+    QuotaExceeded,
     RetryLater,
     ServiceUnavailable,
+    StorageFull,
     TooManyRequests,
     Unroutable,
 )
@@ -68,6 +72,8 @@ DEFAULT_STATUS_CODES: dict[type[FilmtourError], tuple[int, str, str]] = {
     Unroutable: (422, "Stop cannot be routed", "unroutable"),
     NotFound: (404, "Not found", "not-found"),
     Forbidden: (403, "Forbidden", "forbidden"),
+    QuotaExceeded: (403, "Quota exceeded", "quota-exceeded"),
+    StorageFull: (507, "Insufficient storage", "storage-full"),
     PayloadTooLarge: (413, "Request body too large", "payload-too-large"),
     TooManyRequests: (429, "Too many requests", "rate-limited"),
     ServiceUnavailable: (503, "Service unavailable", "service-unavailable"),
@@ -80,6 +86,38 @@ def status_for(exc: FilmtourError) -> tuple[int, str, str]:
         if cls in DEFAULT_STATUS_CODES:
             return DEFAULT_STATUS_CODES[cls]
     raise TypeError(f"not a domain exception: {exc!r}")  # pragma: no cover (FilmtourError is listed)
+
+
+DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+PG_DISK_FULL = "53100"
+
+
+def storage_problem(exc: BaseException) -> FilmtourError | None:
+    """What a failed write means for the client, found anywhere in the exception's chain (SQLAlchemy's wrapper,
+    the driver's error, ``limits``' StorageError, an OSError): no space left (SQLite's SQLITE_FULL, PostgreSQL's
+    disk_full, ENOSPC/EDQUOT/EFBIG) is 507; a disk that fails writes (SQLITE_IOERR*, read-only) is 503. None for
+    anything else (a real bug stays a logged 500)."""
+    todo: list[BaseException | None] = [exc]
+    seen: set[int] = set()
+    while todo:
+        e = todo.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        name = str(getattr(e, "sqlite_errorname", "") or "")
+        sqlstate = getattr(e, "sqlstate", None)
+        if (
+            name == "SQLITE_FULL"
+            or sqlstate == PG_DISK_FULL
+            or (isinstance(e, OSError) and e.errno in DISK_FULL_ERRNOS)
+        ):
+            return StorageFull("the database's disk is full: nothing can be saved now (reading still works)")
+        if name.startswith(("SQLITE_IOERR", "SQLITE_READONLY")):
+            return ServiceUnavailable(
+                f"the database cannot be written just now ({name}); try again later", retry_after_s=30
+            )
+        todo += [getattr(e, "orig", None), getattr(e, "storage_error", None), e.__cause__, e.__context__]
+    return None
 
 
 def problem_for(exc: FilmtourError) -> Problem:
@@ -143,6 +181,16 @@ def install_error_handlers(app: FastAPI) -> None:
         field = "body" if exc.status_code == 413 else None
         p = Problem(exc.status_code, title, slug, str(exc.detail), field, dict(exc.headers or {}))
         return problem_response(p, request)
+
+    @app.exception_handler(SQLAlchemyError)
+    @app.exception_handler(OSError)
+    async def _storage(request: Request, exc: Exception) -> JSONResponse:
+        # Handled here, not as a 500 (Starlette re-raises those, and the server then drops the connection).
+        storage = storage_problem(exc)
+        if storage is None:
+            raise exc  # a bug of ours: the 500 handler below logs it
+        log.error("%s (%s on %s %s)", storage.detail, type(exc).__name__, request.method, request.url.path)
+        return problem_response(problem_for(storage), request)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

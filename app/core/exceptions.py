@@ -34,6 +34,14 @@ class Forbidden(FilmtourError):
     """The caller may not do this (e.g. delete a route without its token)."""
 
 
+class QuotaExceeded(FilmtourError):
+    """The client holds as many saved things as it may (saved routes per client)."""
+
+
+class StorageFull(FilmtourError):
+    """The database's disk is full: nothing can be saved until space is freed."""
+
+
 class PayloadTooLarge(FilmtourError):
     """The request body is larger than allowed."""
 

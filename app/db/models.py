@@ -99,6 +99,13 @@ class SavedRoute(SQLModel, table=True):
     result: dict[str, Any] = json_column()
     # sha256 of the delete token handed out once at creation; the token itself is never stored.
     delete_token_hash: str = Field(max_length=64)
+    # When it was last read (its API answer, map, embed or an export; written at most once a day): a route unread
+    # for settings.saved_route_retention_days is pruned.
+    last_viewed_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
+    )
+    # Who saved it, for the per-client quota: sha256 of the rate-limit key (an address or /64), not the address.
+    client_hash: str | None = Field(default=None, index=True, max_length=64)
 
 
 class GeocodeCache(SQLModel, table=True):

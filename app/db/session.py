@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from sqlalchemy import event, text
@@ -41,3 +42,29 @@ def check_database(engine: Engine) -> None:
             conn.execute(text("SELECT 1"))
     except Exception as exc:  # the driver's own errors differ between SQLite and psycopg
         raise ServiceUnavailable(f"database unreachable: {type(exc).__name__}", retry_after_s=10) from exc
+
+
+MIN_FREE_BYTES = 1024 * 1024  # readiness: a SQLite database needs at least this much room left on its disk
+
+
+def check_writable(engine: Engine) -> None:
+    """Raise ServiceUnavailable when the database cannot be written: a committed no-op write (the Alembic version
+    row set to itself: a real write, on every backend, of a table that always exists) and, for SQLite, room
+    left on the database's disk."""
+    check_database(engine)
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and database != ":memory:":
+        free = shutil.disk_usage(Path(database).parent).free
+        if free < MIN_FREE_BYTES:
+            raise ServiceUnavailable(
+                f"the database's disk is full ({free} bytes free): nothing can be saved", retry_after_s=30
+            )
+    try:
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":  # a replica migrating holds the row: do not hang on it
+                conn.execute(text("SET LOCAL lock_timeout = '2s'"))
+            conn.execute(text("UPDATE alembic_version SET version_num = version_num"))
+    except Exception as exc:  # the driver's own errors differ between SQLite and psycopg
+        raise ServiceUnavailable(
+            f"the database cannot be written: {type(exc).__name__}", retry_after_s=30
+        ) from exc

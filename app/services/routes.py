@@ -7,18 +7,21 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from geopy.distance import geodesic
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session, func, select
 
 from app.core.config import ATTRIBUTION, Settings
-from app.core.exceptions import Forbidden, InvalidParameter, NotFound
+from app.core.exceptions import Forbidden, InvalidParameter, NotFound, QuotaExceeded
 from app.db import repository as repo
-from app.db.models import Location, SavedRoute
+from app.db.models import Location, SavedRoute, utcnow
 from app.routing.languages import narrative_language
 from app.routing.planner import (
     LOOP_TOLERANCE,
@@ -34,6 +37,8 @@ from app.services import tours as tours_service
 from app.services import workout as workout_service
 from app.services.geocode import Geocoder
 from app.services.sun import PHILADELPHIA_TZ, civil_dawn, dawn_times
+
+log = logging.getLogger(__name__)
 
 STOP_INFO_KEYS = ("scene_order", "scene", "exercise", "status_note", "tips", "visitable", "accessibility")
 
@@ -392,8 +397,11 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def save(session: Session, req: RouteRequest, fc: dict[str, Any]) -> tuple[SavedRoute, str]:
-    """Store the route in one transaction; returns the row and the delete token (shown once, stored hashed)."""
+def save(
+    session: Session, req: RouteRequest, fc: dict[str, Any], client: str | None = None
+) -> tuple[SavedRoute, str]:
+    """Store the route in one transaction; returns the row and the delete token (shown once, stored hashed).
+    ``client`` (the rate-limit key) is kept hashed, for the quota."""
     token = secrets.token_urlsafe(24)
     request_doc = req.model_dump(mode="json", exclude_none=True)
     if isinstance(req.start, AddressIn):
@@ -409,6 +417,7 @@ def save(session: Session, req: RouteRequest, fc: dict[str, Any]) -> tuple[Saved
             request=request_doc,
             result=fc_saved,
             delete_token_hash=hash_token(token),
+            client_hash=client_hash(client) if client else None,
         )
         session.add(row)
         try:
@@ -420,15 +429,87 @@ def save(session: Session, req: RouteRequest, fc: dict[str, Any]) -> tuple[Saved
     raise RuntimeError("could not allocate a route id")
 
 
-def load(session: Session, route_id: str) -> SavedRoute:
+def load(session: Session, route_id: str, *, viewed: bool = True) -> SavedRoute:
+    """The saved route; ``viewed``: a read that keeps it from expiring (see mark_viewed)."""
     row = session.get(SavedRoute, route_id) if len(route_id) <= 40 else None
     if row is None:
         raise NotFound(f"no saved route with id {route_id!r}", field="route_id")
+    if viewed:
+        mark_viewed(session, row)
     return row
 
 
+# --- bounded storage: the per-client quota and the retention of unread routes --------------------------------
+
+VIEW_WRITE_EVERY = timedelta(days=1)  # a read is written down at most this often per route
+
+
+def client_hash(client: str) -> str:
+    return hashlib.sha256(f"filmtour-client:{client}".encode()).hexdigest()
+
+
+def check_quota(session: Session, client: str, settings: Settings) -> None:
+    """QuotaExceeded when this client already holds ``max_saved_routes_per_client`` saved routes."""
+    most = settings.max_saved_routes_per_client
+    if not most:
+        return
+    held = session.exec(
+        select(func.count()).select_from(SavedRoute).where(SavedRoute.client_hash == client_hash(client))
+    ).one()
+    if held >= most:
+        keep = settings.saved_route_retention_days
+        expiry = f"; unread ones expire after {keep} days" if keep else ""
+        raise QuotaExceeded(
+            f"this client already holds {held} saved routes (at most {most}): delete some with their delete "
+            f"tokens{expiry}"
+        )
+
+
+def _aware(t: datetime) -> datetime:
+    return t if t.tzinfo else t.replace(tzinfo=UTC)  # SQLite hands back naive UTC
+
+
+def mark_viewed(session: Session, row: SavedRoute) -> None:
+    """Note that the route was read, at most once a day (a read costs no write otherwise). A failing write (a
+    full disk) is logged and the read still succeeds."""
+    now = utcnow()
+    if now - _aware(row.last_viewed_at) < VIEW_WRITE_EVERY:
+        return
+    try:
+        session.connection().execute(
+            update(SavedRoute).where(SavedRoute.id == row.id).values(last_viewed_at=now)
+        )
+        session.commit()
+    except OperationalError as exc:
+        session.rollback()
+        log.warning("could not note a read of a saved route: %s", type(exc.orig).__name__)
+
+
+def prune(session: Session, retention_days: int, now: datetime | None = None) -> int:
+    """Delete the saved routes nobody has read for ``retention_days`` days (0: none); returns how many."""
+    if retention_days <= 0:
+        return 0
+    cutoff = (now or utcnow()) - timedelta(days=retention_days)
+    gone = (
+        session.connection()
+        .execute(sql_delete(SavedRoute).where(SavedRoute.last_viewed_at < cutoff))
+        .rowcount
+    )
+    session.commit()
+    return int(gone or 0)
+
+
+def prune_saved_routes(settings: Settings, engine: Any) -> int:
+    """Delete the saved routes unread for ``saved_route_retention_days``; logs and returns how many."""
+    with Session(engine) as session:
+        gone = prune(session, settings.saved_route_retention_days)
+    if gone:
+        log.info("pruned %d saved routes unread for %d days", gone, settings.saved_route_retention_days)
+    return gone
+
+
 def delete(session: Session, route_id: str, token: str | None) -> None:
-    row = load(session, route_id)
+    row = load(session, route_id, viewed=False)
     if not token or not hmac.compare_digest(hash_token(token), row.delete_token_hash):
         raise Forbidden(
             "a valid delete token is needed (returned when the route was created)", field="X-Delete-Token"
