@@ -106,6 +106,29 @@ def test_created_and_saved_routes_and_oembed_match_the_documented_schema(api):
     jsonschema.validate(oembed.json(), schema_of(openapi, "/oembed", "get", "200", "application/json"))
 
 
+def test_workout_song_cue_and_step_free_answers_match_the_documented_schema(api):
+    openapi = api.get("/openapi.json").json()
+    created = api.post(
+        "/api/v1/routes",
+        json={"tour": "rocky-1976-montage", "workout": {"level": "intermediate"}, "step_free": True},
+    )
+    assert created.status_code == 201, created.text
+    body = created.json()
+    jsonschema.validate(body, schema_of(openapi, "/api/v1/routes", "post", "201", "application/geo+json"))
+    doc = r.CreatedRoute.model_validate_json(created.content)
+    assert doc.properties.workout is not None and doc.properties.workout.stations
+    assert doc.properties.step_free_stops and doc.properties.song_cue.song_s == 193
+    tour = api.get("/api/v1/tours/rocky-1976-montage", params={"workout": "rocky", "step_free": "true"})
+    assert tour.status_code == 200, tour.text
+    jsonschema.validate(
+        tour.json(), schema_of(openapi, "/api/v1/tours/{tour_id}", "get", "200", "application/geo+json")
+    )
+    # the station schema is strict enough to catch a station without its exercises
+    del body["properties"]["workout"]["stations"][0]["exercises"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(body, schema_of(openapi, "/api/v1/routes", "post", "201", "application/geo+json"))
+
+
 def test_a_broken_answer_would_fail_the_check(api):
     """The documented schema is strict enough to catch a real mistake (a stop without its seq)."""
     openapi = api.get("/openapi.json").json()

@@ -35,7 +35,12 @@ def test_the_documented_members_are_the_real_ones(client):
     assert created.status_code == 201, created.text
     tour = client.get("/api/v1/tours/rocky-1976-montage")
     assert tour.status_code == 200
-    real = keys_of(created.json()) | keys_of(tour.json())
+    trained = client.post(
+        "/api/v1/routes",
+        json={"tour": "rocky-1976-montage", "workout": {"level": "rocky"}, "step_free": True},
+    )
+    assert trained.status_code == 201, trained.text
+    real = keys_of(created.json()) | keys_of(tour.json()) | keys_of(trained.json())
     assert documented_keys() == real
 
 

@@ -144,6 +144,72 @@ class Dawn(_Open):
     timezone: str
 
 
+class WorkoutExercise(_Open):
+    id: str = Field(description="Key in data/exercises.json")
+    name: str
+    how: str = Field(
+        description="The sidewalk-safe version, nothing in hand (the step-free one on such routes)"
+    )
+    film_exercise: str = Field(description="What Rocky does in the film")
+    scene: str
+    reps: int | None = Field(description="Repetitions at the level, or null when timed")
+    seconds: float | None = Field(description="Seconds at the level, or null when counted in reps")
+    duration_s: float = Field(description="Time the exercise takes, setting up included")
+    safety: str
+    sources: list[str] = Field(description="Where the film facts come from")
+
+
+class WorkoutStation(_Open):
+    kind: Literal["stop", "leg"] = Field(
+        description="At a stop whose scene shows it, or spaced along a long leg"
+    )
+    after_seq: int = Field(description="The stop it is at or after")
+    distance_from_start_m: float
+    elapsed_s: float = Field(description="When it starts: running time plus the stations before it")
+    lat: float
+    lon: float
+    exercises: list[WorkoutExercise]
+    scene: str
+    safety: str
+    duration_s: float
+
+
+class Workout(_Open):
+    level: Literal["beginner", "intermediate", "rocky"]
+    stations: list[WorkoutStation]
+    stations_s: float = Field(description="Time at the stations")
+    running_s: float = Field(description="Time moving, at the pace")
+    total_s: float = Field(description="running_s + stations_s")
+
+
+class PeakAt(_Open):
+    seq: int
+    name: str
+
+
+class SongCue(_Open):
+    song: str
+    song_s: float = Field(description="Length of the version timed to (default 193 s, the film's montage)")
+    peak_at: PeakAt = Field(
+        description="The stop where the song peaks: the top of the steps, else the last stop"
+    )
+    peak_elapsed_s: float
+    distance_from_start_m: float = Field(description="Where to press play")
+    elapsed_s: float = Field(description="When to press play")
+    skip_into_song_s: float = Field(description="For a route shorter than the song: start this far into it")
+    lat: float
+    lon: float
+
+
+class StepFreeStop(_Open):
+    seq: int
+    location_id: str
+    name: str
+    differs: bool = Field(description="The stop is reached differently without steps")
+    note: str | None = Field(description="How it differs (e.g. the driveway instead of the 72 steps)")
+    accessibility: str | None = Field(description="The dataset's accessibility note")
+
+
 class RouteProperties(_Open):
     title: str | None
     activity: Activity
@@ -155,6 +221,13 @@ class RouteProperties(_Open):
     dawn: Dawn | None
     tour: str | None
     loop_km: float | None
+    language: str = Field(description="Language of the maneuvers and the cue sheet (BCP 47)")
+    step_free: bool
+    song_cue: SongCue
+    workout: Workout | None = Field(default=None, description="When a workout was asked for")
+    step_free_stops: list[StepFreeStop] | None = Field(
+        default=None, description="Step-free routes: how the stops differ and their accessibility notes"
+    )
     attribution: str
 
 
