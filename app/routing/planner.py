@@ -117,8 +117,19 @@ def _location(stop: Stop, kind: str = "break", cutoff_m: float | None = None) ->
     return loc
 
 
+def _field(i: int, stop: Stop) -> str:
+    """The request member the stop came from (``info["field"]``: ``start``, ``stops[3]``, set by the service,
+    whatever order the route visits them in), else its position."""
+    return stop.info.get("field") or f"stops[{i}]"
+
+
 def _describe(i: int, stop: Stop) -> str:
-    return f"stop {i + 1} ({stop.location_id or stop.name})"
+    field = stop.info.get("field")
+    return (
+        f"{field} ({stop.location_id or stop.name})"
+        if field
+        else f"stop {i + 1} ({stop.location_id or stop.name})"
+    )
 
 
 # --- snapping ---------------------------------------------------------------------------------------------
@@ -162,7 +173,7 @@ def check_snapping(
             )
             raise Unroutable(
                 f"{_describe(i, stop)} cannot be reached on foot: {how_far} (limit {max_snap_m:.0f} m)",
-                field=field_of(i) if field_of else f"stops[{i}]",
+                field=field_of(i) if field_of else _field(i, stop),
             )
 
 
@@ -208,7 +219,7 @@ def _engine_route(
         raise Unroutable(
             f"{_describe(i, stop)} cannot be reached on foot from the stop before it "
             f"(it may be on a separate, unconnected set of paths): {exc}",
-            field=f"stops[{i}]",
+            field=_field(i, stop),
         ) from exc
 
 

@@ -3,14 +3,37 @@ settings in the service layer; the static bounds here keep payloads sane before 
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag
 
 from app.core.exceptions import InvalidParameter
 from app.core.paces import Activity, Pace
 from app.routing.planner import PACE_PRESETS, default_pace
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2200  # dawn, sun and ETAs are computed for these; outside: 422, not 500
+
+
+def _printable(value: str) -> str:
+    bad = _CONTROL.search(value)
+    if bad:
+        raise ValueError(f"control characters are not allowed (U+{ord(bad.group()):04X})")
+    return value
+
+
+def _in_years(value: date) -> date:
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError(f"the year must be between {EARLIEST_YEAR} and {LATEST_YEAR}")
+    return value
+
+
+# Text a client sends: no control characters (they break XML exports and terminals; named in a 422).
+Text = Annotated[str, AfterValidator(_printable)]
+BoundedDateTime = Annotated[datetime, AfterValidator(_in_years)]
+BoundedDate = Annotated[date, AfterValidator(_in_years)]
 
 Lat = Annotated[float, Field(ge=-90, le=90, description="Latitude, WGS84")]
 Lon = Annotated[float, Field(ge=-180, le=180, description="Longitude, WGS84")]
@@ -20,12 +43,12 @@ class PointIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     lat: Lat
     lon: Lon
-    name: str | None = Field(default=None, max_length=120)
+    name: Text | None = Field(default=None, max_length=120)
 
 
 class AddressIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    address: str = Field(
+    address: Text = Field(
         min_length=3, max_length=200, description="Geocoded with Nominatim, biased to Philadelphia"
     )
 
@@ -63,7 +86,18 @@ Language = Annotated[
     ),
 ]
 
-StopIn = Annotated[str, Field(min_length=1, max_length=120, description="A location id")] | PointIn
+
+def _start_kind(value: object) -> str:
+    is_address = isinstance(value, AddressIn) or (isinstance(value, dict) and "address" in value)
+    return "AddressIn" if is_address else "PointIn"
+
+
+# A start with an address is an address (its errors name start.address, not a point's missing lat/lon).
+StartIn = Annotated[
+    Annotated[PointIn, Tag("PointIn")] | Annotated[AddressIn, Tag("AddressIn")], Discriminator(_start_kind)
+]
+
+StopIn = Annotated[Text, Field(min_length=1, max_length=120, description="A location id")] | PointIn
 
 
 class RouteRequest(BaseModel):
@@ -90,26 +124,26 @@ class RouteRequest(BaseModel):
     )
 
     stops: list[StopIn] = Field(default_factory=list, max_length=200)
-    tour: str | None = Field(
+    tour: Text | None = Field(
         default=None, max_length=120, description="Use a tour's stops (see /api/v1/tours)"
     )
-    start: PointIn | AddressIn | None = Field(default=None, description="Where you start (a hotel, say)")
+    start: StartIn | None = Field(default=None, description="Where you start (a hotel, say)")
     order: Literal["as_filmed", "optimized", "as_given"] = "as_filmed"
     return_to_start: bool = False
     activity: Activity = "walk"
     pace: Pace | None = Field(default=None, description="Running pace preset")
     pace_min_per_km: float | None = Field(default=None, ge=2.5, le=30, description="Overrides the preset")
-    start_time: datetime | None = Field(
+    start_time: BoundedDateTime | None = Field(
         default=None, description="ISO 8601; naive times are Philadelphia local"
     )
-    start_at_dawn: date | None = Field(
+    start_at_dawn: BoundedDate | None = Field(
         default=None, description="Start at civil dawn on this date (like Rocky)"
     )
     loop_km: float | None = Field(default=None, gt=0, le=1000, description="Plan a loop of about this length")
-    finish_at: str | None = Field(
+    finish_at: Text | None = Field(
         default=None, max_length=120, description="With loop_km: end at this location"
     )
-    title: str | None = Field(default=None, max_length=120)
+    title: Text | None = Field(default=None, max_length=120)
     workout: WorkoutIn | None = Field(default=None, description="Montage workout stations along the route")
     first_steps: FirstStepsIn | None = Field(
         default=None,

@@ -5,6 +5,7 @@ same way whether it was just planned or read back from the database years later.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
@@ -89,7 +90,25 @@ def _stop_name(props: dict[str, Any]) -> str:
     return f"{props['seq']}. {props.get('name') or props.get('role', 'stop').title()}"
 
 
+# What XML 1.0 cannot carry at all (C0 controls but tab/newline/CR, surrogates, U+FFFE/U+FFFF). New requests
+# refuse control characters (app.schemas.routes), but a route saved before that may hold them: dropped here, so
+# its GPX and KML still parse.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(doc: Any) -> Any:
+    """The document with every string made safe for XML (see _NOT_XML)."""
+    if isinstance(doc, str):
+        return _NOT_XML.sub("", doc)
+    if isinstance(doc, dict):
+        return {k: xml_safe(v) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [xml_safe(v) for v in doc]
+    return doc
+
+
 def to_gpx(fc: dict[str, Any], *, link: str | None = None) -> str:
+    fc = xml_safe(fc)
     gpx = gpxpy.gpx.GPX()
     gpx.creator = "filmtour"
     gpx.name = route_title(fc)
@@ -130,6 +149,7 @@ def to_gpx(fc: dict[str, Any], *, link: str | None = None) -> str:
 
 
 def to_kml(fc: dict[str, Any]) -> str:
+    fc = xml_safe(fc)
     kml = simplekml.Kml(name=route_title(fc))
     kml.document.description = f"{_summary_line(fc)} {CREDIT}"
     line = kml.newlinestring(

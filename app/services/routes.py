@@ -54,8 +54,9 @@ def location_stop(loc: Location) -> Stop:
     return Stop(lat=loc.lat, lon=loc.lon, name=loc.name, location_id=loc.id, info=info)
 
 
-def point_stop(p: PointIn, default_name: str) -> Stop:
-    return Stop(lat=p.lat, lon=p.lon, name=p.name or default_name, location_id=None, info={})
+def point_stop(p: PointIn, default_name: str, field: str | None = None) -> Stop:
+    info = {"field": field} if field else {}
+    return Stop(lat=p.lat, lon=p.lon, name=p.name or default_name, location_id=None, info=info)
 
 
 def resolve_stops(session: Session, req: RouteRequest) -> tuple[list[Stop], list[dict[str, Any]]]:
@@ -68,7 +69,7 @@ def resolve_stops(session: Session, req: RouteRequest) -> tuple[list[Stop], list
     skipped: list[dict[str, Any]] = []
     for i, item in enumerate(req.stops):
         if isinstance(item, PointIn):
-            stops.append(point_stop(item, f"Point {i + 1}"))
+            stops.append(point_stop(item, f"Point {i + 1}", f"stops[{i}]"))
             continue
         loc = repo.get_location(session, item)
         if loc is None:
@@ -76,7 +77,9 @@ def resolve_stops(session: Session, req: RouteRequest) -> tuple[list[Stop], list
         if tours_service.unroutable_reason(loc) is not None:
             skipped.append(tours_service.skipped_entry(loc))
             continue
-        stops.append(location_stop(loc))
+        stop = location_stop(loc)
+        stop.info["field"] = f"stops[{i}]"  # errors name what the client sent, whatever the visiting order
+        stops.append(stop)
     return stops, skipped
 
 
@@ -114,8 +117,9 @@ def resolve_start(session: Session, req: RouteRequest, geocoder: Geocoder | None
             raise InvalidParameter("addresses cannot be geocoded here; give lat/lon", field="start.address")
         place = geocoder.geocode(session, req.start.address)
         # The address itself stays out of the stored route's public name: only where it geocoded to.
-        return Stop(lat=place.lat, lon=place.lon, name="Start", location_id=None, info={"geocoded": True})
-    return point_stop(req.start, "Start")
+        info = {"geocoded": True, "field": "start.address"}
+        return Stop(lat=place.lat, lon=place.lon, name="Start", location_id=None, info=info)
+    return point_stop(req.start, "Start", "start")
 
 
 def start_time_of(req: RouteRequest) -> datetime | None:
