@@ -34,6 +34,7 @@ def make_settings(tmp_path: Path, **overrides) -> Settings:
         "valhalla_tiles_dir": SHARED_TILES,
         "build_basemap_on_startup": False,
         "basemap_dir": SHARED_BASEMAP,
+        "allowed_hosts": "localhost,127.0.0.1,testserver",  # TestClient's own host name
         "geocoder_url": "http://127.0.0.1:9",  # never the real Nominatim from tests
     }
     values.update(overrides)

@@ -164,3 +164,19 @@ def test_a_request_over_valhallas_limits_is_a_422_naming_the_stops(tmp_path):
     with TestClient(create_app(settings)) as c:
         body = problem(c.post("/api/v1/routes", json={"stops": stops, "order": "as_given"}), 422)
     assert body["field"] == "stops" and "refused" in body["detail"], body
+
+
+def test_a_spoofed_host_never_reaches_a_link(client):
+    """Without FILMTOUR_PUBLIC_BASE_URL, links use the Host only when it is an allowed one."""
+    body = {"stops": ["italian-market", "art-museum-steps"]}
+    evil = client.post("/api/v1/routes", json=body, headers={"Host": "evil.example"})
+    assert evil.status_code == 201
+    hrefs = [link["href"] for link in evil.json()["links"]]
+    assert hrefs and all(h.startswith("http://localhost") for h in hrefs), hrefs
+    rid = evil.json()["id"]
+    again = client.get(f"/api/v1/routes/{rid}", headers={"Host": "evil.example:8443"})
+    assert "evil.example" not in again.text
+    page = client.get(f"/routes/{rid}/map", headers={"Host": "evil.example"})
+    assert page.status_code == 200 and "evil.example" not in page.text
+    ok = client.get(f"/api/v1/routes/{rid}", headers={"Host": "127.0.0.1:8000"})
+    assert ok.json()["links"][0]["href"].startswith("http://127.0.0.1:8000/")

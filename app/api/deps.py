@@ -32,10 +32,18 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def base_url(request: Request, settings: Settings) -> str:
-    """Absolute base for share links: the configured public URL, else what the client used."""
+    """Absolute base for share links: the configured public URL, else what the client used if its host is an
+    allowed one, else the first allowed host on the port the server listens on (never a spoofed Host)."""
     if settings.public_base_url:
         return settings.public_base_url.rstrip("/")
-    return str(request.base_url).rstrip("/")
+    allowed = [h.strip().lower() for h in settings.allowed_hosts.split(",") if h.strip()]
+    host = request.headers.get("host", "").lower()
+    name = host if host.endswith("]") else host.rsplit(":", 1)[0]
+    if name in allowed:
+        return str(request.base_url).rstrip("/")
+    port = (request.scope.get("server") or (None, None))[1]
+    suffix = f":{port}" if port and port not in (80, 443) else ""
+    return f"{request.url.scheme}://{allowed[0] if allowed else 'localhost'}{suffix}"
 
 
 def tour_route(

@@ -136,7 +136,13 @@ class Settings(BaseSettings):
     public_base_url: str | None = Field(
         default=None,
         description="Absolute base URL used in share links and oEmbed.",
-        json_schema_extra={"doc_default": "from the request"},
+        json_schema_extra={"doc_default": "from the request, if its host is in allowed_hosts"},
+    )
+    allowed_hosts: str = Field(
+        "localhost,127.0.0.1,[::1]",
+        description="Comma-separated host names a request's Host header may give absolute links (share links, "
+        "oEmbed) when public_base_url is unset; any other Host gets links to the first one, so a spoofed Host "
+        "never reaches a link or a cache.",
     )
 
     # --- server ----------------------------------------------------------------------------------
