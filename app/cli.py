@@ -23,7 +23,7 @@ from app.core.exceptions import FilmtourError, InvalidParameter, ServiceUnavaila
 from app.core.logging import configure_logging, uvicorn_log_config
 from app.db import repository as repo
 from app.db.loader import DatasetError, load_dataset, read_dataset
-from app.db.migrate import current_revision, upgrade_to_head
+from app.db.migrate import current_revision, startup_lock, upgrade_to_head
 from app.db.models import Location
 from app.db.session import check_database, make_engine
 from app.maps.basemap import BasemapBuildError, ensure_basemap
@@ -190,9 +190,15 @@ def locations_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print GeoJSON instead of a table.")] = False,
     visitable: Annotated[str | None, typer.Option(help="Only places with this visitable value.")] = None,
 ) -> None:
-    """List the filming locations."""
+    """List the filming locations (a fresh database gets the dataset first, as the server's start-up does)."""
 
-    engine = _database(get_settings())
+    settings = get_settings()
+    engine = _database(settings)
+    with Session(engine) as session:
+        empty = repo.dataset_fingerprint(session)[0] == "0"
+    if empty and settings.load_locations_on_startup:
+        with startup_lock(engine):  # a server starting beside us may be loading it too
+            load_dataset(engine, settings.locations_file)
     with Session(engine) as session:
         rows = [r for r in repo.all_locations(session) if visitable in (None, r.visitable)]
         if as_json:

@@ -96,3 +96,13 @@ def test_errors_are_messages_not_tracebacks(run, tmp_path):
     assert missing.exit_code != 0 and "no such extract" in missing.output
     box = run("network", "fetch", "--bbox", "1,2,3")
     assert box.exit_code != 0 and "--bbox" in box.output
+
+
+def test_locations_on_a_fresh_data_directory_shows_the_dataset(run, tmp_path):
+    """No `db load` has run: the command loads the dataset first (as the server's start-up does)."""
+    assert not (tmp_path / "data").exists()
+    result = run("locations")
+    assert result.exit_code == 0, result.output
+    assert "Italian" in result.output and "Rocky (1976) filming locations" in result.output
+    fc = json.loads(run("locations", "--json").output)
+    assert len(fc["features"]) == len(json.loads(REAL_LOCATIONS.read_text())["features"])
