@@ -4,9 +4,9 @@ test can build an app with its own settings."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -66,3 +66,6 @@ def client_key(request: Request) -> str:
 
 # The id in a data endpoint's path (a location, film or tour).
 ItemId = Annotated[str, Path(max_length=120)]
+WorkoutLevel = Annotated[
+    Literal["beginner", "intermediate", "rocky"] | None, Query(description="Montage workout level")
+]

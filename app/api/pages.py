@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
 from app.api.caching import NOT_MODIFIED, cached_response, json_response
-from app.api.deps import SessionDep, SettingsDep, base_url, tour_route
+from app.api.deps import SessionDep, SettingsDep, WorkoutLevel, base_url, tour_route
 from app.core.config import ATTRIBUTION, Settings, route_title
 from app.core.exceptions import InvalidParameter
 from app.db import repository as repo
@@ -55,13 +55,21 @@ def _route_doc(session, route_id: str) -> dict[str, Any]:
 
 
 def _route_page(
-    request: Request, session: Session, settings: Settings, kind: str, item_id: str, *, embed: bool
+    request: Request,
+    session: Session,
+    settings: Settings,
+    kind: str,
+    item_id: str,
+    *,
+    embed: bool,
+    workout: str | None = None,
 ) -> Response:
-    """The map page (or its embed) of a saved route (kind "routes") or a tour ("tours")."""
+    """The map page (or its embed) of a saved route (kind "routes") or a tour ("tours", with a workout level
+    if one is asked)."""
     if kind == "routes":
         fc = _route_doc(session, item_id)
     else:
-        fc = tour_route(request, session, settings, item_id)
+        fc = tour_route(request, session, settings, item_id, workout=workout)
     base = base_url(request, settings)
     page_url = f"{base}/{kind}/{item_id}/map"
     page = render_route_map(
@@ -116,8 +124,14 @@ def route_map(route_id: Id, request: Request, session: SessionDep, settings: Set
 
 
 @router.get("/tours/{tour_id}/map", response_class=HTMLResponse, summary="Map of a ready-made tour")
-def tour_map(tour_id: Id, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    return _route_page(request, session, settings, "tours", tour_id, embed=False)
+def tour_map(
+    tour_id: Id,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    workout: WorkoutLevel = None,
+) -> Response:
+    return _route_page(request, session, settings, "tours", tour_id, embed=False, workout=workout)
 
 
 @router.get("/embed/routes/{route_id}", response_class=HTMLResponse, summary="Embeddable route map (iframe)")

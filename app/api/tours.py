@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
 from app.api.caching import NOT_MODIFIED, GeoJSONResponse, json_response
-from app.api.deps import ItemId, SessionDep, SettingsDep, base_url, tour_route
+from app.api.deps import ItemId, SessionDep, SettingsDep, WorkoutLevel, base_url, tour_route
 from app.api.formats import AcceptHeader, FormatQuery, choose_format, route_response, route_responses
 from app.core.config import Settings
 from app.core.exceptions import InvalidParameter, ServiceUnavailable, Unroutable
@@ -66,9 +66,7 @@ def get_tour(
     activity: Activity | None = None,
     pace: Pace | None = None,
     pace_min_per_km: Annotated[float | None, Query(ge=2.5, le=30)] = None,
-    workout: Annotated[
-        Literal["beginner", "intermediate", "rocky"] | None, Query(description="Montage workout level")
-    ] = None,
+    workout: WorkoutLevel = None,
     song_s: Annotated[
         float | None, Query(ge=30, le=1200, description="Length of your version of the song")
     ] = None,

@@ -84,7 +84,7 @@ def test_route_map_and_planner_flow(live_server, page_and_watch):
     assert page.locator(".leaflet-marker-icon.ft-stop").count() == len(stops)
     assert (
         page.locator(".leaflet-marker-icon.ft-stop").first.get_attribute("title")
-        == stops[0]["properties"]["name"]
+        == "Start: " + stops[0]["properties"]["name"]
     )
     page.click("#ft-copy-share")
     assert page.evaluate("navigator.clipboard.readText()") == f"{live_server}/routes/{route_id}/map"
@@ -92,7 +92,8 @@ def test_route_map_and_planner_flow(live_server, page_and_watch):
     page.goto(f"{live_server}/routes/{route_id}/map")
     wait_ready(page)
     assert page.locator("path.ft-route-line").count() == 1
-    assert page.locator(".leaflet-marker-icon").count() == len(stops)
+    assert page.locator(".leaflet-marker-icon.ft-stop").count() == len(stops)
+    assert page.locator(".leaflet-marker-icon.ft-song").count() == 1  # where to press play
     # An untitled route: the summary says the default title the server gave the page.
     assert fc["properties"].get("title") is None
     assert page.locator(".ft-summary h4").inner_text() == "Rocky (1976) montage route"

@@ -116,7 +116,7 @@
     return label;
   }
 
-  function stopPopup(p) {
+  function stopPopup(p, station) {
     var box = el("div", "ft-popup");
     var title = p.role === "start" ? "Start" : (p.role === "finish" ? "Finish" : "Stop " + p.seq);
     box.appendChild(el("h3", null, title + ": " + p.name));
@@ -126,6 +126,49 @@
     row(box, "Rocky", p.exercise);
     row(box, "Today", p.status_note);
     row(box, "Tips", p.tips);
+    row(box, "Accessibility", p.accessibility);
+    if (station) {
+      box.appendChild(el("h4", null, "Workout station"));
+      stationBox(box, station);
+    }
+    return box;
+  }
+
+  function dose(x) {
+    return x.reps ? x.reps + " reps" : (x.seconds ? x.seconds + " s" : "");
+  }
+
+  // A workout station's exercises: the safe version, its dose, the scene it comes from, and the safety note.
+  function stationBox(box, s) {
+    s.exercises.forEach(function (x) {
+      var d = el("div", "ft-exercise");
+      d.appendChild(el("strong", null, x.name + " \u2014 " + dose(x)));
+      d.appendChild(el("p", "ft-row", x.how));
+      row(d, "From the film", x.film_exercise);
+      box.appendChild(d);
+    });
+    row(box, "Safety", s.safety);
+    row(box, "Time", "about " + fmtDuration(s.duration_s) + ", starting at +" + fmtDuration(s.elapsed_s));
+  }
+
+  function stationPopup(s) {
+    var box = el("div", "ft-popup");
+    box.appendChild(el("h3", null, "Workout station: " + s.exercises.map(function (x) { return x.name; }).join(", ")));
+    stationBox(box, s);
+    return box;
+  }
+
+  function songLine(cue) {
+    var when = cue.skip_into_song_s ? "at the start, " + fmtDuration(cue.skip_into_song_s) + " into the song"
+      : "at +" + fmtDuration(cue.elapsed_s) + ", " + fmtDistance(cue.distance_from_start_m) + " from the start";
+    return "Press play on \u201c" + cue.song + "\u201d (" + fmtDuration(cue.song_s) + ") " + when +
+      ": it peaks as you reach " + cue.peak_at.name + ".";
+  }
+
+  function songPopup(cue) {
+    var box = el("div", "ft-popup");
+    box.appendChild(el("h3", null, "\u266a Press play here"));
+    box.appendChild(el("p", "ft-row", songLine(cue)));
     return box;
   }
 
@@ -203,13 +246,31 @@
     var stops = fc.features.filter(function (f) { return f.properties.kind === "stop"; });
     var latlngs = route.geometry.coordinates.map(function (c) { return [c[1], c[0]]; });
     var line = L.polyline(latlngs, { color: "#b3202b", weight: 5, opacity: 0.85, className: "ft-route-line" }).addTo(target);
+    var props = fc.properties || {}, stations = (props.workout && props.workout.stations) || [];
     stops.forEach(function (f) {
       var p = f.properties, c = f.geometry.coordinates;
       var label = p.role === "start" ? "S" : (p.role === "finish" ? "F" : String(p.seq));
-      L.marker([c[1], c[0]], { icon: pin(label, "ft-stop ft-" + p.role), title: p.name, alt: p.name })
-        .bindPopup(stopPopup(p), { maxWidth: 320 }).addTo(target);
+      var here = stations.filter(function (s) { return s.kind === "stop" && s.after_seq === p.seq; })[0];
+      var name = (p.role === "start" ? "Start: " : (p.role === "finish" ? "Finish: " : "Stop " + p.seq + ": ")) +
+        p.name + (here ? " (workout station)" : "");
+      L.marker([c[1], c[0]], { icon: pin(label, "ft-stop ft-" + p.role + (here ? " ft-has-station" : "")),
+                               title: name, alt: name })
+        .bindPopup(stopPopup(p, here), { maxWidth: 320 }).addTo(target);
     });
-    return { line: line, stops: stops.length };
+    // Stations on the way get their own marker (a letter, not only a colour); those at a stop are in its popup.
+    var legStations = stations.filter(function (s) { return s.kind === "leg"; });
+    legStations.forEach(function (s) {
+      var name = "Workout station: " + s.exercises.map(function (x) { return x.name; }).join(", ");
+      L.marker([s.lat, s.lon], { icon: pin("W", "ft-station"), title: name, alt: name })
+        .bindPopup(stationPopup(s), { maxWidth: 320 }).addTo(target);
+    });
+    var cue = props.song_cue;
+    if (cue) {
+      L.marker([cue.lat, cue.lon], { icon: pin("\u266a", "ft-song"), title: "Press play: " + cue.song,
+                                     alt: "Press play: " + cue.song })
+        .bindPopup(songPopup(cue), { maxWidth: 320 }).addTo(target);
+    }
+    return { line: line, stops: stops.length, stations: stations.length, song: !!cue };
   }
 
   // The route page: the route, then its summary (the title comes from the server, default included).
@@ -224,9 +285,17 @@
       row(div, "Pace", fmtPace(props.pace_min_per_km));
       if (props.start_time) row(div, "Start", fmtClock(props.start_time));
       if (props.dawn) row(div, "Civil dawn", fmtClock(props.dawn.civil_dawn) + " (sunrise " + fmtClock(props.dawn.sunrise) + ")");
+      if (props.workout) {
+        row(div, "Workout (" + props.workout.level + ")", props.workout.stations.length + " stations, " +
+            fmtDuration(props.workout.total_s) + " in all");
+      }
+      if (props.song_cue) row(div, "Song", songLine(props.song_cue));
+      if (props.step_free) row(div, "Step-free", "no steps on this route");
+      (props.step_free_stops || []).forEach(function (s) { if (s.note) row(div, s.name, s.note); });
       (fc.skipped || []).forEach(function (s) { row(div, "Skipped", s.name + " \u2014 " + s.reason); });
     });
     map.getContainer().setAttribute("data-ft-markers", String(drawn.stops));
+    map.getContainer().setAttribute("data-ft-stations", String(drawn.stations));
   }
 
   // Copy a text field's value: the async clipboard where the page may use it, else the old copy command;
@@ -289,7 +358,7 @@
 
   // What the page's other scripts (planner.js, share.js) use; the rest stays private to this file.
   window.filmtourMap = { el: el, pin: pin, fmtDuration: fmtDuration, fmtDistance: fmtDistance, fmtClock: fmtClock,
-                         fmtPace: fmtPace, drawRoute: drawRoute, copyField: copyField, placeMarker: placeMarker,
+                         fmtPace: fmtPace, drawRoute: drawRoute, songLine: songLine, copyField: copyField, placeMarker: placeMarker,
                          placesLayer: placesLayer, map: null };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

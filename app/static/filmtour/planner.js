@@ -64,6 +64,8 @@
     if (!isNaN(pace)) body.pace_min_per_km = pace;
     if (data.get("start_at_dawn")) body.start_at_dawn = data.get("start_at_dawn");
     if (data.get("return_to_start")) body.return_to_start = true;
+    if (data.get("workout")) body.workout = { level: data.get("workout") };
+    if (data.get("step_free")) body.step_free = true;
     var ids = data.getAll("stop");
     var points = customPoints.map(function (p, i) { return { lat: p.lat, lon: p.lon, name: i === 0 ? "Start" : "Point " + (i + 1) }; });
     var loop = parseFloat(data.get("loop_km"));
@@ -98,7 +100,11 @@
     $("ft-summary").textContent = (props.activity === "run" ? "Run" : "Walk") + " of " + M.fmtDistance(props.distance_m) +
       ", about " + M.fmtDuration(props.duration_s) + " at " + M.fmtPace(props.pace_min_per_km) +
       (props.dawn ? "; civil dawn " + M.fmtClock(props.dawn.civil_dawn) : "") +
-      ((fc.skipped || []).length ? ". Skipped: " + fc.skipped.map(function (s) { return s.name; }).join(", ") : "");
+      ((fc.skipped || []).length ? ". Skipped: " + fc.skipped.map(function (s) { return s.name; }).join(", ") : "") +
+      (props.workout ? ". Workout (" + props.workout.level + "): " + props.workout.stations.length + " stations, " +
+       M.fmtDuration(props.workout.total_s) + " in all" : "") +
+      (props.song_cue ? ". " + M.songLine(props.song_cue) : "");
+    $("ft-result-title").textContent = props.title || "Your route";
     var api = "/api/v1/routes/" + fc.id;
     $("ft-gpx").href = api + "?format=gpx";
     $("ft-kml").href = api + "?format=kml";
@@ -112,22 +118,50 @@
     fetch(api + "?format=txt").then(function (r) { return r.text(); }).then(function (t) { $("ft-cues").textContent = t; });
   }
 
-  function plan(ev) {
-    ev.preventDefault();
-    var button = $("ft-plan-button");
+  function post(body, button) {
     button.disabled = true;
-    fetch("/api/v1/routes", { method: "POST", headers: { "Content-Type": "application/json" },
-                              body: JSON.stringify(requestBody(ev.target)) })
-      .then(function (r) { return r.json().then(function (body) { return { ok: r.ok, body: body }; }); })
+    return fetch("/api/v1/routes", { method: "POST", headers: { "Content-Type": "application/json" },
+                                     body: JSON.stringify(body) })
+      .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, body: b }; }); })
       .then(function (res) { if (res.ok) showResult(res.body); else showError(res.body); })
       .catch(function (e) { showError({ title: "Network error", detail: String(e) }); })
       .then(function () { button.disabled = false; });
+  }
+
+  function plan(ev) {
+    ev.preventDefault();
+    post(requestBody(ev.target), $("ft-plan-button"));
+  }
+
+  // First steps: from a typed address, else the first point clicked on the map, else the device's location.
+  function firstSteps(ev) {
+    ev.preventDefault();
+    var data = new FormData(ev.target), button = $("ft-first-button");
+    var body = { first_steps: { km: parseInt(data.get("km"), 10), shape: data.get("shape") } };
+    var address = String(data.get("address") || "").trim();
+    if (address) { body.start = { address: address }; post(body, button); return; }
+    if (customPoints.length) {
+      body.start = { lat: customPoints[0].lat, lon: customPoints[0].lon, name: "Start" };
+      post(body, button);
+      return;
+    }
+    if (!navigator.geolocation) {
+      showError({ title: "No start", detail: "type an address or click the map where you start", field: "start" });
+      return;
+    }
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      body.start = { lat: +pos.coords.latitude.toFixed(6), lon: +pos.coords.longitude.toFixed(6), name: "Start" };
+      post(body, button);
+    }, function () {
+      showError({ title: "No start", detail: "type an address or click the map where you start", field: "start" });
+    }, { timeout: 10000 });
   }
 
   function init() {
     map = M.map;
     map.on("click", function (e) { addCustomPoint(e.latlng); });
     $("ft-plan-form").addEventListener("submit", plan);
+    $("ft-first-form").addEventListener("submit", firstSteps);
     $("ft-copy-share").addEventListener("click", function () { M.copyField($("ft-share")); });
     $("ft-copy-embed2").addEventListener("click", function () { M.copyField($("ft-embed")); });
     Promise.all([loadFilms(), loadPlaces("")]).then(function () { map.getContainer().setAttribute("data-ft-ready", "1"); });
