@@ -14,7 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from starlette.concurrency import run_in_threadpool
 
-from app.api import health, locations, pages, routes, tiles, tours
+from app.api import health, locations, offline, pages, routes, tiles, tours
 from app.api.caching import DatasetCache
 from app.core.config import Settings, get_settings
 from app.core.errors import document_problems, install_error_handlers
@@ -138,6 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(routes.router)
     app.include_router(pages.router)
     app.include_router(tiles.router)
+    app.include_router(offline.router)
     app.mount(STATIC_PREFIX, static_files_app(), name="static")
     _document_errors(app)
     return app

@@ -372,7 +372,13 @@ def test_route_page_chrome_only_outside_embeds(locations, settings):
     pages = all_pages(locations, settings)
     full, embed = Page(pages["route"]), Page(pages["embed"])
     assert [a["id"] for t, a in full.tags if t == "textarea"] == ["ft-embed-code"]
-    assert [a["id"] for t, a in full.tags if t == "button"] == ["ft-copy-embed"]
+    assert [a["id"] for t, a in full.tags if t == "button"] == [
+        "ft-copy-embed",
+        "ft-offline-save",
+        "ft-offline-remove",
+    ]
+    assert any(t == "link" and a.get("rel") == "manifest" for t, a in full.tags)
+    assert not any(t == "link" and a.get("rel") == "manifest" for t, a in embed.tags)
     assert any(t == "link" and a.get("type") == "application/json+oembed" for t, a in full.tags)
     assert not any(t in ("textarea", "button", "aside") for t, a in embed.tags)
     assert not any(t == "link" and a.get("type") == "application/json+oembed" for t, a in embed.tags)

@@ -53,6 +53,11 @@ TEMPLATES = Environment(
 TEMPLATES.filters["script_json"] = lambda data: Markup(json_for_script(data))
 
 
+# A route or tour page (not its embed): share links, downloads, the embed code and "Save for offline".
+ROUTE_PAGE_SCRIPTS = ("filmtour/share.js", "filmtour/offline.js")
+ROUTE_PAGE_CONTROLS = ("fullscreen", "locate")
+
+
 def embed_snippet(src: str, title: str, width: int = EMBED_SIZE[0], height: int = EMBED_SIZE[1]) -> str:
     """The iframe a blogger pastes: the same markup in the page's embed box, the planner and oEmbed."""
     macro = TEMPLATES.get_template("_embed_snippet.html").module.embed_snippet  # type: ignore[attr-defined]
@@ -143,7 +148,12 @@ def render_route_map(
     title = route_title(route_fc)
     share = None
     if not embed and page_url and embed_code:
-        share = {"page_url": page_url, "embed_code": embed_code, "api_url": api_url or ""}
+        share = {
+            "page_url": page_url,
+            "embed_code": embed_code,
+            "api_url": api_url or "",
+            "offline_url": f"{api_url or ''}/offline-manifest",
+        }
     # Embeds skip locate-me: a cross-origin iframe gets no geolocation without allow="geolocation", and the
     # embed should stay small.
     return _page(
@@ -151,14 +161,24 @@ def render_route_map(
         settings,
         title=f"{title} — filmtour",
         data={"mode": "route", "route": route_fc, "title": title},
-        scripts=("filmtour/share.js",) if share else (),
-        controls=("fullscreen",) if embed else ("fullscreen", "locate"),
+        scripts=ROUTE_PAGE_SCRIPTS if share else (),
+        controls=("fullscreen",) if embed else ROUTE_PAGE_CONTROLS,
         embed=embed,
         route_title=title,
         oembed_url=None if embed else oembed_url,
         share=share,
         basemap_version=basemap_version,
     )
+
+
+def route_page_assets(settings: Settings) -> list[str]:
+    """The stylesheets and scripts a (non-embed) route or tour page loads: what its offline pack stores."""
+    page = assets.page_assets(
+        controls=ROUTE_PAGE_CONTROLS,
+        scripts=("filmtour/map.js", *ROUTE_PAGE_SCRIPTS),
+        vector=not settings.tile_url,
+    )
+    return [*page["css"], *page["js"]]
 
 
 def render_planner(settings: Settings, *, basemap_version: str | None = None) -> str:

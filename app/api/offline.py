@@ -1,0 +1,129 @@
+"""The pocket tour (issue 11 item 4): the web app manifest, the service worker at the site's root (so its scope
+covers every page) and, for a tour or saved route, the list of what "Save for offline" stores
+(app.services.offline.offline_pack). The service worker only answers from what a person saved; everything else
+passes through to the network."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import FileResponse
+
+from app.api.caching import NOT_MODIFIED, json_response
+from app.api.deps import ItemId, SessionDep, SettingsDep, base_url, tour_route
+from app.core.config import Settings
+from app.maps.assets import STATIC_DIR, own_asset
+from app.maps.render import map_config, route_page_assets
+from app.schemas.offline import OfflinePack, WebManifest
+from app.services import offline as offline_service
+from app.services import routes as routes_service
+
+router = APIRouter(tags=["offline"])
+SW_FILE = STATIC_DIR / "filmtour" / "sw.js"
+# The worker fetches only from this site; it runs no other script.
+SW_CSP = "default-src 'none'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'"
+OFFLINE_MANIFEST: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The URLs the page's offline copy stores, and how many corridor tiles (and bytes)",
+        "model": OfflinePack,
+    },
+    404: {"description": "Unknown tour or route"},
+    **NOT_MODIFIED,
+}
+
+
+@router.get(
+    "/sw.js",
+    summary="The service worker (scope: the whole site)",
+    response_class=FileResponse,
+    responses={
+        200: {
+            "content": {"text/javascript": {"schema": {"type": "string"}}},
+            "description": "The worker's script",
+        }
+    },
+)
+def service_worker() -> FileResponse:
+    return FileResponse(
+        SW_FILE,
+        media_type="text/javascript",
+        headers={
+            "Cache-Control": "no-cache",
+            "Service-Worker-Allowed": "/",
+            "Content-Security-Policy": SW_CSP,
+        },
+    )
+
+
+@router.get(
+    "/manifest.webmanifest",
+    summary="The web app manifest",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"application/manifest+json": {"schema": WebManifest.model_json_schema()}},
+            "description": "The manifest",
+        }
+    },
+)
+def web_manifest() -> Response:
+    icons = [
+        {"src": own_asset("filmtour/icon.svg"), "sizes": "any", "type": "image/svg+xml"},
+        {"src": own_asset("filmtour/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+        {"src": own_asset("filmtour/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+    ]
+    body = {
+        "name": "filmtour: the Rocky montage in Philadelphia",
+        "short_name": "filmtour",
+        "description": "Walk or run the Rocky (1976) training montage; tours saved for offline work without signal.",
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#f3eee2",
+        "theme_color": "#b3202b",
+        "icons": icons,
+    }
+    return Response(
+        json.dumps(body),
+        media_type="application/manifest+json",
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
+
+
+def _pack(request: Request, settings: Settings, fc: dict[str, Any], kind: str, item_id: str) -> Response:
+    base = base_url(request, settings)
+    archive = getattr(request.app.state, "basemap", None)
+    tiles = map_config(settings, archive.version if archive else None)["tiles"]
+    pack = offline_service.offline_pack(
+        fc,
+        page=f"{base}/{kind}/{item_id}/map",
+        api_url=f"{base}/api/v1/{kind}/{item_id}",
+        assets=route_page_assets(settings),
+        tile_url=tiles.get("vector", ""),
+        get_tile=archive.get if archive is not None and "vector" in tiles else None,
+    )
+    return json_response(request, pack)
+
+
+@router.get(
+    "/api/v1/tours/{tour_id}/offline-manifest",
+    summary="What 'Save for offline' stores for a tour's page: page, route, GPX, cue sheet, assets, corridor tiles",
+    responses=OFFLINE_MANIFEST,
+)
+def tour_offline_manifest(
+    tour_id: ItemId, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    return _pack(request, settings, tour_route(request, session, settings, tour_id), "tours", tour_id)
+
+
+@router.get(
+    "/api/v1/routes/{route_id}/offline-manifest",
+    summary="What 'Save for offline' stores for a saved route's page (as for a tour)",
+    responses=OFFLINE_MANIFEST,
+)
+def route_offline_manifest(
+    route_id: ItemId, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    return _pack(request, settings, routes_service.load(session, route_id).result, "routes", route_id)

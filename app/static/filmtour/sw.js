@@ -1,0 +1,53 @@
+/* filmtour service worker (served at /sw.js, scope /). It answers only from the caches that a person filled
+   with "Save for offline" (offline.js: one cache per saved page, named "filmtour-offline:<page path>"):
+   - a page navigation goes to the network first and falls back to its saved copy when the network fails;
+   - any other request of this site that a saved pack holds (versioned scripts, styles, tiles, the route's
+     JSON, GPX, cue sheet) is answered from the pack;
+   - a basemap tile outside the saved corridor, when the network fails, is answered "no content" (204), so
+     the map draws what it has;
+   - everything else, and everything while nothing is saved, passes through to the network untouched. The
+     worker itself stores nothing. */
+"use strict";
+
+var PREFIX = "filmtour-offline:";
+
+self.addEventListener("install", function () { self.skipWaiting(); });
+self.addEventListener("activate", function (event) { event.waitUntil(self.clients.claim()); });
+
+function savedCaches() {
+  return caches.keys().then(function (keys) {
+    return keys.filter(function (k) { return k.indexOf(PREFIX) === 0; });
+  });
+}
+
+function fromPacks(names, request) {
+  return names.reduce(function (found, name) {
+    return found.then(function (hit) {
+      return hit || caches.open(name).then(function (cache) { return cache.match(request, { ignoreVary: true }); });
+    });
+  }, Promise.resolve(undefined));
+}
+
+function answer(request) {
+  return savedCaches().then(function (names) {
+    if (!names.length) return fetch(request);
+    if (request.mode === "navigate") {
+      return fetch(request).catch(function (err) {
+        return fromPacks(names, request).then(function (hit) { if (hit) return hit; throw err; });
+      });
+    }
+    return fromPacks(names, request).then(function (hit) {
+      if (hit) return hit;
+      return fetch(request).catch(function (err) {
+        if (new URL(request.url).pathname.indexOf("/tiles/") === 0) return new Response(null, { status: 204 });
+        throw err;
+      });
+    });
+  });
+}
+
+self.addEventListener("fetch", function (event) {
+  var request = event.request;
+  if (request.method !== "GET" || new URL(request.url).origin !== self.location.origin) return;
+  event.respondWith(answer(request));
+});
