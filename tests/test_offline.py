@@ -114,3 +114,14 @@ def test_web_app_manifest_and_its_icons(app_client):
     for icon in manifest["icons"]:
         got = app_client.get(icon["src"])
         assert got.status_code == 200 and got.headers["content-type"].startswith(icon["type"])
+
+
+def test_with_a_raster_provider_no_tiles_are_saved(tmp_path):
+    settings = make_settings(
+        tmp_path, tile_url="https://tiles.example/{z}/{x}/{y}.png", build_tiles_on_startup=True
+    )
+    with TestClient(create_app(settings)) as c:
+        pack = c.get(f"/api/v1/tours/{MONTAGE}/offline-manifest").json()
+    assert pack["tiles"] == 0 and pack["tile_bytes"] == 0
+    assert not any("/tiles/" in u or "tiles.example" in u for u in pack["urls"])
+    assert not any("protomaps" in u for u in pack["urls"])
