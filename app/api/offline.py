@@ -6,7 +6,7 @@ passes through to the network."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
@@ -108,22 +108,20 @@ def _pack(request: Request, settings: Settings, fc: dict[str, Any], kind: str, i
 
 
 @router.get(
-    "/api/v1/tours/{tour_id}/offline-manifest",
-    summary="What 'Save for offline' stores for a tour's page: page, route, GPX, cue sheet, assets, corridor tiles",
+    "/api/v1/{kind}/{item_id}/offline-manifest",
+    summary="What 'Save for offline' stores for a tour's or saved route's page: the page, route, GPX, cue "
+    "sheet, assets and corridor tiles",
     responses=OFFLINE_MANIFEST,
 )
-def tour_offline_manifest(
-    tour_id: ItemId, request: Request, session: SessionDep, settings: SettingsDep
+def offline_manifest(
+    kind: Literal["tours", "routes"],
+    item_id: ItemId,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> Response:
-    return _pack(request, settings, tour_route(request, session, settings, tour_id), "tours", tour_id)
-
-
-@router.get(
-    "/api/v1/routes/{route_id}/offline-manifest",
-    summary="What 'Save for offline' stores for a saved route's page (as for a tour)",
-    responses=OFFLINE_MANIFEST,
-)
-def route_offline_manifest(
-    route_id: ItemId, request: Request, session: SessionDep, settings: SettingsDep
-) -> Response:
-    return _pack(request, settings, routes_service.load(session, route_id).result, "routes", route_id)
+    if kind == "tours":
+        fc = tour_route(request, session, settings, item_id)
+    else:
+        fc = routes_service.load(session, item_id).result
+    return _pack(request, settings, fc, kind, item_id)
