@@ -81,6 +81,8 @@ def test_saved_tour_reloads_offline_with_map_route_stops_and_cue_sheet(live_serv
     status = page.locator("#ft-offline-status").inner_text()
     assert status.startswith("Saved for offline: ") and f"{pack['tiles']} map tiles" in status
     assert pack["tiles"] > 100 and pack["bytes"] > 100_000
+    # The progress counted every file of the list.
+    assert box.get_attribute("data-ft-offline-progress") == f"{pack['files']}/{pack['files']}"
     assert page.get_by_role("button", name="Remove offline copy").is_visible()
     assert our_caches(page) == [f"filmtour-offline:/tours/{MONTAGE}/map"]
     page.wait_for_function("navigator.serviceWorker.controller !== null")
@@ -121,6 +123,7 @@ def test_saved_tour_reloads_offline_with_map_route_stops_and_cue_sheet(live_serv
     page.get_by_role("button", name="Remove offline copy").click()
     page.wait_for_selector("#ft-offline[data-ft-offline='none']")
     assert our_caches(page) == []
+    assert page.evaluate("navigator.serviceWorker.getRegistrations().then(r => r.length)") == 0
     context.set_offline(True)
     with pytest.raises(Exception, match="ERR_INTERNET_DISCONNECTED|ERR_FAILED"):
         page.reload()
@@ -130,3 +133,21 @@ def test_saved_tour_reloads_offline_with_map_route_stops_and_cue_sheet(live_serv
     pack["tile_bytes_listed"] = httpx.get(f"{api}/offline-manifest").json()["tile_bytes"]
     (ARTIFACTS / "offline-pack.json").write_text(json.dumps({MONTAGE: pack}, indent=2))
     print(f"\noffline pack for {MONTAGE}: {pack}")
+
+
+def test_saved_route_page_reloads_offline(live_server, offline_context):
+    context, page, seen, errors = offline_context
+    rid = httpx.post(
+        f"{live_server}/api/v1/routes", json={"tour": OTHER, "activity": "run"}, timeout=120
+    ).json()["id"]
+    page.goto(f"{live_server}/routes/{rid}/map")
+    map_shot(page)
+    page.get_by_role("button", name="Save for offline").click()
+    page.wait_for_selector("#ft-offline[data-ft-offline='saved']", timeout=180_000)
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    context.set_offline(True)
+    page.reload()
+    area = basemap_area(page, map_shot(page))
+    assert share(area, STREET_CASING) + share(area, MAJOR) > 0.005
+    assert page.locator("path.ft-route-line").count() == 1 and page.locator(".ft-stop").count() >= 2
+    assert not outside(seen) and not errors, (outside(seen), errors)

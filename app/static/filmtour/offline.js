@@ -99,8 +99,18 @@
       }).then(function () { save.disabled = false; });
     }
 
+    // With no saved page left, the service worker goes too (it would only pass requests through).
+    function unregisterIfUnused() {
+      return caches.keys().then(function (keys) {
+        if (keys.some(function (k) { return k.indexOf(PREFIX) === 0; })) return;
+        return navigator.serviceWorker.getRegistrations().then(function (regs) {
+          return Promise.all(regs.map(function (r) { return r.unregister(); }));
+        });
+      });
+    }
+
     function removeAll() {
-      caches.delete(name).then(function () {
+      caches.delete(name).then(unregisterIfUnused).then(function () {
         window.localStorage.removeItem(metaKey);
         showUnsaved("The offline copy was removed.");
         remove.hidden = true;
