@@ -91,6 +91,7 @@ def route_id(live_server: str) -> str:
     [
         ("planner", "/"),
         ("locations-map", "/map"),
+        ("film-map", "/map?film=rocky-1976"),  # the film page's map (the film page links here; it has none)
         ("montage-tour-map", f"/tours/{MONTAGE}/map"),
         ("montage-embed", f"/embed/tours/{MONTAGE}"),
         ("route-map", "/routes/{route}/map"),
