@@ -1,8 +1,8 @@
 /* filmtour service worker (served at /sw.js, scope /). It answers only from the caches that a person filled
    with "Save for offline" (offline.js: one cache per saved page, named "filmtour-offline:<page path>"):
-   - a page navigation goes to the network first and falls back to its saved copy when the network fails;
-   - any other request of this site that a saved pack holds (versioned scripts, styles, tiles, the route's
-     JSON, GPX, cue sheet) is answered from the pack;
+   - a page, the route's JSON, GPX and cue sheet go to the network first and fall back to the saved copy when
+     the network fails;
+   - a versioned file (scripts, styles, tiles: ?v= or /static/) that a saved pack holds is answered from it;
    - a basemap tile outside the saved corridor, when the network fails, is answered "no content" (204), so
      the map draws what it has;
    - everything else, and everything while nothing is saved, passes through to the network untouched. The
@@ -31,7 +31,10 @@ function fromPacks(names, request) {
 function answer(request) {
   return savedCaches().then(function (names) {
     if (!names.length) return fetch(request);
-    if (request.mode === "navigate") {
+    var url = new URL(request.url);
+    // Versioned files (?v=, /static/) never change: the saved copy is as good as the network's. The rest
+    // (pages, the route's JSON, GPX, cue sheet) goes to the network first, so a saved copy is never stale online.
+    if (request.mode === "navigate" || !(url.searchParams.has("v") || url.pathname.indexOf("/static/") === 0)) {
       return fetch(request).catch(function (err) {
         return fromPacks(names, request).then(function (hit) { if (hit) return hit; throw err; });
       });
@@ -39,7 +42,7 @@ function answer(request) {
     return fromPacks(names, request).then(function (hit) {
       if (hit) return hit;
       return fetch(request).catch(function (err) {
-        if (new URL(request.url).pathname.indexOf("/tiles/") === 0) return new Response(null, { status: 204 });
+        if (url.pathname.indexOf("/tiles/") === 0) return new Response(null, { status: 204 });
         throw err;
       });
     });
