@@ -14,7 +14,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from starlette.concurrency import run_in_threadpool
 
-from app.api import health, locations, offline, pages, routes, tiles, tours
+from app.api import docs, health, locations, offline, pages, routes, tiles, tours
 from app.api.caching import DatasetCache
 from app.core.config import Settings, get_settings
 from app.core.errors import document_problems, install_error_handlers
@@ -116,6 +116,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Walk or run the Rocky (1976) training montage through Philadelphia's streets.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # our own /docs (app.api.docs): self-hosted assets, hash-based CSP
+        redoc_url=None,  # off: ReDoc needs inline styles
     )
     app.state.settings = settings
     app.state.tour_plans = TourPlans()
@@ -133,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
+    app.include_router(docs.router)
     app.include_router(locations.router)
     app.include_router(tours.router)
     app.include_router(routes.router)

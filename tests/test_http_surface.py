@@ -95,3 +95,17 @@ def test_embed_page_weight_is_under_150_kb_gzipped(client):
         total += len(gzip.compress(asset.content))
     assert total <= 150_000, total
     assert not re.search(r"(?:src|href)=\"https?://", page.text)  # nothing from a CDN
+
+
+def test_docs_are_self_hosted_and_redoc_is_off(client):
+    page = client.get("/docs")
+    assert page.status_code == 200
+    csp = page.headers["content-security-policy"]
+    assert "unsafe-inline" not in csp and "'sha256-" in csp
+    import re
+
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert assets and all(a.startswith("/static/apidocs-") for a in assets), assets
+    for a in assets:
+        assert client.get(a).status_code == 200
+    assert client.get("/redoc").status_code == 404

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
+from importlib.metadata import version
 from pathlib import Path
 
+import fastapi_offline
 import xstatic.pkg.leaflet as xleaflet
 from starlette.responses import Response
 from starlette.routing import Mount, Router
@@ -22,6 +24,9 @@ LEAFLET_PATH = f"leaflet-{xleaflet.VERSION}"
 FULLSCREEN_PATH = "vendor/leaflet.fullscreen-3.0.0"
 LOCATE_PATH = "vendor/leaflet.locatecontrol-0.66.2"
 CLUSTER_PATH = "vendor/leaflet.markercluster-1.5.3"
+# Swagger UI (MIT), as the fastapi-offline package ships it, for /docs (app.api.docs).
+APIDOCS_DIR = Path(fastapi_offline.__file__).parent / "static"
+APIDOCS_PATH = f"apidocs-{version('fastapi-offline')}"
 
 
 class CachedStaticFiles(StaticFiles):
@@ -38,6 +43,7 @@ def static_files_app() -> Router:
     return Router(
         routes=[
             Mount(f"/{LEAFLET_PATH}", app=CachedStaticFiles(directory=LEAFLET_DIR)),
+            Mount(f"/{APIDOCS_PATH}", app=CachedStaticFiles(directory=APIDOCS_DIR)),
             Mount("/", app=CachedStaticFiles(directory=STATIC_DIR)),
         ]
     )
