@@ -3,6 +3,7 @@ one real PostgreSQL, the planning-slot cap, and tour plans re-timed for any pace
 
 from __future__ import annotations
 
+import json
 import threading
 
 import httpx
@@ -169,3 +170,45 @@ def test_start_up_work_on_a_fresh_database_takes_turns(fresh_postgres_db, tmp_pa
     assert n > 0 and len(rev) == 1
     for e in engines:
         e.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.timeout(240)
+def test_two_server_processes_starting_together_on_a_fresh_postgres(fresh_postgres_db, tmp_path):
+    """Two real uvicorn processes (as two replicas) start at the same moment on an empty PostgreSQL: both come
+    up (each waits at most 90 s for /readyz), the schema is migrated once and the dataset is there once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import create_engine, text
+
+    from tests.support.live import start_app
+
+    env = {
+        "DATABASE_URL": fresh_postgres_db,
+        "FILMTOUR_LOCATIONS_FILE": str(REAL_LOCATIONS),
+        "FILMTOUR_BUILD_TILES_ON_STARTUP": "false",
+        "FILMTOUR_LOG_LEVEL": "warning",
+    }
+
+    def start(name: str):
+        (tmp_path / name).mkdir()
+        return start_app({**env, "FILMTOUR_DATA_DIR": str(tmp_path / name)}, tmp_path / name)
+
+    with ThreadPoolExecutor(2) as pool:
+        futures = [pool.submit(start, n) for n in ("a", "b")]
+    apps = [f.result() for f in futures if f.exception() is None]  # (each start_app stops its own on failure)
+    try:
+        assert len(apps) == 2, [str(f.exception()) for f in futures if f.exception()]
+        for app in apps:
+            assert httpx.get(f"{app.url}/readyz", timeout=10).status_code == 200
+            assert len(httpx.get(f"{app.url}/api/v1/locations", timeout=10).json()["features"]) > 0
+        engine = create_engine(fresh_postgres_db)
+        with engine.connect() as conn:
+            n = conn.execute(text("SELECT count(*) FROM location")).scalar_one()
+            ids = conn.execute(text("SELECT count(DISTINCT id) FROM location")).scalar_one()
+            revs = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+        engine.dispose()
+        assert n == ids == len(json.loads(REAL_LOCATIONS.read_text())["features"]) and len(revs) == 1
+    finally:
+        for app in apps:
+            app.stop()
