@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from app.core.config import Settings
 from app.core.ratelimit import client_key_of
+from app.maps.i18n import choose_language
 
 
 def get_settings(request: Request) -> Settings:
@@ -66,6 +67,19 @@ def client_key(request: Request) -> str:
 
 # The id in a data endpoint's path (a location, film or tour).
 ItemId = Annotated[str, Path(max_length=120)]
+
+
+def page_language(
+    request: Request,
+    lang: Annotated[
+        str | None, Query(max_length=35, description="Interface language (en, es); else Accept-Language")
+    ] = None,
+) -> str:
+    """A page's interface language: ``?lang=`` first, then the Accept-Language header (Babel negotiates)."""
+    return choose_language(lang, request.headers.get("accept-language"))
+
+
+PageLanguage = Annotated[str, Depends(page_language)]
 WorkoutLevel = Annotated[
     Literal["beginner", "intermediate", "rocky"] | None, Query(description="Montage workout level")
 ]

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
 from app.api.caching import NOT_MODIFIED, cached_response, json_response
-from app.api.deps import SessionDep, SettingsDep, WorkoutLevel, base_url, tour_route
+from app.api.deps import PageLanguage, SessionDep, SettingsDep, WorkoutLevel, base_url, tour_route
 from app.core.config import ATTRIBUTION, Settings, route_title
 from app.core.exceptions import InvalidParameter
 from app.db import repository as repo
@@ -38,9 +38,13 @@ def basemap_version(request: Request) -> str | None:
 
 
 def html_page(
-    request: Request, page: str, settings: Settings, *, embeddable: bool, max_age: int = 300
+    request: Request, page: str, settings: Settings, *, embeddable: bool, lang: str, max_age: int = 300
 ) -> Response:
-    headers = {"Content-Security-Policy": page_csp(settings.tile_url, embeddable)}
+    headers = {
+        "Content-Security-Policy": page_csp(settings.tile_url, embeddable),
+        "Content-Language": lang,
+        "Vary": "Accept, Accept-Language",  # the language may come from the header
+    }
     return cached_response(
         request, page.encode(), media_type="text/html; charset=utf-8", max_age=max_age, headers=headers
     )
@@ -62,6 +66,7 @@ def _route_page(
     item_id: str,
     *,
     embed: bool,
+    lang: str,
     workout: str | None = None,
 ) -> Response:
     """The map page (or its embed) of a saved route (kind "routes") or a tour ("tours", with a workout level
@@ -81,30 +86,40 @@ def _route_page(
         embed_code=None if embed else embed_snippet(f"{base}/embed/{kind}/{item_id}", route_title(fc)),
         api_url=f"{base}/api/v1/{kind}/{item_id}",
         basemap_version=basemap_version(request),
+        lang=lang,
     )
-    return html_page(request, page, settings, embeddable=embed, max_age=86400 if kind == "routes" else 300)
+    return html_page(
+        request, page, settings, embeddable=embed, lang=lang, max_age=86400 if kind == "routes" else 300
+    )
 
 
 @router.get("/", response_class=HTMLResponse, summary="The route planner")
-def planner(request: Request, settings: SettingsDep) -> Response:
+def planner(request: Request, settings: SettingsDep, lang: PageLanguage) -> Response:
     return html_page(
         request,
-        render_planner(settings, basemap_version=basemap_version(request)),
+        render_planner(settings, basemap_version=basemap_version(request), lang=lang),
         settings,
         embeddable=False,
+        lang=lang,
     )
 
 
 @router.get("/map", response_class=HTMLResponse, summary="Map of every filming location")
-def locations_map(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+def locations_map(
+    request: Request, session: SessionDep, settings: SettingsDep, lang: PageLanguage
+) -> Response:
     films = repo.film_index(session)
     fc = repo.feature_collection([repo.location_feature(loc, films) for loc in repo.all_locations(session)])
-    page = render_locations_map(fc, settings, repo.films(session), basemap_version=basemap_version(request))
-    return html_page(request, page, settings, embeddable=False)
+    page = render_locations_map(
+        fc, settings, repo.films(session), basemap_version=basemap_version(request), lang=lang
+    )
+    return html_page(request, page, settings, embeddable=False, lang=lang)
 
 
 @router.get("/films/{film_id}", response_class=HTMLResponse, summary="A film's page: its places and tours")
-def film_page(film_id: Id, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+def film_page(
+    film_id: Id, request: Request, session: SessionDep, settings: SettingsDep, lang: PageLanguage
+) -> Response:
     film = repo.require(session, Film, film_id, field="film_id")
     films = repo.film_index(session)
     places = []
@@ -115,12 +130,16 @@ def film_page(film_id: Id, request: Request, session: SessionDep, settings: Sett
     places.sort(key=lambda p: (min((a["scene_order"] or 10**6) for a in p["scenes"]), p["name"]))
     tours = [t.summary() for t in tours_service.all_tours(session) if film.id in t.films]
     info = {**film.data, "title": film.title, "year": film.year}
-    return html_page(request, render_film_page(info, places, tours), settings, embeddable=False)
+    return html_page(
+        request, render_film_page(info, places, tours, lang), settings, embeddable=False, lang=lang
+    )
 
 
 @router.get("/routes/{route_id}/map", response_class=HTMLResponse, summary="Map of a saved route")
-def route_map(route_id: Id, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    return _route_page(request, session, settings, "routes", route_id, embed=False)
+def route_map(
+    route_id: Id, request: Request, session: SessionDep, settings: SettingsDep, lang: PageLanguage
+) -> Response:
+    return _route_page(request, session, settings, "routes", route_id, embed=False, lang=lang)
 
 
 @router.get("/tours/{tour_id}/map", response_class=HTMLResponse, summary="Map of a ready-made tour")
@@ -129,19 +148,24 @@ def tour_map(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    lang: PageLanguage,
     workout: WorkoutLevel = None,
 ) -> Response:
-    return _route_page(request, session, settings, "tours", tour_id, embed=False, workout=workout)
+    return _route_page(request, session, settings, "tours", tour_id, embed=False, lang=lang, workout=workout)
 
 
 @router.get("/embed/routes/{route_id}", response_class=HTMLResponse, summary="Embeddable route map (iframe)")
-def embed_route(route_id: Id, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    return _route_page(request, session, settings, "routes", route_id, embed=True)
+def embed_route(
+    route_id: Id, request: Request, session: SessionDep, settings: SettingsDep, lang: PageLanguage
+) -> Response:
+    return _route_page(request, session, settings, "routes", route_id, embed=True, lang=lang)
 
 
 @router.get("/embed/tours/{tour_id}", response_class=HTMLResponse, summary="Embeddable tour map (iframe)")
-def embed_tour(tour_id: Id, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
-    return _route_page(request, session, settings, "tours", tour_id, embed=True)
+def embed_tour(
+    tour_id: Id, request: Request, session: SessionDep, settings: SettingsDep, lang: PageLanguage
+) -> Response:
+    return _route_page(request, session, settings, "tours", tour_id, embed=True, lang=lang)
 
 
 def _embed_target(url: str, base: str) -> tuple[str, str]:

@@ -22,6 +22,7 @@ from app.core.config import ATTRIBUTION, OSM_COPYRIGHT_URL, Settings, route_titl
 from app.maps import assets
 from app.maps.basemap import CREDIT as BASEMAP_DATA_CREDIT
 from app.maps.basemap import MAX_ZOOM
+from app.maps.i18n import DEFAULT_LANGUAGE, N_, js_messages, translations
 
 PHILADELPHIA = (39.9526, -75.1652)
 
@@ -44,13 +45,37 @@ def json_for_script(data: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-TEMPLATES = Environment(
-    loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
-    autoescape=select_autoescape(default=True, default_for_string=True),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-TEMPLATES.filters["script_json"] = lambda data: Markup(json_for_script(data))
+@lru_cache(maxsize=4)
+def templates(lang: str = DEFAULT_LANGUAGE) -> Environment:
+    """The pages' templates in one interface language (Jinja's i18n extension with that gettext catalog)."""
+    env = Environment(
+        loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.filters["script_json"] = lambda data: Markup(json_for_script(data))
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    # Dataset text is English: on a page in another language it is marked lang="en".
+    env.globals["lang"] = lang
+    env.globals["en"] = Markup("") if lang == DEFAULT_LANGUAGE else Markup(' lang="en"')
+    return env
+
+
+TEMPLATES = templates()
+FILMED = {
+    "exterior_only": N_("exteriors shot here"),
+    "set_here_shot_elsewhere": N_("set here, shot elsewhere"),
+    "disputed": N_("disputed"),
+}
+CONTROL_TEXT = {
+    "zoomIn": N_("Zoom in"),
+    "zoomOut": N_("Zoom out"),
+    "fullscreen": N_("Full screen"),
+    "exitFullscreen": N_("Exit full screen"),
+    "locate": N_("Show me where I am"),
+}
 
 
 # A route or tour page (not its embed): share links, downloads, the embed code and "Save for offline".
@@ -87,14 +112,21 @@ def _page(
     controls: tuple[str, ...] = ("fullscreen", "locate"),
     embed: bool = False,
     basemap_version: str | None = None,
+    lang: str = DEFAULT_LANGUAGE,
     **context: Any,
 ) -> str:
     page_assets = assets.page_assets(
         controls=controls, scripts=("filmtour/map.js", *scripts), vector=not settings.tile_url
     )
     config = {**map_config(settings, basemap_version), "controls": list(controls)}
-    return TEMPLATES.get_template(template).render(
-        title=title, assets=page_assets, config=config, data=data, embed=embed, **context
+    if lang != DEFAULT_LANGUAGE:
+        gettext = translations(lang).gettext
+        config["i18n"] = js_messages(lang)
+        config["controlText"] = {k: gettext(v) for k, v in CONTROL_TEXT.items()}
+    return (
+        templates(lang)
+        .get_template(template)
+        .render(title=title, assets=page_assets, config=config, data=data, embed=embed, **context)
     )
 
 
@@ -104,13 +136,15 @@ def render_locations_map(
     films: list[dict[str, Any]] | tuple = (),
     *,
     basemap_version: str | None = None,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> str:
     """Full-page map of every place: a film chooser (or all), clustered markers saying which films, popups
     listing every appearance, a legend and the places filmed elsewhere."""
     return _page(
         "locations.html",
         settings,
-        title="Philadelphia filming locations — filmtour",
+        title=translations(lang).gettext("Philadelphia filming locations — filmtour"),
+        lang=lang,
         data={
             "mode": "locations",
             "features": fc["features"],
@@ -121,14 +155,25 @@ def render_locations_map(
     )
 
 
-def render_film_page(film: dict[str, Any], places: list[dict[str, Any]], tours: list[dict[str, Any]]) -> str:
+def render_film_page(
+    film: dict[str, Any],
+    places: list[dict[str, Any]],
+    tours: list[dict[str, Any]],
+    lang: str = DEFAULT_LANGUAGE,
+) -> str:
     """A film's page: its places with the scene notes and what is there today, and its tours' maps."""
-    return TEMPLATES.get_template("film.html").render(
-        title=f"{film['title']} ({film['year']}) — filmtour",
-        film=film,
-        places=places,
-        tours=tours,
-        assets={"css": [assets.own_asset("filmtour/map.css")]},
+    gettext = translations(lang).gettext
+    return (
+        templates(lang)
+        .get_template("film.html")
+        .render(
+            title=f"{film['title']} ({film['year']}) — filmtour",
+            filmed={k: gettext(v) for k, v in FILMED.items()},
+            film=film,
+            places=places,
+            tours=tours,
+            assets={"css": [assets.own_asset("filmtour/map.css")]},
+        )
     )
 
 
@@ -142,6 +187,7 @@ def render_route_map(
     embed_code: str | None = None,
     api_url: str | None = None,
     basemap_version: str | None = None,
+    lang: str = DEFAULT_LANGUAGE,
 ) -> str:
     """A route or tour: the line, numbered stops with scene notes and ETAs, a summary, skipped places.
     ``embed`` gives the bare iframe version; otherwise share links, downloads and the embed code are shown."""
@@ -168,6 +214,7 @@ def render_route_map(
         oembed_url=None if embed else oembed_url,
         share=share,
         basemap_version=basemap_version,
+        lang=lang,
     )
 
 
@@ -181,12 +228,15 @@ def route_page_assets(settings: Settings) -> list[str]:
     return [*page["css"], *page["js"]]
 
 
-def render_planner(settings: Settings, *, basemap_version: str | None = None) -> str:
+def render_planner(
+    settings: Settings, *, basemap_version: str | None = None, lang: str = DEFAULT_LANGUAGE
+) -> str:
     """The planner page: the map with every visitable place and a form that plans through the JSON API."""
     return _page(
         "planner.html",
         settings,
-        title="Plan your Rocky run — filmtour",
+        title=translations(lang).gettext("Plan your Rocky run — filmtour"),
+        lang=lang,
         data={"mode": "planner"},
         scripts=("filmtour/planner.js",),
         controls=("fullscreen", "locate", "cluster"),

@@ -1,5 +1,5 @@
 """Accessibility audit with axe-core (npm, test-only: tests/browser/package.json, `npm ci` there) on the planner,
-/map, a tour map, a route map and an embed. Results by impact go to test-artifacts/axe.json."""
+/map, a tour map, a route map and an embed, and the Spanish planner and a Spanish tour map with workout stations. Results by impact go to test-artifacts/axe.json."""
 
 from __future__ import annotations
 
@@ -57,6 +57,8 @@ def test_no_serious_or_critical_axe_violations(live_server, browser):
         "tour map": "/tours/rocky-steps-run/map",
         "route map": f"/routes/{created.json()['id']}/map",
         "embed": "/embed/tours/rocky-steps-run",
+        "planner (es)": "/?lang=es",
+        "tour map (es, workout)": "/tours/rocky-1976-montage/map?lang=es&workout=rocky",
     }
     report = {name: audit(browser, live_server + path) for name, path in pages.items()}
     ARTIFACTS.mkdir(exist_ok=True)

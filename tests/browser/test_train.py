@@ -74,3 +74,30 @@ def test_first_steps_come_first_in_the_planner(live_server, page_and_watch):
     assert fc["properties"]["activity"] == "run"
     assert page.locator(".leaflet-marker-icon.ft-song").count() == 1
     watch.assert_clean()
+
+
+def test_the_planner_in_spanish(live_server, page_and_watch):
+    """The scripts' strings come in the page's language; routes are asked for in it (Valhalla narrates them);
+    the dataset's English scene notes are marked lang="en"."""
+    page, watch = page_and_watch
+    page.goto(f"{live_server}/?lang=es")
+    page.wait_for_selector(".leaflet-container[data-ft-ready='1']", timeout=20_000)
+    assert page.get_attribute("html", "lang") == "es"
+    assert page.get_attribute(".leaflet-control-zoom-in", "aria-label") == "Acercar"
+    page.select_option("#ft-plan-form select[name=activity]", "run")
+    page.click("#ft-plan-button")
+    page.wait_for_selector("#ft-result:not([hidden])", timeout=30_000)
+    expect(page.locator("#ft-summary")).to_contain_text("Correr:")
+    expect(page.locator("#ft-summary")).to_contain_text("Pulsa play en")
+    route_id = page.get_attribute(".leaflet-container", "data-ft-route")
+    fc = httpx.get(f"{live_server}/api/v1/routes/{route_id}").json()
+    assert fc["properties"]["language"].startswith("es")
+    first = fc["features"][0]["properties"]["legs"][0]["maneuvers"][0]["instruction"]
+    expect(page.locator("#ft-cues")).to_contain_text(first, timeout=10_000)
+    start = page.locator(".leaflet-marker-icon.ft-stop").first
+    assert start.get_attribute("title").startswith("Salida: ")
+    page.locator(".leaflet-marker-icon.ft-stop").nth(1).click()
+    popup = page.locator(".leaflet-popup-content")
+    expect(popup).to_contain_text("Llegada prevista")
+    assert popup.locator("[lang=en]").count() >= 1  # the scene note, in English and marked so
+    watch.assert_clean()

@@ -10,11 +10,39 @@
     return node;
   }
 
-  function row(parent, label, value) {
+  // The interface's strings in the page's language (the config block's i18n table; English is the key), with
+  // {name} placeholders filled in.
+  var I18N = {}, LANG = "en";
+  function t(msg, vars) {
+    var out = Object.prototype.hasOwnProperty.call(I18N, msg) ? I18N[msg] : msg;
+    return out.replace(/\{(\w+)\}/g, function (m, k) { return vars && k in vars ? String(vars[k]) : m; });
+  }
+  // Dataset text is English: marked as such on a page in another language.
+  function english(node) {
+    if (LANG !== "en") node.lang = "en";
+    return node;
+  }
+
+  // A dataset text in the page's language if the dataset has it (its `translations`), else the English one.
+  function local(obj, field) {
+    var tr = obj.translations && obj.translations[LANG];
+    return tr && tr[field] ? { text: tr[field], translated: true } : { text: obj[field], translated: false };
+  }
+  function localNode(tag, obj, field) {
+    var x = local(obj, field), node = el(tag, null, x.text);
+    return x.translated ? node : english(node);
+  }
+
+  // A labelled value; with `obj`, the value is obj's dataset field `value` (translated where the dataset is).
+  function row(parent, label, value, obj) {
+    var translated = false;
+    if (obj) { var x = local(obj, value); value = x.text; translated = x.translated; }
     if (value === undefined || value === null || value === "") return;
     var p = el("p", "ft-row");
     p.appendChild(el("strong", null, label + ": "));
-    p.appendChild(document.createTextNode(String(value)));
+    var v = el("span", null, value);
+    if (obj && !translated) english(v);
+    p.appendChild(v);
     parent.appendChild(p);
   }
 
@@ -65,20 +93,22 @@
       apps.forEach(function (a) {
         var li = el("li", "ft-appearance");
         li.appendChild(el("strong", null, filmName(a)));
-        li.appendChild(document.createTextNode(" — " + a.scene + (FILMED_TEXT[a.filmed] && a.filmed !== "shot_here" ? " (" + FILMED_TEXT[a.filmed] + ")" : "")));
-        if (a.exercise) li.appendChild(el("div", "ft-row", "Training: " + a.exercise));
+        li.appendChild(document.createTextNode(" — "));
+        li.appendChild(localNode("span", a, "scene"));
+        if (FILMED_TEXT[a.filmed] && a.filmed !== "shot_here") li.appendChild(document.createTextNode(" (" + t(FILMED_TEXT[a.filmed]) + ")"));
+        if (a.exercise) row(li, t("Training"), "exercise", a);
         ul.appendChild(li);
       });
       box.appendChild(ul);
     } else {
-      row(box, "In the film", p.scene);
-      row(box, "Rocky", p.exercise);
+      row(box, t("In the film"), "scene", p);
+      row(box, t("Rocky"), "exercise", p);
     }
-    row(box, "Today", p.status_note);
-    row(box, "Visiting", VISIT_TEXT[p.visitable] || p.visitable);
-    row(box, "Confidence", p.confidence);
-    row(box, "Tips", p.tips);
-    row(box, "Address", p.address);
+    row(box, t("Today"), "status_note", p);
+    row(box, t("Visiting"), VISIT_TEXT[p.visitable] ? t(VISIT_TEXT[p.visitable]) : p.visitable);
+    row(box, t("Confidence"), p.confidence);
+    row(box, t("Tips"), "tips", p);
+    row(box, t("Address"), p.address);
     return box;
   }
 
@@ -101,10 +131,10 @@
   }
 
   function filmSelect(films, selected, onChange) {
-    var label = el("label", "ft-film-choice", "Film ");
+    var label = el("label", "ft-film-choice", t("Film") + " ");
     var select = el("select");
     select.id = "ft-film";
-    select.appendChild(el("option", null, "All films")).value = "";
+    select.appendChild(el("option", null, t("All films"))).value = "";
     films.forEach(function (f) {
       var o = el("option", null, f.title + " (" + f.year + ")");
       o.value = f.id;
@@ -116,58 +146,69 @@
     return label;
   }
 
+  function stopTitle(p) {
+    return p.role === "start" ? t("Start") : (p.role === "finish" ? t("Finish") : t("Stop {n}", { n: p.seq }));
+  }
+
   function stopPopup(p, station) {
     var box = el("div", "ft-popup");
-    var title = p.role === "start" ? "Start" : (p.role === "finish" ? "Finish" : "Stop " + p.seq);
-    box.appendChild(el("h3", null, title + ": " + p.name));
+    box.appendChild(el("h3", null, stopTitle(p) + ": " + p.name));
     var eta = "+" + fmtDuration(p.arrival_elapsed_s) + (p.arrival_time ? " (" + fmtClock(p.arrival_time) + ")" : "");
-    row(box, "ETA", eta + ", " + fmtDistance(p.distance_from_start_m || 0) + " from the start");
-    row(box, "In the film", p.scene);
-    row(box, "Rocky", p.exercise);
-    row(box, "Today", p.status_note);
-    row(box, "Tips", p.tips);
-    row(box, "Accessibility", p.accessibility);
+    row(box, t("ETA"), eta + ", " + t("{distance} from the start", { distance: fmtDistance(p.distance_from_start_m || 0) }));
+    row(box, t("In the film"), "scene", p);
+    row(box, t("Rocky"), "exercise", p);
+    row(box, t("Today"), "status_note", p);
+    row(box, t("Tips"), "tips", p);
+    row(box, t("Accessibility"), "accessibility", p);
     if (station) {
-      box.appendChild(el("h4", null, "Workout station"));
+      box.appendChild(el("h4", null, t("Workout station")));
       stationBox(box, station);
     }
     return box;
   }
 
   function dose(x) {
-    return x.reps ? x.reps + " reps" : (x.seconds ? x.seconds + " s" : "");
+    return x.reps ? t("{n} reps", { n: x.reps }) : (x.seconds ? t("{n} s", { n: x.seconds }) : "");
   }
 
   // A workout station's exercises: the safe version, its dose, the scene it comes from, and the safety note.
   function stationBox(box, s) {
     s.exercises.forEach(function (x) {
       var d = el("div", "ft-exercise");
-      d.appendChild(el("strong", null, x.name + " \u2014 " + dose(x)));
-      d.appendChild(el("p", "ft-row", x.how));
-      row(d, "From the film", x.film_exercise);
+      var name = el("strong", null, x.name);
+      d.appendChild(english(name));
+      d.appendChild(document.createTextNode(" \u2014 " + dose(x)));
+      d.appendChild(english(el("p", "ft-row", x.how)));
+      row(d, t("From the film"), "film_exercise", x);
       box.appendChild(d);
     });
-    row(box, "Safety", s.safety);
-    row(box, "Time", "about " + fmtDuration(s.duration_s) + ", starting at +" + fmtDuration(s.elapsed_s));
+    row(box, t("Safety"), "safety", s);
+    row(box, t("Time"), t("about {duration}, starting at +{elapsed}",
+                          { duration: fmtDuration(s.duration_s), elapsed: fmtDuration(s.elapsed_s) }));
   }
 
   function stationPopup(s) {
     var box = el("div", "ft-popup");
-    box.appendChild(el("h3", null, "Workout station: " + s.exercises.map(function (x) { return x.name; }).join(", ")));
+    box.appendChild(el("h3", null, stationName(s)));
     stationBox(box, s);
     return box;
   }
 
+  function stationName(s) {
+    return t("Workout station: {names}", { names: s.exercises.map(function (x) { return x.name; }).join(", ") });
+  }
+
   function songLine(cue) {
-    var when = cue.skip_into_song_s ? "at the start, " + fmtDuration(cue.skip_into_song_s) + " into the song"
-      : "at +" + fmtDuration(cue.elapsed_s) + ", " + fmtDistance(cue.distance_from_start_m) + " from the start";
-    return "Press play on \u201c" + cue.song + "\u201d (" + fmtDuration(cue.song_s) + ") " + when +
-      ": it peaks as you reach " + cue.peak_at.name + ".";
+    var when = cue.skip_into_song_s ? t("at the start, {skip} into the song", { skip: fmtDuration(cue.skip_into_song_s) })
+      : t("at +{elapsed}, {distance} from the start",
+          { elapsed: fmtDuration(cue.elapsed_s), distance: fmtDistance(cue.distance_from_start_m) });
+    return t("Press play on \u201c{song}\u201d ({length}) {when}: it peaks as you reach {peak}.",
+             { song: cue.song, length: fmtDuration(cue.song_s), when: when, peak: cue.peak_at.name });
   }
 
   function songPopup(cue) {
     var box = el("div", "ft-popup");
-    box.appendChild(el("h3", null, "\u266a Press play here"));
+    box.appendChild(el("h3", null, "\u266a " + t("Press play here")));
     box.appendChild(el("p", "ft-row", songLine(cue)));
     return box;
   }
@@ -207,10 +248,12 @@
       var markers = shown.length;
       elsewhereBox.textContent = "";
       if (elsewhere.length) {
-        elsewhereBox.appendChild(el("h4", null, "Filmed elsewhere"));
+        elsewhereBox.appendChild(el("h4", null, t("Filmed elsewhere")));
         var ul = el("ul", "ft-elsewhere");
         elsewhere.forEach(function (p) {
-          ul.appendChild(el("li", null, p.name + " (" + filmsOf(p).join(", ") + "): " + (p.status_note || "")));
+          var li = el("li", null, p.name + " (" + filmsOf(p).join(", ") + "): ");
+          li.appendChild(localNode("span", p, "status_note"));
+          ul.appendChild(li);
         });
         elsewhereBox.appendChild(ul);
       }
@@ -225,15 +268,15 @@
         window.history.replaceState(null, "", url.toString());
         draw(film);
       }));
-      div.appendChild(el("h4", null, "Legend"));
+      div.appendChild(el("h4", null, t("Legend")));
       [["ft-public", "open to all"], ["ft-view_from_street", "view from the street"],
        ["ft-gone", "gone (nothing to see)"]].forEach(function (x) {
         var line = el("div", "ft-legend-row");
         line.appendChild(el("span", "ft-swatch " + x[0]));
-        line.appendChild(document.createTextNode(x[1]));
+        line.appendChild(document.createTextNode(t(x[1])));
         div.appendChild(line);
       });
-      div.appendChild(el("p", "ft-row", "1\u20137: the Rocky (1976) montage; a number: how many films; \u2605 one film"));
+      div.appendChild(el("p", "ft-row", t("1\u20137: the Rocky (1976) montage; a number: how many films; \u2605 one film")));
       div.appendChild(elsewhereBox);
     });
     draw(chosen);
@@ -251,8 +294,7 @@
       var p = f.properties, c = f.geometry.coordinates;
       var label = p.role === "start" ? "S" : (p.role === "finish" ? "F" : String(p.seq));
       var here = stations.filter(function (s) { return s.kind === "stop" && s.after_seq === p.seq; })[0];
-      var name = (p.role === "start" ? "Start: " : (p.role === "finish" ? "Finish: " : "Stop " + p.seq + ": ")) +
-        p.name + (here ? " (workout station)" : "");
+      var name = stopTitle(p) + ": " + (here ? t("{name} (workout station)", { name: p.name }) : p.name);
       L.marker([c[1], c[0]], { icon: pin(label, "ft-stop ft-" + p.role + (here ? " ft-has-station" : "")),
                                title: name, alt: name })
         .bindPopup(stopPopup(p, here), { maxWidth: 320 }).addTo(target);
@@ -260,17 +302,22 @@
     // Stations on the way get their own marker (a letter, not only a colour); those at a stop are in its popup.
     var legStations = stations.filter(function (s) { return s.kind === "leg"; });
     legStations.forEach(function (s) {
-      var name = "Workout station: " + s.exercises.map(function (x) { return x.name; }).join(", ");
+      var name = stationName(s);
       L.marker([s.lat, s.lon], { icon: pin("W", "ft-station"), title: name, alt: name })
         .bindPopup(stationPopup(s), { maxWidth: 320 }).addTo(target);
     });
     var cue = props.song_cue;
     if (cue) {
-      L.marker([cue.lat, cue.lon], { icon: pin("\u266a", "ft-song"), title: "Press play: " + cue.song,
-                                     alt: "Press play: " + cue.song })
+      var play = t("Press play: {song}", { song: cue.song });
+      L.marker([cue.lat, cue.lon], { icon: pin("\u266a", "ft-song"), title: play, alt: play })
         .bindPopup(songPopup(cue), { maxWidth: 320 }).addTo(target);
     }
     return { line: line, stops: stops.length, stations: stations.length, song: !!cue };
+  }
+
+  function workoutLabel(w) { return t("Workout ({level})", { level: t(w.level) }); }
+  function workoutLine(w) {
+    return t("{n} stations, {duration} in all", { n: w.stations.length, duration: fmtDuration(w.total_s) });
   }
 
   // The route page: the route, then its summary (the title comes from the server, default included).
@@ -281,18 +328,16 @@
     control(map, "topright", function (div) {
       div.classList.add("ft-summary");
       div.appendChild(el("h4", null, data.title));
-      row(div, props.activity === "run" ? "Run" : "Walk", fmtDistance(props.distance_m) + " in about " + fmtDuration(props.duration_s));
-      row(div, "Pace", fmtPace(props.pace_min_per_km));
-      if (props.start_time) row(div, "Start", fmtClock(props.start_time));
-      if (props.dawn) row(div, "Civil dawn", fmtClock(props.dawn.civil_dawn) + " (sunrise " + fmtClock(props.dawn.sunrise) + ")");
-      if (props.workout) {
-        row(div, "Workout (" + props.workout.level + ")", props.workout.stations.length + " stations, " +
-            fmtDuration(props.workout.total_s) + " in all");
-      }
-      if (props.song_cue) row(div, "Song", songLine(props.song_cue));
-      if (props.step_free) row(div, "Step-free", "no steps on this route");
-      (props.step_free_stops || []).forEach(function (s) { if (s.note) row(div, s.name, s.note); });
-      (fc.skipped || []).forEach(function (s) { row(div, "Skipped", s.name + " \u2014 " + s.reason); });
+      row(div, props.activity === "run" ? t("Run") : t("Walk"),
+          t("{distance} in about {duration}", { distance: fmtDistance(props.distance_m), duration: fmtDuration(props.duration_s) }));
+      row(div, t("Pace"), fmtPace(props.pace_min_per_km));
+      if (props.start_time) row(div, t("Start"), fmtClock(props.start_time));
+      if (props.dawn) row(div, t("Civil dawn"), t("{dawn} (sunrise {sunrise})", { dawn: fmtClock(props.dawn.civil_dawn), sunrise: fmtClock(props.dawn.sunrise) }));
+      if (props.workout) row(div, workoutLabel(props.workout), workoutLine(props.workout));
+      if (props.song_cue) row(div, t("Song"), songLine(props.song_cue));
+      if (props.step_free) row(div, t("Step-free"), t("no steps on this route"));
+      (props.step_free_stops || []).forEach(function (s) { if (s.note) row(div, s.name, "note", s); });
+      (fc.skipped || []).forEach(function (s) { row(div, t("Skipped"), s.name + " \u2014 " + s.reason); });
     });
     map.getContainer().setAttribute("data-ft-markers", String(drawn.stops));
     map.getContainer().setAttribute("data-ft-stations", String(drawn.stations));
@@ -320,11 +365,21 @@
   function createMap(config) {
     // A view at once (layers such as the marker clusters need one); no tiles load until addBaseLayer.
     var map = L.map("ft-map", { zoomControl: true, maxZoom: 19 }).setView(config.center, config.zoom);
+    var text = config.controlText;  // the controls' names in the page's language (absent: the plugins' English)
+    if (text) {
+      map.zoomControl.getContainer().querySelectorAll("a").forEach(function (a, i) {
+        var label = i === 0 ? text.zoomIn : text.zoomOut;
+        a.title = label;
+        a.setAttribute("aria-label", label);
+      });
+    }
     L.control.scale().addTo(map);
     var controls = config.controls || [];
-    if (controls.indexOf("fullscreen") >= 0 && L.control.fullscreen) L.control.fullscreen({ position: "topleft" }).addTo(map);
+    if (controls.indexOf("fullscreen") >= 0 && L.control.fullscreen) L.control.fullscreen({ position: "topleft", title: text ? text.fullscreen : "Full Screen",
+                                                                              titleCancel: text ? text.exitFullscreen : "Exit Full Screen" }).addTo(map);
     if (controls.indexOf("locate") >= 0 && L.control.locate) {
-      L.control.locate({ icon: "ft-locate-icon", flyTo: true, showPopup: false }).addTo(map);
+      L.control.locate({ icon: "ft-locate-icon", flyTo: true, showPopup: false,
+                         strings: text ? { title: text.locate } : undefined }).addTo(map);
     }
     return map;
   }
@@ -347,6 +402,8 @@
   function start() {
     var config = readJson("ft-config"), data = readJson("ft-data");
     if (!config || !data) return;
+    I18N = config.i18n || {};
+    LANG = document.documentElement.lang || "en";
     var map = createMap(config);
     window.filmtourMap.map = map;
     if (data.mode === "locations") showLocations(map, data);
@@ -358,7 +415,8 @@
 
   // What the page's other scripts (planner.js, share.js) use; the rest stays private to this file.
   window.filmtourMap = { el: el, pin: pin, fmtDuration: fmtDuration, fmtDistance: fmtDistance, fmtClock: fmtClock,
-                         fmtPace: fmtPace, drawRoute: drawRoute, songLine: songLine, copyField: copyField, placeMarker: placeMarker,
+                         fmtPace: fmtPace, drawRoute: drawRoute, songLine: songLine, t: t, english: english,
+                         workoutLabel: workoutLabel, workoutLine: workoutLine, copyField: copyField, placeMarker: placeMarker,
                          placesLayer: placesLayer, map: null };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

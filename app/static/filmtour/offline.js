@@ -6,6 +6,8 @@
 (function () {
   "use strict";
   var PREFIX = "filmtour-offline:";
+  // The page's language (map.js's table); English where the page has no map script.
+  function t(msg, vars) { return window.filmtourMap ? window.filmtourMap.t(msg, vars) : msg; }
   var PARALLEL = 6;
 
   function kb(bytes) { return bytes >= 1048576 ? (bytes / 1048576).toFixed(1) + " MB" : Math.round(bytes / 1024) + " KB"; }
@@ -23,17 +25,18 @@
     function say(text) { status.textContent = text; }
 
     function showSaved(meta) {
-      save.textContent = "Update offline copy";
+      save.textContent = t("Update offline copy");
       remove.hidden = false;
       box.setAttribute("data-ft-offline", "saved");
       box.setAttribute("data-ft-offline-bytes", String(meta.bytes));
       box.setAttribute("data-ft-offline-files", String(meta.files));
       box.setAttribute("data-ft-offline-tiles", String(meta.tiles));
-      say("Saved for offline: " + kb(meta.bytes) + " (" + meta.files + " files, " + meta.tiles + " map tiles).");
+      say(t("Saved for offline: {size} ({files} files, {tiles} map tiles).",
+            { size: kb(meta.bytes), files: meta.files, tiles: meta.tiles }));
     }
 
     function showUnsaved(text) {
-      save.textContent = "Save for offline";
+      save.textContent = t("Save for offline");
       remove.hidden = true;
       box.setAttribute("data-ft-offline", "none");
       say(text || "");
@@ -72,7 +75,7 @@
     function saveAll() {
       save.disabled = true;
       box.setAttribute("data-ft-offline", "saving");
-      say("Preparing the offline copy\u2026");
+      say(t("Preparing the offline copy\u2026"));
       var pack;
       navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(function () {
         return fetch(box.getAttribute("data-manifest"), { headers: { Accept: "application/json" } });
@@ -85,7 +88,7 @@
         urls = urls.filter(function (u) { var k = new URL(u, window.location.href).href; if (seen[k]) return false; seen[k] = 1; return true; });
         return caches.delete(name).then(function () { return caches.open(name); }).then(function (cache) {
           return store(cache, urls, function (done, bytes) {
-            say("Saving for offline\u2026 " + done + " of " + urls.length + " files, " + kb(bytes));
+            say(t("Saving for offline\u2026 {done} of {total} files, {size}", { done: done, total: urls.length, size: kb(bytes) }));
             box.setAttribute("data-ft-offline-progress", done + "/" + urls.length);
           }).then(function (bytes) { return { bytes: bytes, files: urls.length }; });
         });
@@ -95,7 +98,7 @@
         return navigator.serviceWorker.ready.then(function () { showSaved(meta); });
       }).catch(function (err) {
         caches.delete(name);
-        showUnsaved("Could not save for offline: " + err.message);
+        showUnsaved(t("Could not save for offline: {error}", { error: err.message }));
       }).then(function () { save.disabled = false; });
     }
 
@@ -112,7 +115,7 @@
     function removeAll() {
       caches.delete(name).then(unregisterIfUnused).then(function () {
         window.localStorage.removeItem(metaKey);
-        showUnsaved("The offline copy was removed.");
+        showUnsaved(t("The offline copy was removed."));
         remove.hidden = true;
         save.focus();
       });

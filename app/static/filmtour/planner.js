@@ -2,16 +2,17 @@
    and offer GPX, the share link and the embed code. All text goes into the DOM with textContent. */
 (function () {
   "use strict";
-  var M = window.filmtourMap, map, routeLayer = null, placesLayer = null, customPoints = [];
+  var M = window.filmtourMap, t = M.t, map, routeLayer = null, placesLayer = null, customPoints = [];
 
   function $(id) { return document.getElementById(id); }
 
   function addCustomPoint(latlng) {
     var idx = customPoints.length;
-    var marker = L.marker(latlng, { icon: M.pin(idx === 0 ? "S" : "+", "ft-stop ft-start"), title: "Point " + (idx + 1) }).addTo(map);
+    var marker = L.marker(latlng, { icon: M.pin(idx === 0 ? "S" : "+", "ft-stop ft-start"), title: t("Point {n}", { n: idx + 1 }) }).addTo(map);
     customPoints.push({ lat: +latlng.lat.toFixed(6), lon: +latlng.lng.toFixed(6), marker: marker });
-    var li = M.el("li", null, (idx === 0 ? "Start: " : "Point: ") + latlng.lat.toFixed(5) + ", " + latlng.lng.toFixed(5) + " ");
-    var remove = M.el("button", "ft-remove", "remove");
+    var where = latlng.lat.toFixed(5) + ", " + latlng.lng.toFixed(5);
+    var li = M.el("li", null, t(idx === 0 ? "Start: {point}" : "Point: {point}", { point: where }) + " ");
+    var remove = M.el("button", "ft-remove", t("remove"));
     remove.type = "button";
     remove.addEventListener("click", function () {
       map.removeLayer(marker);
@@ -66,8 +67,9 @@
     if (data.get("return_to_start")) body.return_to_start = true;
     if (data.get("workout")) body.workout = { level: data.get("workout") };
     if (data.get("step_free")) body.step_free = true;
+    body.language = document.documentElement.lang || "en";
     var ids = data.getAll("stop");
-    var points = customPoints.map(function (p, i) { return { lat: p.lat, lon: p.lon, name: i === 0 ? "Start" : "Point " + (i + 1) }; });
+    var points = customPoints.map(function (p, i) { return { lat: p.lat, lon: p.lon, name: i === 0 ? t("Start") : t("Point {n}", { n: i + 1 }) }; });
     var loop = parseFloat(data.get("loop_km"));
     if (!isNaN(loop)) {
       body.loop_km = loop;
@@ -81,7 +83,7 @@
 
   function showError(problem) {
     var p = $("ft-plan-error");
-    p.textContent = (problem.title || "Error") + ": " + (problem.detail || "") + (problem.field ? " (" + problem.field + ")" : "");
+    p.textContent = (problem.title || t("Error")) + ": " + (problem.detail || "") + (problem.field ? " (" + problem.field + ")" : "");
     p.hidden = false;
   }
 
@@ -97,14 +99,14 @@
     map.fitBounds(line.getBounds(), { paddingTopLeft: [20, 20],
                                       paddingBottomRight: wide ? [370, 20] : [20, Math.round(window.innerHeight * 0.55)] });
     var props = fc.properties, base = window.location.origin;
-    $("ft-summary").textContent = (props.activity === "run" ? "Run" : "Walk") + " of " + M.fmtDistance(props.distance_m) +
-      ", about " + M.fmtDuration(props.duration_s) + " at " + M.fmtPace(props.pace_min_per_km) +
-      (props.dawn ? "; civil dawn " + M.fmtClock(props.dawn.civil_dawn) : "") +
-      ((fc.skipped || []).length ? ". Skipped: " + fc.skipped.map(function (s) { return s.name; }).join(", ") : "") +
-      (props.workout ? ". Workout (" + props.workout.level + "): " + props.workout.stations.length + " stations, " +
-       M.fmtDuration(props.workout.total_s) + " in all" : "") +
+    $("ft-summary").textContent = t("{activity} of {distance}, about {duration} at {pace}", {
+        activity: props.activity === "run" ? t("Run") : t("Walk"), distance: M.fmtDistance(props.distance_m),
+        duration: M.fmtDuration(props.duration_s), pace: M.fmtPace(props.pace_min_per_km) }) +
+      (props.dawn ? "; " + t("civil dawn {time}", { time: M.fmtClock(props.dawn.civil_dawn) }) : "") +
+      ((fc.skipped || []).length ? ". " + t("Skipped: {names}", { names: fc.skipped.map(function (s) { return s.name; }).join(", ") }) : "") +
+      (props.workout ? ". " + M.workoutLabel(props.workout) + ": " + M.workoutLine(props.workout) : "") +
       (props.song_cue ? ". " + M.songLine(props.song_cue) : "");
-    $("ft-result-title").textContent = props.title || "Your route";
+    $("ft-result-title").textContent = props.title || t("Your route");
     var api = "/api/v1/routes/" + fc.id;
     $("ft-gpx").href = api + "?format=gpx";
     $("ft-kml").href = api + "?format=kml";
@@ -124,7 +126,7 @@
                                      body: JSON.stringify(body) })
       .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, body: b }; }); })
       .then(function (res) { if (res.ok) showResult(res.body); else showError(res.body); })
-      .catch(function (e) { showError({ title: "Network error", detail: String(e) }); })
+      .catch(function (e) { showError({ title: t("Network error"), detail: String(e) }); })
       .then(function () { button.disabled = false; });
   }
 
@@ -137,23 +139,24 @@
   function firstSteps(ev) {
     ev.preventDefault();
     var data = new FormData(ev.target), button = $("ft-first-button");
-    var body = { first_steps: { km: parseInt(data.get("km"), 10), shape: data.get("shape") } };
+    var body = { first_steps: { km: parseInt(data.get("km"), 10), shape: data.get("shape") },
+                 language: document.documentElement.lang || "en" };
     var address = String(data.get("address") || "").trim();
     if (address) { body.start = { address: address }; post(body, button); return; }
     if (customPoints.length) {
-      body.start = { lat: customPoints[0].lat, lon: customPoints[0].lon, name: "Start" };
+      body.start = { lat: customPoints[0].lat, lon: customPoints[0].lon, name: t("Start") };
       post(body, button);
       return;
     }
     if (!navigator.geolocation) {
-      showError({ title: "No start", detail: "type an address or click the map where you start", field: "start" });
+      showError({ title: t("No start"), detail: t("type an address or click the map where you start"), field: "start" });
       return;
     }
     navigator.geolocation.getCurrentPosition(function (pos) {
-      body.start = { lat: +pos.coords.latitude.toFixed(6), lon: +pos.coords.longitude.toFixed(6), name: "Start" };
+      body.start = { lat: +pos.coords.latitude.toFixed(6), lon: +pos.coords.longitude.toFixed(6), name: t("Start") };
       post(body, button);
     }, function () {
-      showError({ title: "No start", detail: "type an address or click the map where you start", field: "start" });
+      showError({ title: t("No start"), detail: t("type an address or click the map where you start"), field: "start" });
     }, { timeout: 10000 });
   }
 

@@ -6,8 +6,8 @@
     if (!button) return;
     button.addEventListener("click", function () {
       window.filmtourMap.copyField(document.getElementById("ft-embed-code"), function () {
-        button.textContent = "Copied";
-        setTimeout(function () { button.textContent = "Copy embed code"; }, 1500);
+        button.textContent = window.filmtourMap.t("Copied");
+        setTimeout(function () { button.textContent = window.filmtourMap.t("Copy embed code"); }, 1500);
       });
     });
   }

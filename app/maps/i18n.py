@@ -1,0 +1,162 @@
+"""The interface's languages: Babel/gettext catalogs under app/locale (``messages.po``, compiled in memory
+when first used, so the wheel ships only the .po text), the language a request asks for (``?lang=`` first,
+then Accept-Language, negotiated by Babel), and the strings map.js and planner.js show (handed to the page in
+its JSON config block, never in an inline script).
+
+Add a language: ``pybabel init -i app/locale/messages.pot -d app/locale -l xx``, translate, add it to
+LANGUAGES. Update after changing a string: ``pybabel extract -F babel.cfg -k N_ -o app/locale/messages.pot .``
+then ``pybabel update -i app/locale/messages.pot -d app/locale``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from gettext import NullTranslations
+from io import BytesIO
+from pathlib import Path
+
+from babel import negotiate_locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+DEFAULT_LANGUAGE = "en"
+LANGUAGES = ("en", "es")  # the interface's; the route directions follow Valhalla's (app/routing/languages.py)
+
+
+def N_(message: str) -> str:
+    return message
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def translations(language: str) -> NullTranslations:
+    """The catalog of one of LANGUAGES (English, the source language, needs none)."""
+    if language == DEFAULT_LANGUAGE:
+        return NullTranslations()
+    with (LOCALE_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as po:
+        catalog = read_po(po, locale=language)
+    mo = BytesIO()
+    write_mo(mo, catalog)
+    mo.seek(0)
+    return Translations(mo)
+
+
+def _accepted(header: str) -> list[str]:
+    """Accept-Language's tags, most wanted first (q=0 and '*' dropped)."""
+    weighted = []
+    for i, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        params = params.strip()
+        if params.startswith("q="):
+            try:
+                q = float(params[2:])
+            except ValueError:
+                q = 0.0
+        if tag and tag != "*" and q > 0:
+            weighted.append((-q, i, tag.strip()))
+    return [tag for _, _, tag in sorted(weighted)]
+
+
+def choose_language(lang: str | None, accept_language: str | None) -> str:
+    """``?lang=`` if it names one of LANGUAGES (es, es-MX ...), else the best of Accept-Language, else English."""
+    for preferred in ([lang] if lang else [], _accepted(accept_language or "")):
+        found = negotiate_locale(preferred, LANGUAGES, sep="-")
+        if found:
+            return found
+    return DEFAULT_LANGUAGE
+
+
+# What the page scripts show. {name} placeholders are filled in by the script.
+JS_MESSAGES = (
+    N_("Open to the public"),
+    N_("View from the street (private property)"),
+    N_("Gone: the filming site no longer exists"),
+    N_("Not in Philadelphia: filmed elsewhere"),
+    N_("shot here"),
+    N_("exteriors shot here"),
+    N_("set here, shot elsewhere"),
+    N_("disputed"),
+    N_("Training"),
+    N_("In the film"),
+    N_("Rocky"),
+    N_("Today"),
+    N_("Visiting"),
+    N_("Confidence"),
+    N_("Tips"),
+    N_("Address"),
+    N_("Accessibility"),
+    N_("Film"),
+    N_("All films"),
+    N_("Start"),
+    N_("Finish"),
+    N_("Stop {n}"),
+    N_("ETA"),
+    N_("{distance} from the start"),
+    N_("Workout station"),
+    N_("Workout station: {names}"),
+    N_("{n} reps"),
+    N_("{n} s"),
+    N_("From the film"),
+    N_("Safety"),
+    N_("Time"),
+    N_("about {duration}, starting at +{elapsed}"),
+    N_("Press play here"),
+    N_("Press play: {song}"),
+    N_("at the start, {skip} into the song"),
+    N_("at +{elapsed}, {distance} from the start"),
+    N_("Press play on \u201c{song}\u201d ({length}) {when}: it peaks as you reach {peak}."),
+    N_("{name} (workout station)"),
+    N_("Filmed elsewhere"),
+    N_("Legend"),
+    N_("open to all"),
+    N_("view from the street"),
+    N_("gone (nothing to see)"),
+    N_("1\u20137: the Rocky (1976) montage; a number: how many films; \u2605 one film"),
+    N_("Run"),
+    N_("Walk"),
+    N_("{distance} in about {duration}"),
+    N_("Pace"),
+    N_("Civil dawn"),
+    N_("{dawn} (sunrise {sunrise})"),
+    N_("Workout ({level})"),
+    N_("{n} stations, {duration} in all"),
+    N_("Song"),
+    N_("Step-free"),
+    N_("no steps on this route"),
+    N_("Skipped"),
+    N_("beginner"),
+    N_("intermediate"),
+    N_("rocky"),
+    N_("Point {n}"),
+    N_("Start: {point}"),
+    N_("Point: {point}"),
+    N_("remove"),
+    N_("Error"),
+    N_("Network error"),
+    N_("No start"),
+    N_("type an address or click the map where you start"),
+    N_("{activity} of {distance}, about {duration} at {pace}"),
+    N_("civil dawn {time}"),
+    N_("Skipped: {names}"),
+    N_("Your route"),
+    N_("Copied"),
+    N_("Copy embed code"),
+    N_("Map"),
+    N_("Update offline copy"),
+    N_("Save for offline"),
+    N_("Saved for offline: {size} ({files} files, {tiles} map tiles)."),
+    N_("Preparing the offline copy\u2026"),
+    N_("Saving for offline\u2026 {done} of {total} files, {size}"),
+    N_("Could not save for offline: {error}"),
+    N_("The offline copy was removed."),
+)
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def js_messages(language: str) -> dict[str, str]:
+    """The scripts' strings in ``language`` (empty for English: the scripts' own text is English)."""
+    if language == DEFAULT_LANGUAGE:
+        return {}
+    gettext = translations(language).gettext
+    return {m: gettext(m) for m in JS_MESSAGES}
