@@ -143,6 +143,7 @@ JS_MESSAGES = (
     N_("Copied"),
     N_("Copy embed code"),
     N_("Map"),
+    N_("places"),
     N_("Update offline copy"),
     N_("Save for offline"),
     N_("Saved for offline: {size} ({files} files, {tiles} map tiles)."),

@@ -115,15 +115,26 @@
   function placeMarker(f) {
     var p = f.properties, c = f.geometry.coordinates, films = filmsOf(p);
     var label = p.scene_order ? String(p.scene_order) : (films.length > 1 ? String(films.length) : "\u2605");
-    var title = p.name + (films.length ? " \u2014 " + films.join(", ") : "");
+    // The name says what the colour and shape show: how the place can be visited.
+    var title = p.name + (films.length ? " \u2014 " + films.join(", ") : "") +
+      (VISIT_TEXT[p.visitable] ? " (" + t(VISIT_TEXT[p.visitable]) + ")" : "");
     return L.marker([c[1], c[0]], { icon: pin(label, "ft-" + p.visitable), title: title, alt: title })
       .bindPopup(locationPopup(p), { maxWidth: 340 });
   }
 
   // Dense areas cluster (self-hosted Leaflet.markercluster) when the page loaded it.
   function placesLayer() {
-    return L.markerClusterGroup ? L.markerClusterGroup({ maxClusterRadius: 40, showCoverageOnHover: false })
-                                : L.layerGroup();
+    if (!L.markerClusterGroup) return L.layerGroup();
+    return L.markerClusterGroup({ maxClusterRadius: 40, showCoverageOnHover: false,
+      // the plugin's own look, with a name for screen readers ("12 places", not only "12")
+      iconCreateFunction: function (cluster) {
+        var n = cluster.getChildCount(), size = n < 10 ? "small" : (n < 100 ? "medium" : "large");
+        var span = el("span", null, String(n));
+        span.appendChild(el("span", "ft-sr", " " + t("places")));
+        var div = el("div");
+        div.appendChild(span);
+        return L.divIcon({ html: div, className: "marker-cluster marker-cluster-" + size, iconSize: L.point(40, 40) });
+      } });
   }
 
   function hasFilm(p, film) {

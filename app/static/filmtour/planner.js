@@ -116,6 +116,7 @@
     fetch("/oembed?" + new URLSearchParams({ url: base + "/routes/" + fc.id + "/map", format: "json" }))
       .then(function (r) { return r.json(); }).then(function (o) { $("ft-embed").value = o.html || ""; });
     $("ft-result").hidden = false;
+    $("ft-result-title").focus();  // keyboard and screen-reader users land on the result
     map.getContainer().setAttribute("data-ft-route", fc.id);
     fetch(api + "?format=txt").then(function (r) { return r.text(); }).then(function (t) { $("ft-cues").textContent = t; });
   }
