@@ -122,3 +122,23 @@ def test_a_dataset_translation_is_shown_in_its_language(tmp_path):
     assert "Rocky sube &lt;b&gt;corriendo&lt;/b&gt; la escalinata." in es
     assert '<span lang="en">Rocky sube' not in es
     assert "Rocky sube" not in en
+
+
+def test_a_spanish_route_has_a_spanish_cue_sheet(client):
+    created = client.post(
+        "/api/v1/routes",
+        json={"tour": "rocky-steps-run", "language": "es", "workout": {"level": "beginner"}},
+    )
+    assert created.status_code == 201, created.text
+    fc = created.json()
+    sheet = client.get(f"/api/v1/routes/{fc['id']}", params={"format": "txt"}).text
+    first = fc["features"][0]["properties"]["legs"][0]["maneuvers"][0]["instruction"]
+    assert first in sheet and first.startswith("Camine")  # Valhalla's Spanish narrative
+    assert (
+        "Pulsa play en «Gonna Fly Now»" in sheet
+        and "PARADA " in sheet
+        and "Entrenamiento (principiante)" in sheet
+    )
+    assert "Press play" not in sheet and "STOP " not in sheet and "Datos de la ruta" in sheet
+    english = client.post("/api/v1/routes", json={"tour": "rocky-steps-run"}).json()
+    assert "Press play on" in client.get(f"/api/v1/routes/{english['id']}", params={"format": "txt"}).text

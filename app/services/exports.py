@@ -6,6 +6,7 @@ same way whether it was just planned or read back from the database years later.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -13,8 +14,21 @@ import gpxpy.gpx
 import simplekml
 
 from app.core.config import ATTRIBUTION, route_title
+from app.maps.i18n import N_, choose_language, translations
 
 CREDIT = f"Route data {ATTRIBUTION}."
+Gettext = Callable[[str], str]
+
+
+def _english(message: str) -> str:
+    return message
+
+
+def gettext_of(fc: dict[str, Any]) -> Gettext:
+    """The cue sheet's labels in the route's language where the interface has a catalog (es), else English;
+    the turn-by-turn instructions are already in it (Valhalla's narrative)."""
+    language = (fc.get("properties") or {}).get("language")
+    return translations(choose_language(language, None)).gettext if language else _english
 
 
 def _route_feature(fc: dict[str, Any]) -> dict[str, Any]:
@@ -62,27 +76,41 @@ def _stations(fc: dict[str, Any]) -> list[dict[str, Any]]:
     return ((fc.get("properties") or {}).get("workout") or {}).get("stations") or []
 
 
-def exercise_line(ex: dict[str, Any]) -> str:
-    dose = f"{ex['reps']} reps" if ex.get("reps") else f"{format_duration(ex.get('seconds') or 0)}"
-    return f"{ex['name']} ({dose}): {ex['how']} [film: {ex['film_exercise']}] Safety: {ex['safety']}"
+def exercise_line(ex: dict[str, Any], _: Gettext = _english) -> str:
+    dose = _("{n} reps").format(n=ex["reps"]) if ex.get("reps") else format_duration(ex.get("seconds") or 0)
+    return _("{name} ({dose}): {how} [film: {film}] Safety: {safety}").format(
+        name=ex["name"], dose=dose, how=ex["how"], film=ex["film_exercise"], safety=ex["safety"]
+    )
 
 
-def station_title(i: int, st: dict[str, Any]) -> str:
+def station_title(i: int, st: dict[str, Any], _: Gettext = _english) -> str:
     names = ", ".join(e["name"] for e in st["exercises"])
-    return f"Workout {i + 1}: {names} (~{format_duration(st['duration_s'])})"
+    return _("Workout {n}: {names} (~{duration})").format(
+        n=i + 1, names=names, duration=format_duration(st["duration_s"])
+    )
 
 
-def song_cue_line(fc: dict[str, Any]) -> str | None:
+def song_cue_line(fc: dict[str, Any], _: Gettext = _english) -> str | None:
     cue = (fc.get("properties") or {}).get("song_cue")
     if not cue:
         return None
     skip = (
-        f", {format_duration(cue['skip_into_song_s'])} into the song" if cue.get("skip_into_song_s") else ""
+        _(", {skip} into the song").format(skip=format_duration(cue["skip_into_song_s"]))
+        if cue.get("skip_into_song_s")
+        else ""
     )
-    return (
-        f'Press play on "{cue["song"]}" ({format_duration(cue["song_s"])}) at +{format_duration(cue["elapsed_s"])}, '
-        f"{format_distance(cue['distance_from_start_m'])} from the start ({cue['lat']:.5f}, {cue['lon']:.5f}){skip}: "
-        f"it peaks as you reach {cue['peak_at']['name']}."
+    return _(
+        'Press play on "{song}" ({length}) at +{elapsed}, {distance} from the start ({lat}, {lon}){skip}: '
+        "it peaks as you reach {peak}."
+    ).format(
+        song=cue["song"],
+        length=format_duration(cue["song_s"]),
+        elapsed=format_duration(cue["elapsed_s"]),
+        distance=format_distance(cue["distance_from_start_m"]),
+        lat=f"{cue['lat']:.5f}",
+        lon=f"{cue['lon']:.5f}",
+        skip=skip,
+        peak=cue["peak_at"]["name"],
     )
 
 
@@ -167,34 +195,47 @@ def to_kml(fc: dict[str, Any]) -> str:
     return kml.kml()
 
 
-def _summary_line(fc: dict[str, Any]) -> str:
+ACTIVITY = {"walk": N_("Walk"), "run": N_("Run")}
+
+
+def _summary_line(fc: dict[str, Any], _: Gettext = _english) -> str:
     p = fc.get("properties", {})
     pace = p.get("pace_min_per_km")
-    pace_txt = f" at {int(pace)}:{round(pace % 1 * 60):02d} min/km" if pace else ""
-    return (
-        f"{p.get('activity', 'walk').title()} of {format_distance(p.get('distance_m', 0))}, "
-        f"about {format_duration(p.get('duration_s', 0))}{pace_txt}."
+    pace_txt = _(" at {pace} min/km").format(pace=f"{int(pace)}:{round(pace % 1 * 60):02d}") if pace else ""
+    activity = p.get("activity", "walk")
+    return _("{activity} of {distance}, about {duration}{pace}.").format(
+        activity=_(ACTIVITY[activity]) if activity in ACTIVITY else activity.title(),
+        distance=format_distance(p.get("distance_m", 0)),
+        duration=format_duration(p.get("duration_s", 0)),
+        pace=pace_txt,
     )
 
 
 def to_cue_sheet(fc: dict[str, Any]) -> str:
     """A printable cue sheet: stops with ETAs, and each turn with the distance run so far."""
     p = fc.get("properties", {})
-    lines = [route_title(fc), "=" * len(route_title(fc)), _summary_line(fc)]
+    _ = gettext_of(fc)
+    lines = [route_title(fc), "=" * len(route_title(fc)), _summary_line(fc, _)]
     if p.get("start_time"):
-        lines.append(f"Start: {p['start_time']}")
+        lines.append(_("Start: {time}").format(time=p["start_time"]))
     if p.get("dawn"):
         lines.append(
-            f"Civil dawn in Philadelphia: {p['dawn']['civil_dawn']} (sunrise {p['dawn']['sunrise']})"
+            _("Civil dawn in Philadelphia: {dawn} (sunrise {sunrise})").format(
+                dawn=p["dawn"]["civil_dawn"], sunrise=p["dawn"]["sunrise"]
+            )
         )
     workout = p.get("workout")
     if workout:
         lines.append(
-            f"Workout ({workout['level']}): {len(workout['stations'])} stations, "
-            f"{format_duration(workout['stations_s'])}; total with running {format_duration(workout['total_s'])}."
+            _("Workout ({level}): {n} stations, {stations}; total with running {total}.").format(
+                level=_(workout["level"]),
+                n=len(workout["stations"]),
+                stations=format_duration(workout["stations_s"]),
+                total=format_duration(workout["total_s"]),
+            )
         )
-    if song_cue_line(fc):
-        lines.append(song_cue_line(fc))
+    if song_cue_line(fc, _):
+        lines.append(song_cue_line(fc, _))
     for note in p.get("step_free_stops") or []:
         if note.get("note"):
             lines.append(note["note"])
@@ -207,31 +248,31 @@ def to_cue_sheet(fc: dict[str, Any]) -> str:
         props = stop["properties"]
         lines.append(
             f"[{stop_eta(props)}] {format_distance(props.get('distance_from_start_m') or 0):>9}  "
-            f"STOP {_stop_name(props)}"
+            + _("STOP {name}").format(name=_stop_name(props))
         )
         if props.get("exercise"):
-            lines.append(f"{'':22}Rocky: {props['exercise']}")
+            lines.append(f"{'':22}" + _("Rocky: {exercise}").format(exercise=props["exercise"]))
         mine = [(k, st) for k, st in stations if st["after_seq"] == props["seq"]]
         for k, st in (x for x in mine if x[1]["kind"] == "stop"):
-            lines += _station_lines(k, st)
+            lines += _station_lines(k, st, _)
         on_leg = [x for x in mine if x[1]["kind"] == "leg"]
         if i < len(legs):
             for m in legs[i].get("maneuvers", []):
                 while on_leg and on_leg[0][1]["distance_from_start_m"] <= done:
-                    lines += _station_lines(*on_leg.pop(0))
+                    lines += _station_lines(*on_leg.pop(0), _)
                 lines.append(f"{'':12}{format_distance(done):>9}  {m['instruction']}")
                 done += m.get("distance_m", 0.0)
         for k, st in on_leg:
-            lines += _station_lines(k, st)
+            lines += _station_lines(k, st, _)
     for s in fc.get("skipped", []):
-        lines.append(f"Skipped: {s['name']}: {s['reason']}")
-    lines += ["", CREDIT]
+        lines.append(_("Skipped: {name}: {reason}").format(name=s["name"], reason=s["reason"]))
+    lines += ["", _("Route data {credit}.").format(credit=ATTRIBUTION)]
     return "\n".join(lines) + "\n"
 
 
-def _station_lines(k: int, st: dict[str, Any]) -> list[str]:
+def _station_lines(k: int, st: dict[str, Any], _: Gettext = _english) -> list[str]:
     head = (
         f"[+{format_duration(st['elapsed_s'])}] {format_distance(st['distance_from_start_m']):>9}  "
-        f"{station_title(k, st).upper()}"
+        f"{station_title(k, st, _).upper()}"
     )
-    return [head, *(f"{'':22}{exercise_line(e)}" for e in st["exercises"])]
+    return [head, *(f"{'':22}{exercise_line(e, _)}" for e in st["exercises"])]
