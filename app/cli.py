@@ -1,55 +1,64 @@
-"""The ``filmtour`` command line: serve the API, manage the database, the street network and routes."""
+"""The ``filmtour`` command line: serve the API, manage the database, the street network and routes.
+
+Only Typer is imported at the top: each command imports what it needs (FastAPI, SQLAlchemy, Valhalla, shapely,
+rich's tables...) when it runs, so ``filmtour --help`` starts in a fraction of a second. These are imports of
+modules below the CLI (the import-linter contracts and tests/test_architecture.py check the direction)."""
 
 from __future__ import annotations
 
-import json
-import logging
 import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import uvicorn
-from pydantic import ValidationError
-from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from sqlmodel import Session, select
 
-from app.core.config import SHIPPED_DATA, Settings, get_settings, settings_table
-from app.core.exceptions import FilmtourError, InvalidParameter, ServiceUnavailable
-from app.core.logging import configure_logging, uvicorn_log_config
-from app.db import repository as repo
-from app.db.loader import DatasetError, load_dataset, read_dataset
-from app.db.migrate import current_revision, startup_lock, upgrade_to_head
-from app.db.models import Location
-from app.db.session import check_database, make_engine
-from app.maps.basemap import BasemapBuildError, ensure_basemap
-from app.routing.factory import get_engine
-from app.routing.network import NetworkFetchError, as_bbox, build_network, fetch_network
-from app.routing.tiles import TileBuildError, ensure_tiles, rich_progress_callback
-from app.schemas.routes import RouteRequest
-from app.services import exports
-from app.services import routes as routes_service
-from app.services.exports import format_distance, format_duration, stop_eta
+if TYPE_CHECKING:
+    from app.core.config import Settings
 
 cli = typer.Typer(
     help="filmtour: walk or run the Rocky (1976) training montage through Philadelphia's streets.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: rendering it with rich imports ~0.25 s of modules first
 )
-db_cli = typer.Typer(help="The database: migrate it and load the locations dataset.", no_args_is_help=True)
+db_cli = typer.Typer(
+    help="The database: migrate it and load the locations dataset.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 cli.add_typer(db_cli, name="db")
 network_cli = typer.Typer(
-    help="The street network the routes use: build tiles, fetch fresh OSM data.", no_args_is_help=True
+    help="The street network the routes use: build tiles, fetch fresh OSM data.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 cli.add_typer(network_cli, name="network")
 
 WORKER_STARTUP_TIMEOUT_S = 60
-console = Console()
-err = Console(stderr=True)
+
+
+class _Console:
+    """rich's Console, made on first use (importing rich's console costs ~0.1 s of every start)."""
+
+    def __init__(self, stderr: bool = False) -> None:
+        self._stderr = stderr
+        self._console: Any = None
+
+    def rich(self) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=self._stderr)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.rich(), name)
+
+
+console = _Console()
+err = _Console(stderr=True)
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -59,6 +68,9 @@ def _fail(message: str, code: int = 1) -> None:
 
 def _database(settings: Settings):
     """Connect and migrate, or exit with a clear message (never a traceback) when the database is down."""
+    from app.core.exceptions import ServiceUnavailable
+    from app.db.migrate import upgrade_to_head
+    from app.db.session import check_database, make_engine
 
     engine = make_engine(settings)
     try:
@@ -81,6 +93,10 @@ def serve(
     reload: Annotated[bool, typer.Option(help="Reload on code changes (development).")] = False,
 ) -> None:
     """Start the web service: JSON API, maps and the planner page."""
+    import uvicorn
+
+    from app.core.config import get_settings
+    from app.core.logging import uvicorn_log_config
 
     settings = get_settings()
     engine = _database(settings)  # fail fast, before any worker starts
@@ -118,6 +134,8 @@ def _shared_metrics_dir(settings: Settings) -> None:
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Apply database migrations up to the newest schema (saved routes are kept)."""
+    from app.core.config import get_settings
+    from app.db.migrate import current_revision
 
     engine = _database(get_settings())
     console.print(f"database at revision [bold]{current_revision(engine)}[/]")
@@ -133,6 +151,8 @@ def db_prune(
     ] = None,
 ) -> None:
     """Delete the saved routes nobody has read for the retention period (the server also does it hourly)."""
+    from app.core.config import get_settings
+    from app.services import routes as routes_service
 
     settings = get_settings()
     if days is not None:
@@ -154,6 +174,8 @@ def db_load(
     ] = None,
 ) -> None:
     """Load (upsert by id) the dataset (places, films, tours) into the database. Safe to run again."""
+    from app.core.config import get_settings
+    from app.db.loader import DatasetError, load_dataset
 
     settings = get_settings()
     engine = _database(settings)
@@ -170,13 +192,19 @@ def db_load(
 @db_cli.command("validate")
 def db_validate(
     directory: Annotated[
-        Path, typer.Argument(help="Folder holding locations.geojson, films.json and tours.json.")
-    ] = SHIPPED_DATA,
+        Path | None,
+        typer.Argument(
+            help="Folder holding locations.geojson, films.json and tours.json (default: the shipped dataset).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Check a dataset folder (schemas and ids across files) without touching any database."""
+    from app.core.config import SHIPPED_DATA
+    from app.db.loader import DatasetError, read_dataset
 
     try:
-        data = read_dataset(directory / "locations.geojson")
+        data = read_dataset((directory or SHIPPED_DATA) / "locations.geojson")
     except DatasetError as exc:
         _fail(str(exc))
     apps = sum(len(f["properties"]["appearances"]) for f in data.features)
@@ -191,6 +219,15 @@ def locations_cmd(
     visitable: Annotated[str | None, typer.Option(help="Only places with this visitable value.")] = None,
 ) -> None:
     """List the filming locations (a fresh database gets the dataset first, as the server's start-up does)."""
+    import json
+
+    from rich.table import Table
+    from sqlmodel import Session
+
+    from app.core.config import get_settings
+    from app.db import repository as repo
+    from app.db.loader import load_dataset
+    from app.db.migrate import startup_lock
 
     settings = get_settings()
     engine = _database(settings)
@@ -224,11 +261,17 @@ def locations_cmd(
 @cli.command("settings")
 def settings_cmd() -> None:
     """Print the configuration table (Markdown, from the settings' descriptions), as in the README."""
+    from app.core.config import settings_table
+
     sys.stdout.write(settings_table())
 
 
 def _tiles(settings: Settings, pbf: Path | None = None):
     """Build (or find cached) routing tiles, with a progress bar; exit cleanly on failure."""
+    from app.core.exceptions import ServiceUnavailable
+    from app.maps.basemap import BasemapBuildError, ensure_basemap
+    from app.routing.network import NetworkFetchError, build_network
+    from app.routing.tiles import TileBuildError, ensure_tiles, rich_progress_callback
 
     with _progress() as progress:
         report = rich_progress_callback(progress)
@@ -252,6 +295,13 @@ def _tiles(settings: Settings, pbf: Path | None = None):
 
 def _tiles_logged(settings: Settings) -> None:
     """Under a process manager (stderr not a terminal): no progress bar, JSON log lines like the server's."""
+    import logging
+
+    from app.core.exceptions import ServiceUnavailable
+    from app.core.logging import configure_logging
+    from app.routing.network import NetworkFetchError
+    from app.routing.tiles import TileBuildError, ensure_tiles
+
     configure_logging(settings.log_level)
     log = logging.getLogger("filmtour.cli")
     try:
@@ -271,6 +321,8 @@ def network_build(
 ) -> None:
     """Build routing tiles and the vector basemap from a local extract; the service uses them from its next
     start."""
+    from app.core.config import get_settings
+
     tiles = _tiles(get_settings(), pbf)
     console.print(f"tiles ready: {tiles.extract} ({tiles.extract.stat().st_size / 1e6:.1f} MB)")
 
@@ -281,6 +333,9 @@ def network_fetch(
 ) -> None:
     """Download fresh OpenStreetMap ways (streets, water, parks, rail) for a box from the Overpass API and
     rebuild the routing tiles and the basemap from them."""
+    from app.core.config import get_settings
+    from app.core.exceptions import InvalidParameter
+    from app.routing.network import NetworkFetchError, as_bbox, fetch_network
 
     settings = get_settings()
     try:
@@ -320,6 +375,15 @@ def route_cmd(
     kml: Annotated[Path | None, typer.Option(help="Write the route as KML here.")] = None,
 ) -> None:
     """Plan a route and print its stops, distances and ETAs (optionally write GPX/KML)."""
+    from pydantic import ValidationError
+    from sqlmodel import Session
+
+    from app.core.config import get_settings
+    from app.core.exceptions import FilmtourError
+    from app.routing.factory import get_engine
+    from app.schemas.routes import RouteRequest
+    from app.services import exports
+    from app.services import routes as routes_service
 
     settings = get_settings()
     engine = _database(settings)
@@ -345,6 +409,10 @@ def route_cmd(
 
 
 def _load_if_empty(engine, settings: Settings) -> None:
+    from sqlmodel import Session, select
+
+    from app.db.loader import load_dataset
+    from app.db.models import Location
 
     with Session(engine) as session:
         if session.exec(select(Location)).first() is None:
@@ -352,6 +420,9 @@ def _load_if_empty(engine, settings: Settings) -> None:
 
 
 def _print_route(fc: dict) -> None:
+    from rich.table import Table
+
+    from app.services.exports import format_distance, format_duration, stop_eta
 
     p = fc["properties"]
     table = Table(
@@ -372,9 +443,14 @@ def _print_route(fc: dict) -> None:
 
 
 def _progress():
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     return Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err.rich(),
     )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import gpxpy
 import pytest
@@ -11,7 +13,7 @@ from sqlalchemy import inspect
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.core.config import get_settings
+from app.core.config import PROJECT_ROOT, get_settings
 from app.db.migrate import alembic_config, current_revision
 from app.db.session import make_engine
 from tests.conftest import REAL_LOCATIONS, SHARED_TILES
@@ -32,7 +34,13 @@ def run(tmp_path, monkeypatch):
 def test_help_explains_every_command(run):
     """Every command (and sub-command) is listed with its own help line, and its --help works."""
     out = run("--help").output
-    listed = {line.split()[1] for line in out.splitlines() if line.startswith("│ ") and len(line.split()) > 2}
+    # Plain (click) help, not rich's boxes: "  name  its help line" under "Commands:"
+    commands_part = out.split("Commands:", 1)[1]
+    listed = {
+        line.split()[0]
+        for line in commands_part.splitlines()
+        if line.startswith("  ") and len(line.split()) > 1
+    }
     commands = {c.name or c.callback.__name__ for c in cli.registered_commands} | {
         g.name for g in cli.registered_groups
     }
@@ -41,6 +49,32 @@ def test_help_explains_every_command(run):
     for group, sub in (("db", "upgrade"), ("db", "load"), ("network", "build"), ("network", "fetch")):
         result = run(group, sub, "--help")
         assert result.exit_code == 0 and "Usage:" in result.output and f"{group} {sub}" in result.output
+
+
+def test_help_imports_none_of_the_heavy_libraries():
+    """`filmtour --help` loads only Typer: the web framework, the database layer, Valhalla, shapely and rich's
+    renderer are imported by the commands that use them (this is what keeps --help well under a second)."""
+    probe = (
+        "import sys, runpy\n"
+        "sys.argv = ['filmtour', '--help']\n"
+        "try:\n"
+        "    runpy.run_module('app.cli', run_name='__main__')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "heavy = ('fastapi', 'starlette', 'sqlalchemy', 'sqlmodel', 'valhalla', 'shapely', 'uvicorn', 'pydantic',\n"
+        "         'rich.console', 'geopy', 'httpx')\n"
+        "print('LOADED', sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    assert "Usage: filmtour" in out and "Commands:" in out  # the help itself was printed
+    assert "LOADED []" in out, out
 
 
 def test_db_upgrade_migrates_to_the_newest_revision(run, tmp_path):

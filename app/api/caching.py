@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import json
 import threading
 import time
 from collections import OrderedDict
@@ -12,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Engine
@@ -37,7 +37,8 @@ class GeoJSONResponse(JSONResponse):
 
 
 def dumps(payload: Any) -> bytes:
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """Compact UTF-8 JSON (orjson: a route answer encodes several times faster than with the json module)."""
+    return orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS)
 
 
 def etag_for(body: bytes) -> str:

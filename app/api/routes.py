@@ -82,15 +82,14 @@ def plan_and_save(body: RouteRequest, request: Request, session, settings, geoco
     # Each pool thread keeps its own Valhalla actor.
     with request.app.state.planning_slots:
         fc = routes_service.plan(session, body, request.app.state.routing, settings, geocoder)
-    row, token = routes_service.save(session, body, fc, client)
-    base = base_url(request, settings)
-    doc = with_links(row.result, base)
+    route_id, saved, token = routes_service.save(session, body, fc, client)
+    doc = with_links(saved, base_url(request, settings))
     doc["delete_token"] = token
     return Response(
         dumps(doc),
         status_code=201,
         media_type=GEOJSON,
-        headers={"Location": f"/api/v1/routes/{row.id}", "Cache-Control": "no-store"},
+        headers={"Location": f"/api/v1/routes/{route_id}", "Cache-Control": "no-store"},
     )
 
 

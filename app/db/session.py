@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import orjson
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import create_engine
@@ -13,16 +14,30 @@ from app.core.config import Settings
 from app.core.exceptions import ServiceUnavailable
 
 
+def _json_text(value: object) -> str:
+    """JSON columns (a saved route's document) encoded with orjson: several times faster than json.dumps."""
+    return orjson.dumps(value).decode()
+
+
+# JSON columns written and read with orjson (the same JSON; a saved route is encoded once for the row).
+JSON_CODEC = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
+
+
 def make_engine(settings: Settings) -> Engine:
     url = make_url(settings.effective_database_url)
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **JSON_CODEC)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(
-        url, pool_pre_ping=True, pool_size=5, max_overflow=10, connect_args={"connect_timeout": 5}
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=10,
+        connect_args={"connect_timeout": 5},
+        **JSON_CODEC,
     )
 
 

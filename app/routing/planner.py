@@ -9,6 +9,7 @@ footpaths, not roads) with ``walking_speed = 60 / pace`` km/h, clamped to Valhal
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -197,9 +198,11 @@ def _engine_route(
     optimized: bool = False,
     stops: list[tuple[int, Stop]] | None = None,
     profile: Profile = DEFAULT_PROFILE,
+    on_unroutable: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
     """Valhalla's trip; an unroutable answer becomes Unroutable naming the first stop that cannot be reached
-    (when ``stops`` gives (caller's index, stop) for each location), else naming the stops as a whole."""
+    (when ``stops`` gives (caller's index, stop) for each location), else naming the stops as a whole.
+    ``on_unroutable`` runs first in that case (the snapping check: it names a stop too far from any way)."""
     req = _request(locations, pace, profile)
     try:
         return (engine.optimized_route(req) if optimized else engine.route(req))["trip"]
@@ -208,6 +211,8 @@ def _engine_route(
             raise InvalidParameter(f"the routing engine refused the request: {exc}", field="stops") from exc
         if not exc.unroutable:
             raise
+        if on_unroutable is not None:
+            on_unroutable()
         culprit = (
             _first_unreachable(engine, locations, pace, profile)
             if stops and len(stops) == len(locations)
@@ -294,9 +299,10 @@ def plan_route(
     stay fixed). ``return_to_start`` closes the route at the first stop."""
     if len(stops) + int(return_to_start) < 2:
         raise InvalidParameter("a route needs at least two stops", field="stops")
-    check_snapping(engine, stops, max_snap_distance_m, profile=profile)
     if order not in ("as_given", "optimized"):
         raise InvalidParameter("order must be as_given or optimized", field="order")
+    # No snapping check up front (a locate call per route): each location's search_cutoff is the snap limit,
+    # so Valhalla itself refuses a stop too far from a walkable way; only then does locate name which one.
     indexes = [*range(len(stops)), 0] if return_to_start else list(range(len(stops)))
     ordered = [stops[i] for i in indexes]
     locations = [_location(s, cutoff_m=max_snap_distance_m) for s in ordered]
@@ -311,6 +317,7 @@ def plan_route(
         optimized=optimize,
         stops=list(zip(indexes, ordered, strict=True)),
         profile=profile,
+        on_unroutable=lambda: check_snapping(engine, stops, max_snap_distance_m, profile=profile),
     )
     if optimize:
         indexes = [indexes[loc["original_index"]] for loc in trip["locations"]]

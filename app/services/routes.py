@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, func, select
 
 from app.core.config import ATTRIBUTION, Settings
-from app.core.exceptions import Forbidden, InvalidParameter, NotFound, QuotaExceeded
+from app.core.exceptions import Forbidden, InvalidParameter, NotFound, QuotaExceeded, Unroutable
 from app.db import repository as repo
 from app.db.models import Location, SavedRoute, utcnow
 from app.routing.languages import narrative_language
@@ -250,25 +250,39 @@ def plan_document(
         order = "loop"
     else:
         stops, skipped = resolve_stops(session, req)
-        if req.tour:
-            stops = drop_unsnappable(engine, stops, skipped, settings.max_snap_distance_m)
-        if req.order == "as_filmed":
-            stops = film_order(stops)
-        if start is not None:
-            stops = [start, *stops]
-        if len(stops) + (1 if req.return_to_start else 0) < 2:
-            raise InvalidParameter(
-                "a route needs at least two routable places (after skipping)", field="stops", skipped=skipped
+
+        def route_through(stops: list[Stop]) -> RoutePlan:
+            if req.order == "as_filmed":
+                stops = film_order(stops)
+            if start is not None:
+                stops = [start, *stops]
+            if len(stops) + (1 if req.return_to_start else 0) < 2:
+                raise InvalidParameter(
+                    "a route needs at least two routable places (after skipping)",
+                    field="stops",
+                    skipped=skipped,
+                )
+            return plan_route(
+                engine,
+                stops,
+                order="optimized" if req.order == "optimized" else "as_given",
+                pace_min_per_km=pace,
+                return_to_start=req.return_to_start,
+                max_snap_distance_m=settings.max_snap_distance_m,
+                profile=profile,
             )
-        result = plan_route(
-            engine,
-            stops,
-            order="optimized" if req.order == "optimized" else "as_given",
-            pace_min_per_km=pace,
-            return_to_start=req.return_to_start,
-            max_snap_distance_m=settings.max_snap_distance_m,
-            profile=profile,
-        )
+
+        try:
+            result = route_through(stops)
+        except Unroutable:
+            # A tour's stop too far from the streets is skipped, not fatal: found (one locate call) only when
+            # Valhalla refused the route, so a routable tour costs a single route call.
+            kept = (
+                drop_unsnappable(engine, stops, skipped, settings.max_snap_distance_m) if req.tour else stops
+            )
+            if len(kept) == len(stops):
+                raise
+            result = route_through(kept)
         order = req.order
     fc = to_feature_collection(result, req, order=order, skipped=skipped, start_time=start_time_of(req))
     fc["properties"]["language"] = profile.language
@@ -403,9 +417,10 @@ def hash_token(token: str) -> str:
 
 def save(
     session: Session, req: RouteRequest, fc: dict[str, Any], client: str | None = None
-) -> tuple[SavedRoute, str]:
-    """Store the route in one transaction; returns the row and the delete token (shown once, stored hashed).
-    ``client`` (the rate-limit key) is kept hashed, for the quota."""
+) -> tuple[str, dict[str, Any], str]:
+    """Store the route in one transaction; returns its id, the stored document and the delete token (shown
+    once, stored hashed). ``client`` (the rate-limit key) is kept hashed, for the quota. The caller answers from
+    these, not from the row: reading the row's attributes after the commit would load it again."""
     token = secrets.token_urlsafe(24)
     request_doc = req.model_dump(mode="json", exclude_none=True)
     if isinstance(req.start, AddressIn):
@@ -429,7 +444,7 @@ def save(
         except IntegrityError:
             session.rollback()
             continue
-        return row, token
+        return route_id, fc_saved, token
     raise RuntimeError("could not allocate a route id")
 
 

@@ -6,7 +6,6 @@ exactly for any other pace: ``pace_min_per_km=10.0001`` costs a dictionary look-
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -19,13 +18,14 @@ from app.routing.planner import default_pace, duration_for
 from app.schemas.routes import RouteRequest
 from app.services import routes as routes_service
 from app.services import tours as tours_service
+from app.services import workout as workout_service
 
 CACHE_SIZE = 32  # tours × activities × dataset versions: a handful in practice
 
 
 def retime(fc: dict[str, Any], pace: float) -> dict[str, Any]:
     """The same route with every duration and ETA recomputed for ``pace`` (min/km)."""
-    out = copy.deepcopy(fc)
+    out = workout_service.copy_document(fc)
     props = out["properties"]
     props["pace_min_per_km"] = pace
     props["duration_s"] = round(duration_for(props["distance_m"], pace), 1)

@@ -1,0 +1,445 @@
+"""The API's own cost, start-up and throughput, all in ONE run (the machine is noisy: compare the ratios, which
+are measured side by side, not absolute numbers across runs).
+
+  uv run --group bench python benchmarks/bench_api.py [--before /tmp/before] [--skip-load]
+
+Measures (everything on 127.0.0.1; every process it starts is stopped before it exits):
+  1. ``POST /api/v1/routes`` over HTTP (``filmtour serve``, one worker, keep-alive client) against Valhalla's own
+     answer to the same request (the embedded actor, the same JSON text the planner sends, JSON in and out): the
+     montage tour, A→B between random walkable points, and a 12-stop optimized route (``optimized_route``).
+     The two are timed alternately in one loop, so both see the same machine;
+  2. a restart with cached tiles and an existing database: time from spawning ``filmtour serve`` to the first
+     200 on ``/healthz`` (and to the first 200 on ``/readyz``);
+  3. ``filmtour --help`` wall time;
+  4. ``GET /api/v1/locations`` requests per second against a bare FastAPI endpoint returning the same bytes,
+     both served by uvicorn (one worker) and driven by the same client (raw keep-alive sockets, 4 connections);
+  5. the mixed load test (benchmarks/load_test.py with its defaults), before (``--before``: a checkout of the
+     commit before the change, run with this environment) and after.
+Writes benchmarks/results/api.json and api.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import orjson
+import valhalla
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from app.core.config import Settings
+from app.routing import planner
+from app.routing.tiles import ensure_tiles
+from benchmarks.bench_routing import random_points, summary
+from tests.support.live import free_port
+
+RESULTS = ROOT / "benchmarks" / "results"
+MONTAGE = {"tour": "rocky-1976-montage", "activity": "run", "pace_min_per_km": 6}
+BARE_APP = """
+import os
+from pathlib import Path
+from fastapi import FastAPI, Response
+BODY = Path(os.environ["BARE_BODY"]).read_bytes()
+app = FastAPI()
+@app.get("/api/v1/locations")
+def locations() -> Response:
+    return Response(BODY, media_type="application/geo+json")
+"""
+
+
+def now() -> float:
+    return time.perf_counter()
+
+
+def server_env(data_dir: Path, tiles_dir: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "FILMTOUR_DATA_DIR": str(data_dir),
+        "FILMTOUR_VALHALLA_TILES_DIR": str(tiles_dir),
+        "FILMTOUR_RATE_LIMIT_ROUTES_PER_MINUTE": "0",
+        "FILMTOUR_RATE_LIMIT_GEOCODE_PER_MINUTE": "0",
+        "FILMTOUR_BUILD_BASEMAP_ON_STARTUP": "false",
+        "FILMTOUR_LOG_LEVEL": "warning",
+    }
+
+
+class Serve:
+    """``filmtour serve`` (one worker) as an operator runs it; stopped on exit."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        cmd = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        self.started = now()
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log.open("w"))
+        self.log = log
+
+    def wait_for(self, path: str, timeout_s: float = 120) -> float:
+        """Seconds from spawning until ``path`` first answers 200."""
+        deadline = now() + timeout_s
+        while now() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"server exited:\n{self.log.read_text()[-2000:]}")
+            try:
+                if httpx.get(self.url + path, timeout=1).status_code == 200:
+                    return now() - self.started
+            except httpx.TransportError:
+                pass
+            time.sleep(0.01)
+        raise RuntimeError(f"{path} never answered 200:\n{self.log.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=20)
+
+    def __enter__(self) -> Serve:  # noqa: PYI034
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+# --- 1. API vs Valhalla ------------------------------------------------------------------------------------
+
+
+def valhalla_request(stops: list[planner.Stop], pace: float, max_snap_m: float) -> dict:
+    """The JSON the planner sends for these stops (planner._request, the same locations and search_cutoff)."""
+    locations = [planner._location(s, cutoff_m=max_snap_m) for s in stops]
+    return planner._request(locations, pace, planner.DEFAULT_PROFILE)
+
+
+def side_by_side(client: httpx.Client, actor, cases: list[tuple[dict, dict, str]], rounds: int) -> dict:
+    """Alternate: our POST, then Valhalla's own action on the same request JSON (as text in and out)."""
+    api_ms, engine_ms = [], []
+    for _ in range(rounds):
+        for body, vreq, action in cases:
+            t = now()
+            r = client.post("/api/v1/routes", json=body)
+            api_ms.append((now() - t) * 1000)
+            if r.status_code != 201:
+                raise RuntimeError(f"{r.status_code}: {r.text[:300]}")
+            text = orjson.dumps(vreq).decode()
+            t = now()
+            getattr(actor, action)(text)
+            engine_ms.append((now() - t) * 1000)
+    api, engine = summary(api_ms), summary(engine_ms)
+    return {
+        "api": api,
+        "valhalla": engine,
+        "api_minus_valhalla_p50_ms": round(api["p50_ms"] - engine["p50_ms"], 2),
+        "api_over_valhalla_p50": round(api["p50_ms"] / engine["p50_ms"], 3),
+    }
+
+
+def bench_routes(url: str, actor, settings: Settings, points: list[tuple[float, float]], rounds: int) -> dict:
+    snap = settings.max_snap_distance_m
+    pairs = list(zip(points[0:60:2], points[1:60:2]))
+    ab = [
+        (
+            {"stops": [{"lat": a[0], "lon": a[1]}, {"lat": b[0], "lon": b[1]}], "activity": "walk"},
+            valhalla_request([planner.Stop(*a, "a"), planner.Stop(*b, "b")], 12.0, snap),
+            "route",
+        )
+        for a, b in pairs
+    ]
+    twelve = points[60:72]
+    opt_body = {
+        "stops": [{"lat": lat, "lon": lon} for lat, lon in twelve],
+        "activity": "walk",
+        "order": "optimized",
+    }
+    opt_v = valhalla_request([planner.Stop(lat, lon, "p") for lat, lon in twelve], 12.0, snap)
+    with httpx.Client(base_url=url, timeout=60) as client:
+        for body, _, _ in [(MONTAGE, None, None), *ab[:3], (opt_body, None, None)]:
+            client.post("/api/v1/routes", json=body)  # warm the server's actor and caches
+        # The places the tour is routed through (the skipped ones are not), in the order routed.
+        tour = client.post("/api/v1/routes", json=MONTAGE).json()
+        montage_v = valhalla_request(
+            [
+                planner.Stop(f["geometry"]["coordinates"][1], f["geometry"]["coordinates"][0], "s")
+                for f in tour["features"]
+                if f["properties"]["kind"] == "stop"
+            ],
+            6.0,
+            snap,
+        )
+        return {
+            "montage": side_by_side(client, actor, [(MONTAGE, montage_v, "route")], rounds),
+            "a_to_b": side_by_side(client, actor, ab, max(1, rounds // len(ab) + 1)),
+            "optimized_12": side_by_side(client, actor, [(opt_body, opt_v, "optimized_route")], 12),
+        }
+
+
+# --- 3. filmtour --help --------------------------------------------------------------------------------------
+
+
+def bench_help(runs: int = 5) -> dict:
+    exe = Path(sys.executable).with_name("filmtour")
+    cmd = [str(exe), "--help"] if exe.exists() else [sys.executable, "-m", "app.cli", "--help"]
+    ms = []
+    for _ in range(runs):
+        t = now()
+        subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, timeout=60)
+        ms.append((now() - t) * 1000)
+    return {"command": " ".join(Path(c).name if i == 0 else c for i, c in enumerate(cmd)), **summary(ms)}
+
+
+# --- 4. /api/v1/locations vs bare FastAPI ------------------------------------------------------------------
+
+
+def _get_loop(port: int, path: str, stop_at: float, counts: list[int], errors: list[int]) -> None:
+    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+    n = bad = 0
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        buf = b""
+        while now() < stop_at:
+            sock.sendall(request)
+            while b"\r\n\r\n" not in buf:
+                buf += sock.recv(65536)
+            head, buf = buf.split(b"\r\n\r\n", 1)
+            length = next(
+                int(line.split(b":", 1)[1])
+                for line in head.split(b"\r\n")
+                if line.lower().startswith(b"content-length:")
+            )
+            while len(buf) < length:
+                buf += sock.recv(262144)
+            buf = buf[length:]
+            n += 1
+            bad += not head.startswith(b"HTTP/1.1 200")
+    counts.append(n)
+    errors.append(bad)
+
+
+def requests_per_second(port: int, path: str, seconds: float, connections: int = 4) -> dict:
+    counts: list[int] = []
+    errors: list[int] = []
+    _get_loop(port, path, now() + 0.5, [], [])  # warm-up
+    stop_at = now() + seconds
+    threads = [
+        threading.Thread(target=_get_loop, args=(port, path, stop_at, counts, errors))
+        for _ in range(connections)
+    ]
+    t = now()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    elapsed = now() - t
+    return {"requests": sum(counts), "errors": sum(errors), "rps": round(sum(counts) / elapsed, 1)}
+
+
+def bench_locations(url: str, work: Path, seconds: float) -> dict:
+    body = httpx.get(url + "/api/v1/locations", headers={"Accept-Encoding": "identity"}).content
+    (work / "body.json").write_bytes(body)
+    (work / "bare_app.py").write_text(BARE_APP)
+    port = free_port()
+    bare = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "bare_app:app", "--host", "127.0.0.1", "--port", str(port)]
+        + ["--log-level", "warning", "--no-access-log"],
+        cwd=work,
+        env={**os.environ, "BARE_BODY": str(work / "body.json")},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = now() + 30
+        while now() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/v1/locations", timeout=1).content == body:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        ours_port = int(url.rsplit(":", 1)[1])
+        ours = requests_per_second(ours_port, "/api/v1/locations", seconds)
+        plain = requests_per_second(port, "/api/v1/locations", seconds)
+    finally:
+        bare.terminate()
+        bare.wait(timeout=20)
+    return {
+        "body_bytes": len(body),
+        "ours": ours,
+        "bare_fastapi": plain,
+        "ratio": round(ours["rps"] / plain["rps"], 3),
+    }
+
+
+# --- 5. load test before / after ---------------------------------------------------------------------------
+
+
+def load_test(checkout: Path) -> dict:
+    """benchmarks/load_test.py of ``checkout`` with its default settings (it writes its own results file)."""
+    out = subprocess.run(
+        [sys.executable, str(checkout / "benchmarks" / "load_test.py")],
+        check=False,
+        cwd=checkout,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={**os.environ, "PYTHONPATH": str(checkout)},
+    )
+    results = checkout / "benchmarks" / "results" / "load.json"
+    if out.returncode not in (0, 1) or not results.exists():
+        raise RuntimeError(f"load test in {checkout} failed:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
+    return json.loads(results.read_text())
+
+
+# --- the run -------------------------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=40, help="montage requests (each side)")
+    parser.add_argument("--seconds", type=float, default=5.0, help="per req/s measurement")
+    parser.add_argument(
+        "--before", type=Path, help="a checkout of the commit before the change, for the load test's 'before'"
+    )
+    parser.add_argument("--skip-load", action="store_true", help="leave out the load tests (≈ 1.5 min)")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="filmtour-bench-api-"))
+    started = now()
+    try:
+        settings = Settings(data_dir=work / "tiles-home")
+        tiles = ensure_tiles(settings)
+        actor = valhalla.Actor(str(tiles.config_path))
+        random.seed(7)
+        points = random_points(72, seed=7)
+        env = server_env(work / "data", settings.tiles_dir)
+        (work / "data").mkdir()
+        with Serve(env, work / "first.log") as first:
+            first_start_s = first.wait_for("/readyz")
+            routes = bench_routes(first.url, actor, settings, points, args.rounds)
+        with Serve(env, work / "restart.log") as again:
+            healthz_s = again.wait_for("/healthz")
+            readyz_s = again.wait_for("/readyz")
+            locations = bench_locations(again.url, work, args.seconds)
+        restart = {
+            "first_start_readyz_s": round(first_start_s, 2),
+            "healthz_s": round(healthz_s, 2),
+            "readyz_s": round(readyz_s, 2),
+        }
+        cli_help = bench_help()
+        load = {}
+        if not args.skip_load:
+            if args.before:
+                load["before"] = load_test(args.before.resolve())
+            load["after"] = load_test(ROOT)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    result = {
+        "machine": {
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+        },
+        "run_s": round(now() - started, 1),
+        "routes": routes,
+        "restart": restart,
+        "cli_help": cli_help,
+        "locations": locations,
+        "load": load,
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "api.json").write_text(json.dumps(result, indent=2) + "\n")
+    (RESULTS / "api.md").write_text(markdown(result))
+    print(markdown(result))
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+def markdown(r: dict) -> str:
+    rt = r["routes"]
+    rows = ["| measurement | ours | reference | ratio / difference | target | |", "|---|---|---|---|---|---|"]
+    for key, name in (("montage", "montage POST /api/v1/routes p50"), ("a_to_b", "A→B POST p50")):
+        m = rt[key]
+        diff = m["api_minus_valhalla_p50_ms"]
+        rows.append(
+            f"| {name} (n={m['api']['n']}) | {m['api']['p50_ms']} ms | Valhalla route {m['valhalla']['p50_ms']} ms "
+            f"| +{diff} ms | ≤ +5 ms | {verdict(diff <= 5)} |"
+        )
+    o = rt["optimized_12"]
+    rows.append(
+        f"| 12-stop optimized POST p50 (n={o['api']['n']}) | {o['api']['p50_ms']} ms | Valhalla optimized_route "
+        f"{o['valhalla']['p50_ms']} ms | {o['api_over_valhalla_p50']}× | ≤ 1.2× | "
+        f"{verdict(o['api_over_valhalla_p50'] <= 1.2)} |"
+    )
+    rs = r["restart"]
+    rows.append(
+        f"| restart with cached tiles → first 200 /healthz | {rs['healthz_s']} s | /readyz {rs['readyz_s']} s; "
+        f"first start {rs['first_start_readyz_s']} s | | ≤ 2 s | {verdict(rs['healthz_s'] <= 2)} |"
+    )
+    h = r["cli_help"]
+    rows.append(
+        f"| `{h['command']}` wall time (p50 of {h['n']}) | {round(h['p50_ms'])} ms | | | ≤ 500 ms | "
+        f"{verdict(h['p50_ms'] <= 500)} |"
+    )
+    lo = r["locations"]
+    rows.append(
+        f"| GET /api/v1/locations req/s ({lo['body_bytes']} B) | {lo['ours']['rps']} | bare FastAPI "
+        f"{lo['bare_fastapi']['rps']} | {lo['ratio']}× | ≥ 0.5× | {verdict(lo['ratio'] >= 0.5)} |"
+    )
+    load = r["load"]
+    if "after" in load:
+        after = load["after"]
+        post = after["by_endpoint"].get("POST /api/v1/routes", {})
+        if "before" in load:
+            before = load["before"]
+            ratio = round(after["throughput_rps"] / before["throughput_rps"], 2)
+            ok = ratio >= 2 and after["failures"] == 0 and post.get("p99_ms", 1e9) <= 250
+            rows.append(
+                f"| load test throughput (defaults: {after['users']} users, {after['seconds']} s) "
+                f"| {after['throughput_rps']} req/s, {after['failures']} errors | before "
+                f"{before['throughput_rps']} req/s, {before['failures']} errors | {ratio}× | ≥ 2× | {verdict(ok)} |"
+            )
+            bpost = before["by_endpoint"].get("POST /api/v1/routes", {})
+            rows.append(
+                f"| load test POST /api/v1/routes p50 / p99 | {post.get('p50_ms')} / {post.get('p99_ms')} ms "
+                f"| before {bpost.get('p50_ms')} / {bpost.get('p99_ms')} ms | | p99 ≤ 250 ms | "
+                f"{verdict(post.get('p99_ms', 1e9) <= 250)} |"
+            )
+        else:
+            rows.append(
+                f"| load test throughput | {after['throughput_rps']} req/s, {after['failures']} errors | | | | |"
+            )
+    lines = [
+        (
+            f"One run of `benchmarks/bench_api.py` ({r['machine']['cpus']} CPUs, Python "
+            f"{r['machine']['python']}, {r['run_s']} s); every ratio compares numbers measured in this run."
+        ),
+        "",
+        *rows,
+        "",
+        (
+            "Valhalla's numbers are the embedded actor answering the same request JSON (text in and out, in "
+            "the benchmark's process), timed alternately with our HTTP requests; ours include HTTP on "
+            "127.0.0.1 (httpx, keep-alive, gzip accepted), validation, planning, saving and encoding."
+        ),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
