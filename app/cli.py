@@ -66,10 +66,9 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def _database(settings: Settings):
-    """Connect and migrate, or exit with a clear message (never a traceback) when the database is down."""
+def _reachable(settings: Settings):
+    """The database engine, or exit with a clear message (never a traceback) when the database is down."""
     from app.core.exceptions import ServiceUnavailable
-    from app.db.migrate import upgrade_to_head
     from app.db.session import check_database, make_engine
 
     engine = make_engine(settings)
@@ -77,6 +76,14 @@ def _database(settings: Settings):
         check_database(engine)
     except ServiceUnavailable as exc:
         _fail(f"{exc.detail} at {engine.url.render_as_string(hide_password=True)}")
+    return engine
+
+
+def _database(settings: Settings):
+    """Connect and migrate, or exit with a clear message when the database is down."""
+    from app.db.migrate import upgrade_to_head
+
+    engine = _reachable(settings)
     upgrade_to_head(engine)
     return engine
 
@@ -99,15 +106,18 @@ def serve(
     from app.core.logging import uvicorn_log_config
 
     settings = get_settings()
-    engine = _database(settings)  # fail fast, before any worker starts
-    engine.dispose()
-    if not settings.valhalla_url:
-        _tiles(settings) if sys.stderr.isatty() else _tiles_logged(settings)
     n_workers = workers or settings.workers
     if n_workers > 1:
+        # Several workers: check first (a clear message), or uvicorn's supervisor would restart each worker
+        # that exits for want of a database, forever. One worker checks it behind app.boot and exits itself.
+        _reachable(settings).dispose()
         _shared_metrics_dir(settings)
+    if not settings.valhalla_url and sys.stderr.isatty():
+        _tiles(settings)  # at a terminal, a first build shows its progress (else the app checks them)
     uvicorn.run(
-        "app.main:app",
+        # app.boot listens at once and answers /healthz while app.main is imported and started behind it
+        # (migrations, dataset load, tile and basemap checks): a restart is alive in about a second.
+        "app.boot:app",
         host=host or settings.host,
         port=port or settings.port,
         workers=n_workers,
@@ -291,28 +301,6 @@ def _tiles(settings: Settings, pbf: Path | None = None):
             _fail(str(exc))
     console.print(f"basemap ready: {basemap.archive} ({basemap.archive.stat().st_size / 1e6:.1f} MB)")
     return tiles
-
-
-def _tiles_logged(settings: Settings) -> None:
-    """Under a process manager (stderr not a terminal): no progress bar, JSON log lines like the server's."""
-    import logging
-
-    from app.core.exceptions import ServiceUnavailable
-    from app.core.logging import configure_logging
-    from app.routing.network import NetworkFetchError
-    from app.routing.tiles import TileBuildError, ensure_tiles
-
-    configure_logging(settings.log_level)
-    log = logging.getLogger("filmtour.cli")
-    try:
-        tiles = ensure_tiles(settings)
-    except (TileBuildError, NetworkFetchError) as exc:
-        log.error("routing tiles unavailable: %s", exc)
-        raise typer.Exit(1) from exc
-    except ServiceUnavailable as exc:
-        log.error("routing tiles unavailable: %s", exc.detail)
-        raise typer.Exit(1) from exc
-    log.info("routing tiles ready: %s", tiles.extract.name)
 
 
 @network_cli.command("build")

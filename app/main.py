@@ -18,6 +18,7 @@ from app.api import docs, health, locations, offline, pages, routes, tiles, tour
 from app.api.caching import DatasetCache
 from app.core.config import Settings, get_settings
 from app.core.errors import document_problems, install_error_handlers
+from app.core.exceptions import ServiceUnavailable
 from app.core.logging import configure_logging
 from app.core.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from app.core.ratelimit import (
@@ -54,7 +55,11 @@ async def _prune_periodically(settings: Settings, engine) -> None:
 def prepare_database(settings: Settings):
     """Connect, migrate to the newest schema and load the dataset. Raises if the database is unreachable."""
     engine = make_engine(settings)
-    check_database(engine)
+    try:
+        check_database(engine)
+    except ServiceUnavailable as exc:  # say where: the operator reads this in the start-up log
+        where = engine.url.render_as_string(hide_password=True)
+        raise ServiceUnavailable(f"{exc.detail} at {where}", retry_after_s=exc.retry_after_s) from exc
     with startup_lock(engine):  # replicas starting together migrate and load one at a time
         upgrade_to_head(engine)
         if settings.load_locations_on_startup:
@@ -65,6 +70,25 @@ def prepare_database(settings: Settings):
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # In a worker thread: under app.boot the event loop keeps answering /healthz while this runs.
+    await run_in_threadpool(start_up, app)
+    pruner = asyncio.create_task(_prune_periodically(app.state.settings, app.state.db_engine))
+    try:
+        yield
+    finally:
+        pruner.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pruner
+        app.state.routing.close()
+        app.state.geocoder.close()
+        if app.state.limit_engine is not app.state.db_engine:
+            app.state.limit_engine.dispose()
+        app.state.db_engine.dispose()
+
+
+def start_up(app: FastAPI) -> None:
+    """Database (migrations, dataset, expired routes pruned), limits, routing tiles, basemap and geocoder, on
+    app.state."""
     settings: Settings = app.state.settings
     app.state.db_engine = prepare_database(settings)
     # Cached tour routes are keyed by this: a change to any dataset file makes them be routed again.
@@ -81,18 +105,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.basemap = _basemap(settings)
     app.state.geocoder = Geocoder(settings)
     routes_service.prune_saved_routes(settings, app.state.db_engine)
-    pruner = asyncio.create_task(_prune_periodically(settings, app.state.db_engine))
-    try:
-        yield
-    finally:
-        pruner.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await pruner
-        app.state.routing.close()
-        app.state.geocoder.close()
-        if app.state.limit_engine is not app.state.db_engine:
-            app.state.limit_engine.dispose()
-        app.state.db_engine.dispose()
 
 
 def _limit_store_engine(settings: Settings, db_engine):
@@ -128,7 +140,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     # Order: the last added runs first. Body limit innermost, request context outermost (it sees every answer).
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(GZipMiddleware, minimum_size=500)
+    # Level 6 (zlib's default): a montage answer (29 KB) in 0.6 ms instead of 2.0 ms at 9, for 2 % more bytes;
+    # the big static answers (the location list, tiles) are compressed once and stored, not here.
+    app.add_middleware(GZipMiddleware, minimum_size=500, compresslevel=6)
     # Blogs read the API from the browser: open CORS, but for reads only.
     app.add_middleware(
         CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "HEAD"], allow_headers=["*"]

@@ -3,6 +3,7 @@ the requests every worker served (Prometheus multiprocess files in the data dire
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import subprocess
@@ -11,6 +12,7 @@ import sys
 import httpx
 import pytest
 
+from app import boot
 from app.core.config import PROJECT_ROOT
 from tests.conftest import SHARED_TILES
 from tests.support.live import LiveApp, free_port, wait_ready
@@ -51,3 +53,70 @@ def test_serve_with_two_workers_sums_metrics_across_them(tmp_path):
     finally:
         app.stop()
     assert proc.returncode is not None
+
+
+async def _get(app, path: str) -> tuple[int, dict[str, str], bytes]:
+    """One GET through an ASGI app, as uvicorn calls it."""
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": path, "headers": [], "query_string": b""}
+    await app(scope, receive, send)
+    headers = {k.decode(): v.decode() for k, v in sent[0].get("headers", [])}
+    return sent[0]["status"], headers, b"".join(m.get("body", b"") for m in sent[1:])
+
+
+def test_boot_answers_healthz_while_the_application_starts(monkeypatch):
+    """`filmtour serve` runs app.boot: it is alive (/healthz 200) while the application is still starting,
+    /readyz says 503 problem+json with Retry-After until then, other requests wait for it and then get the
+    application's own answer; shutdown reaches the application's lifespan."""
+
+    async def scenario() -> None:
+        starting, go, stopped = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+        async def application(scope, receive, send):
+            if scope["type"] == "lifespan":
+                await receive()
+                starting.set()
+                await go.wait()  # the slow part: imports, migrations, dataset, tiles
+                await send({"type": "lifespan.startup.complete"})
+                await receive()
+                stopped.set()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": f"app:{scope['path']}".encode()})
+
+        monkeypatch.setattr(boot, "_load_app", lambda: application)
+        front = boot.Boot()
+        inbox, outbox = asyncio.Queue(), asyncio.Queue()
+        lifespan = asyncio.create_task(front({"type": "lifespan"}, inbox.get, outbox.put))
+        await inbox.put({"type": "lifespan.startup"})
+        assert (await outbox.get())["type"] == "lifespan.startup.complete"  # listening before the app
+        await asyncio.wait_for(starting.wait(), 10)
+
+        status, _, body = await _get(front, "/healthz")
+        assert (status, body) == (200, b'{"status":"ok"}')
+        status, headers, body = await _get(front, "/readyz")
+        assert status == 503 and headers["content-type"] == "application/problem+json"
+        assert int(headers["retry-after"]) > 0 and b"starting" in body
+        waiting = asyncio.create_task(_get(front, "/api/v1/locations"))
+        await asyncio.sleep(0.1)
+        assert not waiting.done()  # held until the application is up, not refused
+
+        go.set()
+        assert (await asyncio.wait_for(waiting, 10))[2] == b"app:/api/v1/locations"
+        assert (await _get(front, "/readyz"))[2] == b"app:/readyz"  # now the application's own probe
+        assert (await _get(front, "/healthz"))[2] == b"app:/healthz"
+
+        await inbox.put({"type": "lifespan.shutdown"})
+        assert (await outbox.get())["type"] == "lifespan.shutdown.complete"
+        assert stopped.is_set()
+        await lifespan
+
+    asyncio.run(scenario())

@@ -5,22 +5,21 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import orjson
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import create_engine
 
+from app.core import jsontext
 from app.core.config import Settings
 from app.core.exceptions import ServiceUnavailable
 
 
 def _json_text(value: object) -> str:
-    """JSON columns (a saved route's document) encoded with orjson: several times faster than json.dumps."""
-    return orjson.dumps(value).decode()
+    return jsontext.dumps(value).decode()
 
 
-# JSON columns written and read with orjson (the same JSON; a saved route is encoded once for the row).
-JSON_CODEC = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
+# JSON columns (a saved route's document) written and read through orjson (app.core.jsontext).
+JSON_CODEC = {"json_serializer": _json_text, "json_deserializer": jsontext.loads}
 
 
 def make_engine(settings: Settings) -> Engine:

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import orjson
 import valhalla
 
+from app.core import jsontext
 from app.core.exceptions import ServiceUnavailable
 from app.routing.engine import EngineError, RoutingEngine
 from app.routing.tiles import TileBuildError
@@ -57,10 +57,10 @@ class EmbeddedEngine(RoutingEngine):
         actor = self._actor()
         try:
             if action == "status":
-                return orjson.loads(actor.status())  # the binding returns status as a JSON string
+                return jsontext.loads(actor.status())  # the binding returns status as a JSON string
             # JSON text in and out (pyvalhalla's dict wrapper would use the slower json module both ways):
             # Valhalla's answer is decoded once, here.
-            return orjson.loads(getattr(actor, action)(orjson.dumps(request).decode()))
+            return jsontext.loads(getattr(actor, action)(jsontext.dumps(request).decode()))
         except RuntimeError as exc:  # ValhallaError derives from RuntimeError and carries Valhalla's code
             code = getattr(exc, "code", None)
             if isinstance(code, int):

@@ -12,20 +12,20 @@ from typing import Any
 
 from sqlmodel import Session
 
+from app.core import jsontext
 from app.core.config import Settings
 from app.routing.languages import narrative_language
 from app.routing.planner import default_pace, duration_for
 from app.schemas.routes import RouteRequest
 from app.services import routes as routes_service
 from app.services import tours as tours_service
-from app.services import workout as workout_service
 
 CACHE_SIZE = 32  # tours × activities × dataset versions: a handful in practice
 
 
 def retime(fc: dict[str, Any], pace: float) -> dict[str, Any]:
     """The same route with every duration and ETA recomputed for ``pace`` (min/km)."""
-    out = workout_service.copy_document(fc)
+    out = jsontext.copy(fc)
     props = out["properties"]
     props["pace_min_per_km"] = pace
     props["duration_s"] = round(duration_for(props["distance_m"], pace), 1)
