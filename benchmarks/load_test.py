@@ -70,6 +70,7 @@ def start_server(workers: int, data_dir: Path) -> tuple[subprocess.Popen, str]:
         **os.environ,
         "FILMTOUR_DATA_DIR": str(data_dir),
         "FILMTOUR_RATE_LIMIT_ROUTES_PER_MINUTE": "0",
+        "FILMTOUR_MAX_SAVED_ROUTES_PER_CLIENT": "0",  # every simulated user is 127.0.0.1: one client
         "FILMTOUR_LOG_LEVEL": "warning",
     }
     log = data_dir / "server.log"
