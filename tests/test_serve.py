@@ -4,10 +4,12 @@ the requests every worker served (Prometheus multiprocess files in the data dire
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import re
 import subprocess
 import sys
+import time
 
 import httpx
 import pytest
@@ -38,6 +40,14 @@ def test_serve_with_two_workers_sums_metrics_across_them(tmp_path):
     metrics_dir = tmp_path / "data" / "metrics"
     try:
         wait_ready(app.url, proc, log, timeout_s=180)
+        # Each worker's boot front answers /healthz itself (uncounted) until its application is up, and says
+        # 503 on /readyz until then: wait until 20 new connections in a row find a ready worker.
+        deadline, ready_in_a_row = time.monotonic() + 120, 0
+        while ready_in_a_row < 20:
+            assert time.monotonic() < deadline, "the two workers did not both become ready"
+            ok = httpx.get(f"{app.url}/readyz", timeout=10).status_code == 200
+            ready_in_a_row = ready_in_a_row + 1 if ok else 0
+        before = healthz_count(app.url)
         sent = 0
         # New connections each time, until both workers have served some (each writes its own counter file).
         while sent < 400:
@@ -48,11 +58,15 @@ def test_serve_with_two_workers_sums_metrics_across_them(tmp_path):
                 break
         workers = {p.name for p in metrics_dir.glob("counter_*.db")}
         assert len(workers) >= 2, f"one worker served all {sent} requests: {workers}"
-        counted = sum(float(v) for v in HEALTHZ.findall(httpx.get(f"{app.url}/metrics", timeout=10).text))
-        assert counted == sent
+        assert healthz_count(app.url) - before == sent
     finally:
         app.stop()
     assert proc.returncode is not None
+
+
+def healthz_count(url: str) -> float:
+    """/healthz requests counted by /metrics, summed over every worker's counter file."""
+    return sum(float(v) for v in HEALTHZ.findall(httpx.get(f"{url}/metrics", timeout=10).text))
 
 
 async def _get(app, path: str) -> tuple[int, dict[str, str], bytes]:
@@ -119,4 +133,6 @@ def test_boot_answers_healthz_while_the_application_starts(monkeypatch):
         assert stopped.is_set()
         await lifespan
 
-    asyncio.run(scenario())
+    # A thread of its own: the browser tests' Playwright keeps an event loop running in the main thread.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, scenario()).result(timeout=60)

@@ -4,6 +4,7 @@ the scene text, hostile text inert, no console errors, and no request leaving 12
 from __future__ import annotations
 
 import json
+import re
 
 import httpx
 import pytest
@@ -77,7 +78,8 @@ def test_route_map_and_planner_flow(live_server, page_and_watch):
     # The cue sheet is fetched after the result shows.
     expect(page.locator("#ft-cues")).to_contain_text("Civil dawn", timeout=10_000)
     route_id = page.get_attribute(".leaflet-container", "data-ft-route")
-    assert "/embed/routes/" + route_id in page.input_value("#ft-embed")
+    # The embed code comes from a separate oEmbed fetch: wait for it rather than race it.
+    expect(page.locator("#ft-embed")).to_have_value(re.compile("/embed/routes/" + route_id), timeout=10_000)
     fc = httpx.get(f"{live_server}/api/v1/routes/{route_id}").json()
     stops = [f for f in fc["features"] if f["properties"]["kind"] == "stop"]
     # The planner draws the route as the route page does: the line and one numbered marker per stop.
