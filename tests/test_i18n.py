@@ -9,8 +9,15 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from app.core.config import PROJECT_ROOT
-from app.maps.i18n import JS_MESSAGES, LOCALE_DIR, choose_language, js_messages, translations
+from app.core.config import DEFAULT_ROUTE_TITLE, PROJECT_ROOT
+from app.maps.i18n import (
+    GENERATED_TITLES,
+    JS_MESSAGES,
+    LOCALE_DIR,
+    choose_language,
+    js_messages,
+    translations,
+)
 
 APP = PROJECT_ROOT / "app"
 PLACEHOLDER = re.compile(r"\{\w+\}|%\(\w+\)s")
@@ -142,3 +149,21 @@ def test_a_spanish_route_has_a_spanish_cue_sheet(client):
     assert "Press play" not in sheet and "STOP " not in sheet and "Datos de la ruta" in sheet
     english = client.post("/api/v1/routes", json={"tour": "rocky-steps-run"}).json()
     assert "Press play on" in client.get(f"/api/v1/routes/{english['id']}", params={"format": "txt"}).text
+
+
+def test_titles_the_code_makes_follow_the_language(client):
+    """The default title (an untitled route) and the first-steps title are interface text: Spanish on a Spanish
+    page and cue sheet, in the language the route was asked in; a title the person gave is theirs, untouched."""
+    assert GENERATED_TITLES[0] == DEFAULT_ROUTE_TITLE
+    untitled = client.post("/api/v1/routes", json={"stops": ["italian-market", "art-museum-steps"]}).json()
+    es_page = client.get(f"/routes/{untitled['id']}/map", params={"lang": "es"}).text
+    assert "Ruta del montaje de Rocky (1976)" in es_page and DEFAULT_ROUTE_TITLE not in es_page
+    assert DEFAULT_ROUTE_TITLE in client.get(f"/routes/{untitled['id']}/map").text
+    steps = {"start": {"lat": 39.9656, "lon": -75.1810}, "first_steps": {"km": 1}, "language": "es"}
+    first = client.post("/api/v1/routes", json=steps)
+    assert first.status_code == 201, first.text
+    assert first.json()["properties"]["title"] == "Primeros pasos: 1 km"
+    sheet = client.get(f"/api/v1/routes/{first.json()['id']}", params={"format": "txt"}).text
+    assert sheet.startswith("Primeros pasos: 1 km\n")
+    mine = client.post("/api/v1/routes", json={**steps, "title": "Mi carrera"}).json()
+    assert mine["properties"]["title"] == "Mi carrera"

@@ -15,6 +15,7 @@ from app.core.config import ATTRIBUTION, Settings, route_title
 from app.core.exceptions import InvalidParameter
 from app.db import repository as repo
 from app.db.models import Film
+from app.maps.i18n import translations
 from app.maps.render import (
     EMBED_SIZE,
     embed_snippet,
@@ -83,7 +84,9 @@ def _route_page(
         embed=embed,
         page_url=None if embed else page_url,
         oembed_url=None if embed else oembed_link(base, page_url),
-        embed_code=None if embed else embed_snippet(f"{base}/embed/{kind}/{item_id}", route_title(fc)),
+        embed_code=None
+        if embed
+        else embed_snippet(f"{base}/embed/{kind}/{item_id}", route_title(fc, translations(lang).gettext)),
         api_url=f"{base}/api/v1/{kind}/{item_id}",
         basemap_version=basemap_version(request),
         lang=lang,

@@ -67,6 +67,10 @@ def choose_language(lang: str | None, accept_language: str | None) -> str:
     return DEFAULT_LANGUAGE
 
 
+# Made by the code, not the templates (core.config.DEFAULT_ROUTE_TITLE and services.routes' first-steps
+# title), so marked here for the catalog; tests/test_i18n.py checks the first is the default title.
+GENERATED_TITLES = (N_("Rocky (1976) montage route"), N_("First steps: {km} km"))
+
 # What the page scripts show. {name} placeholders are filled in by the script.
 JS_MESSAGES = (
     N_("Open to the public"),

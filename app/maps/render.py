@@ -191,7 +191,7 @@ def render_route_map(
 ) -> str:
     """A route or tour: the line, numbered stops with scene notes and ETAs, a summary, skipped places.
     ``embed`` gives the bare iframe version; otherwise share links, downloads and the embed code are shown."""
-    title = route_title(route_fc)
+    title = route_title(route_fc, translations(lang).gettext)
     share = None
     if not embed and page_url and embed_code:
         share = {

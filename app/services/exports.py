@@ -215,7 +215,8 @@ def to_cue_sheet(fc: dict[str, Any]) -> str:
     """A printable cue sheet: stops with ETAs, and each turn with the distance run so far."""
     p = fc.get("properties", {})
     _ = gettext_of(fc)
-    lines = [route_title(fc), "=" * len(route_title(fc)), _summary_line(fc, _)]
+    title = route_title(fc, _)
+    lines = [title, "=" * len(title), _summary_line(fc, _)]
     if p.get("start_time"):
         lines.append(_("Start: {time}").format(time=p["start_time"]))
     if p.get("dawn"):

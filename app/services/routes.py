@@ -22,6 +22,7 @@ from app.core.config import ATTRIBUTION, Settings
 from app.core.exceptions import Forbidden, InvalidParameter, NotFound, QuotaExceeded, Unroutable
 from app.db import repository as repo
 from app.db.models import Location, SavedRoute, utcnow
+from app.maps.i18n import choose_language, translations
 from app.routing.languages import narrative_language
 from app.routing.planner import (
     LOOP_TOLERANCE,
@@ -177,7 +178,9 @@ def with_preset(req: RouteRequest) -> RouteRequest:
     if "workout" not in given:
         update["workout"] = WorkoutIn(level="beginner")
     if "title" not in given:
-        update["title"] = f"First steps: {req.first_steps.km} km"
+        # Saved with the route, so in the language the route was asked in.
+        _ = translations(choose_language(req.language, None)).gettext
+        update["title"] = _("First steps: {km} km").format(km=req.first_steps.km)
     return req.model_copy(update=update)
 
 
