@@ -15,11 +15,12 @@ from app.core.ratelimit import client_key_of
 from app.maps.i18n import choose_language
 
 
-def get_settings(request: Request) -> Settings:
+# Async: a read of app.state, so FastAPI runs it on the event loop instead of a thread-pool hop per request.
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_db_engine(request: Request) -> Engine:
+async def get_db_engine(request: Request) -> Engine:
     return request.app.state.db_engine
 
 
@@ -69,7 +70,7 @@ def client_key(request: Request) -> str:
 ItemId = Annotated[str, Path(max_length=120)]
 
 
-def page_language(
+async def page_language(
     request: Request,
     lang: Annotated[
         str | None, Query(max_length=35, description="Interface language (en, es); else Accept-Language")

@@ -62,11 +62,12 @@ async def create_route(
     # Async so that a request waiting on the geocoder holds no server thread and no database connection; the
     # blocking parts (limit counters, planning, saving) run in the thread pool.
     state = request.app.state
-    await run_in_threadpool(charge_limits, request, body)
-    geocoder = state.geocoder
     if isinstance(body.start, AddressIn):
+        await run_in_threadpool(charge_limits, request, body)  # charged before the geocoder is asked
         geocoder = Resolved(await state.geocoder.geocode_async(state.db_engine, body.start.address))
-    return await run_in_threadpool(plan_and_save, body, request, session, settings, geocoder)
+        return await run_in_threadpool(plan_and_save, body, request, session, settings, geocoder)
+    # No address: one thread-pool hop for the limits, the planning and the save.
+    return await run_in_threadpool(charge_plan_and_save, body, request, session, settings, state.geocoder)
 
 
 def charge_limits(request: Request, body: RouteRequest) -> None:
@@ -74,6 +75,11 @@ def charge_limits(request: Request, body: RouteRequest) -> None:
     request.app.state.route_limiter.check(client, "route-planning units", routes_service.cost(body))
     if isinstance(body.start, AddressIn):
         request.app.state.geocode_limiter.check(client, "geocoding requests")
+
+
+def charge_plan_and_save(body: RouteRequest, request: Request, session, settings, geocoder) -> Response:
+    charge_limits(request, body)
+    return plan_and_save(body, request, session, settings, geocoder)
 
 
 def plan_and_save(body: RouteRequest, request: Request, session, settings, geocoder) -> Response:
