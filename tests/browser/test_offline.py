@@ -93,6 +93,7 @@ def test_saved_tour_reloads_offline_with_map_route_stops_and_cue_sheet(live_serv
     area = basemap_area(page, shot)
     water, streets = share(area, WATER), share(area, STREET_CASING) + share(area, MAJOR)
     assert water > 0.01 and streets > 0.005, (water, streets)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     shot.save(SCREENSHOTS / "offline-montage-tour.png", optimize=True)
     assert page.locator("path.ft-route-line").count() == 1
     stops = int(page.get_attribute(".leaflet-container", "data-ft-markers"))
