@@ -41,9 +41,7 @@ def route_title(fc: dict[str, Any], gettext: Callable[[str], str] = str) -> str:
     return (fc.get("properties") or {}).get("title") or gettext(DEFAULT_ROUTE_TITLE)
 
 
-OSM_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_COPYRIGHT_URL = "https://www.openstreetmap.org/copyright"
-OSM_TILE_ATTRIBUTION = f'&copy; <a href="{OSM_COPYRIGHT_URL}">OpenStreetMap</a> contributors'
 
 
 class Settings(BaseSettings):
@@ -125,9 +123,13 @@ class Settings(BaseSettings):
     # --- maps ------------------------------------------------------------------------------------
     tile_url: str = Field(
         "",
-        description="Raster tile URL template (e.g. " + OSM_TILE_URL + "); empty: our own vector basemap.",
+        description="A raster tile provider's URL template ({z}/{x}/{y}), for those who want one (check its usage "
+        "policy); empty, the default: our own vector basemap, served by this app.",
     )
-    tile_attribution: str = Field(OSM_TILE_ATTRIBUTION, description="Attribution shown with the tiles.")
+    tile_attribution: str = Field(
+        "",
+        description="The raster provider's attribution (HTML), shown with its tiles beside the data credits.",
+    )
     basemap_dir: Path | None = Field(
         default=None,
         description="Where the vector basemap (PMTiles) is built and cached (default: data_dir/basemap).",

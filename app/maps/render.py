@@ -92,7 +92,8 @@ def embed_snippet(src: str, title: str, width: int = EMBED_SIZE[0], height: int 
 def map_config(settings: Settings, basemap_version: str | None) -> dict[str, Any]:
     """What map.js needs to draw the base map: our vector basemap, or the raster provider in settings."""
     if settings.tile_url:
-        tiles = {"raster": settings.tile_url, "attribution": f"{settings.tile_attribution} | {DATA_CREDIT}"}
+        credits = [settings.tile_attribution, DATA_CREDIT] if settings.tile_attribution else [DATA_CREDIT]
+        tiles = {"raster": settings.tile_url, "attribution": " | ".join(credits)}
     else:
         tiles = {
             "vector": f"/tiles/{{z}}/{{x}}/{{y}}.mvt?v={basemap_version or ''}",
