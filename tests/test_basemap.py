@@ -163,6 +163,9 @@ def test_tiles_are_served_gzip_with_etag_and_long_caching(tiles_client, shipped)
     assert tiles_client.get(url, headers={"If-None-Match": resp.headers["etag"]}).status_code == 304
     plain = tiles_client.get(url, headers={"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain.headers and plain.content == resp.content
+    refused = tiles_client.get(url, headers={"Accept-Encoding": "identity, gzip;q=0"})  # RFC 9110: not gzip
+    assert "content-encoding" not in refused.headers and refused.content == resp.content
+    assert tiles_client.get(url, headers={"Accept-Encoding": "*"}).headers["content-encoding"] == "gzip"
     assert tiles_client.get("/tiles/16/0/0.mvt").status_code == 204  # no data there: empty, no error
     assert tiles_client.get("/tiles/3/9/0.mvt").status_code == 204  # outside the zoom's grid
     assert tiles_client.get("/tiles/99/0/0.mvt").status_code == 422

@@ -193,6 +193,48 @@ def test_openapi_and_docs(client):
     assert client.get("/docs").status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("accept_encoding", "gzipped"),
+    [
+        ("gzip", True),
+        ("gzip;q=0.5", True),
+        ("*", True),
+        ("gzip;q=0", False),
+        ("identity, gzip;q=0", False),
+        ("*;q=0", False),
+        ("identity;q=1, gzip;q=0.5", False),
+    ],
+)
+def test_location_list_is_gzipped_only_as_accept_encoding_allows(client, accept_encoding, gzipped):
+    """RFC 9110 §12.5.3: q=0 means "not acceptable", * counts; neither the stored gzip answer nor the GZip
+    middleware may compress against it. Every answer (304 too) varies on Accept-Encoding."""
+    import gzip
+
+    plain = client.get("/api/v1/locations", headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in plain.headers and len(plain.content) >= 500  # big enough to gzip
+    resp = client.get("/api/v1/locations", headers={"accept-encoding": accept_encoding})
+    assert resp.status_code == 200
+    assert resp.headers.get("content-encoding") == ("gzip" if gzipped else None)
+    assert resp.content == plain.content  # (httpx undid a gzip)
+    if gzipped:
+        assert int(resp.headers["content-length"]) < len(plain.content)
+    else:
+        assert int(resp.headers["content-length"]) == len(plain.content)
+    assert "Accept-Encoding" in [v.strip() for v in resp.headers["vary"].split(",")]
+    again = client.get(
+        "/api/v1/locations",
+        headers={"accept-encoding": accept_encoding, "if-none-match": resp.headers["etag"]},
+    )
+    assert again.status_code == 304
+    assert "Accept-Encoding" in [v.strip() for v in again.headers["vary"].split(",")]
+    # An answer the middleware compresses (not a stored one) follows the same rule.
+    spec = client.get("/openapi.json", headers={"accept-encoding": accept_encoding})
+    assert spec.headers.get("content-encoding") == ("gzip" if gzipped else None)
+    if gzipped:
+        with client.stream("GET", "/api/v1/locations", headers={"accept-encoding": accept_encoding}) as raw:
+            assert gzip.decompress(b"".join(raw.iter_raw())) == plain.content
+
+
 def test_location_list_is_served_from_memory_until_the_dataset_changes(tmp_path):
     """Rendered once per query (gzip too); a `db load` from another process (its own engine) shows once the
     fingerprint is re-read; a refused query is never cached."""

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.core import jsontext
+from app.core.encoding import accepts_gzip
 from app.db import repository as repo
 
 GEOJSON = "application/geo+json"
@@ -81,7 +82,9 @@ def json_response(
 
 @dataclass(frozen=True)
 class Rendered:
-    """One rendered answer: its bytes, the same gzipped (compressed once, not per request), its ETag."""
+    """One rendered answer: its bytes, the same gzipped (compressed once, not per request), its ETag. The gzip
+    is sent when Accept-Encoding allows it (RFC 9110 q-values: ``gzip;q=0`` gets the plain bytes); every answer,
+    304 included, says ``Vary: Accept, Accept-Encoding``."""
 
     body: bytes
     gzipped: bytes | None
@@ -100,7 +103,7 @@ class Rendered:
         }
         if not_modified(request, self.etag):
             return Response(status_code=304, headers=headers)
-        if self.gzipped is not None and "gzip" in request.headers.get("accept-encoding", ""):
+        if self.gzipped is not None and accepts_gzip(request.headers.get("accept-encoding")):
             # Already encoded: the GZip middleware passes it on as it is.
             headers["Content-Encoding"] = "gzip"
             return Response(content=self.gzipped, media_type=media_type, headers=headers)

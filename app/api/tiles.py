@@ -1,6 +1,6 @@
 """The vector basemap, served by us: /tiles/{z}/{x}/{y}.mvt from the PMTiles archive built at startup
 (or by `filmtour network build`). Tiles are stored gzip-compressed and sent as they are to every client
-that accepts gzip (all browsers). URLs carry the archive's version (?v=), so versioned ones are immutable."""
+that accepts gzip (all browsers; RFC 9110 q-values, app.core.encoding). URLs carry the archive's version (?v=), so versioned ones are immutable."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.api.caching import not_modified
+from app.core.encoding import accepts_gzip
 from app.core.exceptions import ServiceUnavailable
 from app.maps.basemap import TileArchive
 
@@ -59,7 +60,7 @@ def tile(
     data = archive.get(z, x, y) if x < 2**z and y < 2**z else None
     if data is None:
         return Response(status_code=204, headers=headers)
-    if "gzip" in request.headers.get("accept-encoding", ""):
+    if accepts_gzip(request.headers.get("accept-encoding")):
         headers["Content-Encoding"] = "gzip"
     else:
         data = gzip.decompress(data)

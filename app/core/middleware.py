@@ -1,4 +1,5 @@
-"""ASGI middleware: request ids, access logs and metrics, security headers, and a request-body size limit.
+"""ASGI middleware: request ids, access logs and metrics, security headers, a request-body size limit, and gzip
+as the client's Accept-Encoding allows.
 
 Written as plain ASGI (not BaseHTTPMiddleware) so streaming responses pass through untouched and cheaply."""
 
@@ -9,10 +10,12 @@ import re
 import secrets
 import time
 
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException
+from starlette.middleware.gzip import GZipMiddleware, GZipResponder, IdentityResponder
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.core.encoding import accepts_gzip
 from app.core.errors import problem_response
 from app.core.exceptions import PayloadTooLarge
 from app.core.logging import request_id_var
@@ -21,6 +24,31 @@ from app.core.metrics import LATENCY, REQUESTS
 access_log = logging.getLogger("filmtour.access")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+
+class NegotiatedGZipMiddleware(GZipMiddleware):
+    """Starlette's GZip middleware, but it compresses only when the client accepts gzip by RFC 9110
+    (app.core.encoding): Starlette's own looks for "gzip" anywhere in Accept-Encoding, so it would compress
+    against ``gzip;q=0``, and never for ``*``. Answers that already carry a Content-Encoding pass untouched."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        responder: IdentityResponder
+        if accepts_gzip(Headers(scope=scope).get("accept-encoding")):
+            responder = GZipResponder(
+                self.app,
+                self.minimum_size,
+                compresslevel=self.compresslevel,
+                thread_minimum_size=self.thread_minimum_size,
+                exclude_content_types=self.exclude_content_types,
+            )
+        else:
+            responder = IdentityResponder(
+                self.app, self.minimum_size, exclude_content_types=self.exclude_content_types
+            )
+        await responder(scope, receive, send)
 
 
 class RequestContextMiddleware:

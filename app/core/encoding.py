@@ -1,0 +1,46 @@
+"""Accept-Encoding negotiation (RFC 9110 §12.5.3) between the two codings we send: gzip and identity.
+
+No library in the runtime dependencies parses this header (Werkzeug does, but it is only a test tool's
+dependency here, costs ≈ 0.2 s to import and leaves the identity rule to the caller), so this is the small
+parser: q-values, ``*``, ``identity``, q=0 meaning "not acceptable", case-insensitive codings, ``x-gzip`` as
+``gzip`` (§8.4.1.3). Items with an invalid q are ignored; a coding named twice keeps its lowest q (a refusal
+wins)."""
+
+from __future__ import annotations
+
+import re
+
+_QVALUE = re.compile(r"0(\.[0-9]{0,3})?|1(\.0{0,3})?")
+
+
+def qualities(accept_encoding: str) -> dict[str, float]:
+    """The header's codings (lower case) and their q-values."""
+    found: dict[str, float] = {}
+    for item in accept_encoding.split(","):
+        coding, *params = (part.strip(" \t") for part in item.split(";"))
+        if not coding:
+            continue
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip(" \t").lower() == "q":
+                value = value.strip(" \t")
+                q = float(value) if _QVALUE.fullmatch(value) else -1.0
+        if q < 0:
+            continue  # invalid q: the item is ignored
+        coding = coding.lower()
+        coding = "gzip" if coding == "x-gzip" else coding
+        found[coding] = min(q, found.get(coding, q))
+    return found
+
+
+def accepts_gzip(accept_encoding: str | None) -> bool:
+    """Send gzip? Yes when the client gives gzip (by name or by ``*``) a q above 0 and does not rank identity
+    (by name or by ``*``) above it. No header: identity (any coding would do; identity is the safe one)."""
+    if not accept_encoding:
+        return False
+    q = qualities(accept_encoding)
+    star = q.get("*")
+    gzip_q = q.get("gzip", star if star is not None else 0.0)
+    identity_q = q.get("identity", star if star is not None else 0.0)  # not named: acceptable, not preferred
+    return gzip_q > 0 and gzip_q >= identity_q
