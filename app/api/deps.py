@@ -29,6 +29,12 @@ def get_session(engine: Annotated[Engine, Depends(get_db_engine)]) -> Iterator[S
         yield session
 
 
+def thread_session(request: Request) -> Session:
+    """A session for an async endpoint's work in one thread-pool hop: opened and closed in that thread
+    (``with thread_session(request) as session:``), where SessionDep would cost a hop to open and one to close."""
+    return Session(request.app.state.db_engine)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 

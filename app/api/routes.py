@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.api.caching import GEOJSON, GeoJSONResponse, dumps
-from app.api.deps import SessionDep, SettingsDep, base_url, client_key
+from app.api.deps import SessionDep, SettingsDep, base_url, client_key, thread_session
 from app.api.formats import (
     FORMATS,
     AcceptHeader,
@@ -17,6 +17,7 @@ from app.api.formats import (
     route_response,
     route_responses,
 )
+from app.core.config import Settings
 from app.schemas.responses import CreatedRoute, SavedRoute
 from app.schemas.routes import AddressIn, RouteRequest
 from app.services import routes as routes_service
@@ -56,18 +57,17 @@ def with_links(fc: dict[str, Any], base: str) -> dict[str, Any]:
         507: {"description": "The database's disk is full"},
     },
 )
-async def create_route(
-    body: RouteRequest, request: Request, session: SessionDep, settings: SettingsDep
-) -> Response:
+async def create_route(body: RouteRequest, request: Request, settings: SettingsDep) -> Response:
     # Async so that a request waiting on the geocoder holds no server thread and no database connection; the
-    # blocking parts (limit counters, planning, saving) run in the thread pool.
+    # blocking parts (limit counters, planning, saving) run in the thread pool, with a session opened there
+    # (a session dependency would cost two more thread hops: one to open it, one to close it).
     state = request.app.state
     if isinstance(body.start, AddressIn):
         await run_in_threadpool(charge_limits, request, body)  # charged before the geocoder is asked
         geocoder = Resolved(await state.geocoder.geocode_async(state.db_engine, body.start.address))
-        return await run_in_threadpool(plan_and_save, body, request, session, settings, geocoder)
+        return await run_in_threadpool(plan_and_save, body, request, settings, geocoder)
     # No address: one thread-pool hop for the limits, the planning and the save.
-    return await run_in_threadpool(charge_plan_and_save, body, request, session, settings, state.geocoder)
+    return await run_in_threadpool(charge_plan_and_save, body, request, settings, state.geocoder)
 
 
 def charge_limits(request: Request, body: RouteRequest) -> None:
@@ -77,18 +77,19 @@ def charge_limits(request: Request, body: RouteRequest) -> None:
         request.app.state.geocode_limiter.check(client, "geocoding requests")
 
 
-def charge_plan_and_save(body: RouteRequest, request: Request, session, settings, geocoder) -> Response:
+def charge_plan_and_save(body: RouteRequest, request: Request, settings: Settings, geocoder) -> Response:
     charge_limits(request, body)
-    return plan_and_save(body, request, session, settings, geocoder)
+    return plan_and_save(body, request, settings, geocoder)
 
 
-def plan_and_save(body: RouteRequest, request: Request, session, settings, geocoder) -> Response:
+def plan_and_save(body: RouteRequest, request: Request, settings: Settings, geocoder) -> Response:
     client = client_key(request)
-    routes_service.check_quota(session, client, settings)  # before planning: a refusal costs no CPU
-    # Each pool thread keeps its own Valhalla actor.
-    with request.app.state.planning_slots:
-        fc = routes_service.plan(session, body, request.app.state.routing, settings, geocoder)
-    route_id, saved, token = routes_service.save(session, body, fc, client)
+    with thread_session(request) as session:
+        routes_service.check_quota(session, client, settings)  # before planning: a refusal costs no CPU
+        # Each pool thread keeps its own Valhalla actor.
+        with request.app.state.planning_slots:
+            fc = routes_service.plan(session, body, request.app.state.routing, settings, geocoder)
+        route_id, saved, token = routes_service.save(session, body, fc, client)
     doc = with_links(saved, base_url(request, settings))
     doc["delete_token"] = token
     return Response(

@@ -20,13 +20,13 @@ DEG_PER_M = 1 / 111_320
 
 
 def simplify(
-    shape: Sequence[tuple[float, float]], anchors: Iterable[int], tolerance_m: float = SHAPE_TOLERANCE_M
-) -> tuple[list[tuple[float, float]], dict[int, int]]:
-    """``shape`` (lon, lat) simplified between consecutive anchors (indices kept exactly, the ends always);
-    returns the new shape and where each anchor index went."""
+    shape: Sequence[Sequence[float]], anchors: Iterable[int], tolerance_m: float = SHAPE_TOLERANCE_M
+) -> tuple[list[list[float]], dict[int, int]]:
+    """``shape`` ([lon, lat] pairs) simplified between consecutive anchors (indices kept exactly, the ends
+    always); returns the new shape as [lon, lat] lists and where each anchor index went."""
     n = len(shape)
     if n < 3 or tolerance_m <= 0:
-        return list(shape), {i: i for i in anchors if 0 <= i < n}
+        return [list(p) for p in shape], {i: i for i in anchors if 0 <= i < n}
     keep = sorted({0, n - 1, *(i for i in anchors if 0 <= i < n)})
     coords = np.asarray(shape, dtype=float)
     # One linestring per stretch between anchors (vectorised: one call to GEOS for all of them).
@@ -35,13 +35,11 @@ def simplify(
     lines = shapely.linestrings(np.concatenate(pieces), indices=index)
     simple = shapely.simplify(lines, tolerance_m * DEG_PER_M, preserve_topology=False)
     points, which = shapely.get_coordinates(simple, return_index=True)
-    out: list[tuple[float, float]] = [tuple(coords[0])]  # type: ignore[list-item]
-    moved = {0: 0}
-    start = 0
-    for k in range(len(pieces)):
-        end = int(np.searchsorted(which, k, "right"))  # ``which`` is sorted: stretch k's points end here
-        # each stretch's first point is the previous stretch's last: skip it
-        out.extend(map(tuple, points[start + 1 : end]))
-        moved[keep[k + 1]] = len(out) - 1
-        start = end
-    return out, moved
+    # Each stretch's first point is the previous stretch's last: drop it (``which`` is sorted by stretch).
+    firsts = np.searchsorted(which, np.arange(len(pieces)), "left")
+    lasts = np.searchsorted(which, np.arange(len(pieces)), "right") - 1
+    mask = np.ones(len(points), dtype=bool)
+    mask[firsts[1:]] = False
+    # Stretch k's last point moves back by the k first points dropped before it.
+    moved = {0: 0, **{keep[k + 1]: int(lasts[k]) - k for k in range(len(pieces))}}
+    return points[mask].tolist(), moved

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import polyline
 import pytest
+from pypolyline.cutil import encode_coordinates
 
 from app.core.exceptions import InvalidParameter
 from app.routing.languages import NARRATIVE_LANGUAGES, narrative_language
@@ -18,7 +18,7 @@ STEPS_TOP = Stop(39.96560, -75.18080, "Top of the steps")
 
 def edge_uses(engine, plan) -> list[tuple[str, int]]:
     """(use, OSM way id) of every edge the route follows, matched back by Valhalla's trace_attributes."""
-    shape = polyline.encode([(lat, lon) for lon, lat in plan.shape], 6)
+    shape = encode_coordinates(plan.shape, 6).decode()
     answer = engine._call(
         "trace_attributes",
         {
