@@ -112,6 +112,9 @@ def serve(
         # that exits for want of a database, forever. One worker checks it behind app.boot and exits itself.
         _reachable(settings).dispose()
         _shared_metrics_dir(settings)
+    # For app.boot, which answers before app.core.config (slow to import) is loaded: the validated value,
+    # also when it came from a .env file. The workers inherit it.
+    os.environ["FILMTOUR_BOOT_QUEUE_MAX"] = str(settings.boot_queue_max)
     if not settings.valhalla_url and sys.stderr.isatty():
         _tiles(settings)  # at a terminal, a first build shows its progress (else the app checks them)
     uvicorn.run(
