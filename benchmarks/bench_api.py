@@ -131,9 +131,18 @@ def engine_seconds(client: httpx.Client, action: str) -> tuple[float, float]:
     """The server's own time in Valhalla so far (its /metrics histogram): (sum in s, calls)."""
     text = client.get("/metrics").text
     found = {}
+    labels = {'backend="embedded"', f'action="{action}"'}
     for part in ("sum", "count"):
-        prefix = f'filmtour_routing_engine_seconds_{part}{{backend="embedded",action="{action}"}} '
-        line = next((ln for ln in text.splitlines() if ln.startswith(prefix)), None)
+        name = f"filmtour_routing_engine_seconds_{part}{{"
+        # label order differs between the single- and the multi-process registry: match the set
+        line = next(
+            (
+                ln
+                for ln in text.splitlines()
+                if ln.startswith(name) and set(ln[len(name) : ln.index("}")].split(",")) == labels
+            ),
+            None,
+        )
         found[part] = float(line.rsplit(" ", 1)[1]) if line else 0.0
     return found["sum"], found["count"]
 

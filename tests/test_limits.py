@@ -149,6 +149,69 @@ def test_tour_plans_are_retimed_for_any_pace_without_replanning(client, monkeypa
     assert docs[0][1]["properties"]["distance_m"] == docs[2][1]["properties"]["distance_m"]
 
 
+def _without_ids(doc: dict) -> dict:
+    return {k: v for k, v in doc.items() if k not in ("id", "links", "delete_token")}
+
+
+def _differences(a, b, path="") -> list[str]:
+    """Where two JSON documents differ (paths), for a readable failure."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return [d for k in a.keys() | b.keys() for d in _differences(a.get(k), b.get(k), f"{path}.{k}")]
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [
+            d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in _differences(x, y, f"{path}[{i}]")
+        ]
+    return [] if a == b else [f"{path}: {a!r} != {b!r}"[:300]]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"tour": "rocky-1976-montage", "activity": "run", "pace_min_per_km": 6},
+        {"tour": "rocky-steps-run", "activity": "walk", "title": "Mine", "workout": {"level": "beginner"}},
+        {"tour": "rocky-1976-montage", "activity": "run", "pace": "tempo", "song_s": 200, "language": "es"},
+    ],
+)
+def test_a_posted_tour_is_planned_once_and_answers_as_a_fresh_plan(client, monkeypatch, body):
+    """POST /api/v1/routes of a ready-made tour uses the tour plans: the engine is asked once for the tour
+    and activity, and what is saved is exactly what planning it afresh gives."""
+    from sqlmodel import Session
+
+    from app.schemas.routes import RouteRequest
+    from app.services import routes as routes_service
+
+    state = client.app.state
+    engine = state.routing
+    calls: list[str] = []
+    real_call = engine._call
+    monkeypatch.setattr(engine, "_call", lambda action, req: calls.append(action) or real_call(action, req))
+    first = client.post("/api/v1/routes", json=body)
+    assert first.status_code == 201, first.text
+    planned = len(calls)
+    second = client.post("/api/v1/routes", json={**body, "pace_min_per_km": 9.25})
+    assert second.status_code == 201, second.text
+    assert len(calls) == planned  # re-timed, not re-planned
+    assert second.json()["properties"]["pace_min_per_km"] == 9.25
+    with Session(state.db_engine) as session:
+        fresh = routes_service.plan(session, RouteRequest.model_validate(body), engine, state.settings)
+    assert not _differences(_without_ids(first.json()), _without_ids(fresh))
+    saved = client.get(first.headers["Location"]).json()
+    assert not _differences(_without_ids(saved), _without_ids(fresh))
+
+
+def test_a_posted_tour_with_its_own_options_is_planned_afresh(client):
+    """A start time (arrival clock times) or another order is not the ready-made tour: planned, not cached."""
+    r = client.post(
+        "/api/v1/routes",
+        json={"tour": "rocky-steps-run", "start_time": "2026-06-01T06:00:00", "order": "as_given"},
+    )
+    assert r.status_code == 201, r.text
+    stops = [f["properties"] for f in r.json()["features"] if f["properties"]["kind"] == "stop"]
+    assert stops[0]["arrival_time"].startswith("2026-06-01T06:00:00")
+    unknown = client.post("/api/v1/routes", json={"tour": "no-such-tour"})
+    assert unknown.status_code == 404 and unknown.json()["field"] == "tour"
+
+
 @pytest.mark.postgres
 def test_start_up_work_on_a_fresh_database_takes_turns(fresh_postgres_db, tmp_path):
     """Three start-ups (each its own engine and connections, as replicas have) migrate and load the dataset at

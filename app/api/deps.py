@@ -62,7 +62,13 @@ def tour_route(
     cache, for the current dataset."""
     state = request.app.state
     return state.tour_plans.get(
-        session, state.routing, settings, tour_id, version=state.locations_version, **options
+        session,
+        state.routing,
+        settings,
+        tour_id,
+        version=state.locations_version,
+        slots=state.planning_slots,
+        **options,
     )
 
 

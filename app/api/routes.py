@@ -22,6 +22,7 @@ from app.schemas.responses import CreatedRoute, SavedRoute
 from app.schemas.routes import AddressIn, RouteRequest
 from app.services import routes as routes_service
 from app.services.geocode import Resolved
+from app.services.tour_plans import TourPlans
 
 router = APIRouter(prefix="/api/v1/routes", tags=["routes"])
 
@@ -86,9 +87,7 @@ def plan_and_save(body: RouteRequest, request: Request, settings: Settings, geoc
     client = client_key(request)
     with thread_session(request) as session:
         routes_service.check_quota(session, client, settings)  # before planning: a refusal costs no CPU
-        # Each pool thread keeps its own Valhalla actor.
-        with request.app.state.planning_slots:
-            fc = routes_service.plan(session, body, request.app.state.routing, settings, geocoder)
+        fc = plan_route(session, body, request, settings, geocoder)
         route_id, saved, token = routes_service.save(session, body, fc, client)
     doc = with_links(saved, base_url(request, settings))
     doc["delete_token"] = token
@@ -98,6 +97,23 @@ def plan_and_save(body: RouteRequest, request: Request, settings: Settings, geoc
         media_type=GEOJSON,
         headers={"Location": f"/api/v1/routes/{route_id}", "Cache-Control": "no-store"},
     )
+
+
+def plan_route(session, body: RouteRequest, request: Request, settings: Settings, geocoder) -> dict[str, Any]:
+    """A ready-made tour from the process's tour plans (planned once, re-timed for the pace), anything else
+    planned now; planning holds one of the process's planning slots. Each pool thread keeps its own actor."""
+    state = request.app.state
+    if TourPlans.serves(body):
+        return state.tour_plans.for_request(
+            session,
+            state.routing,
+            settings,
+            body,
+            version=state.locations_version,
+            slots=state.planning_slots,
+        )
+    with state.planning_slots:
+        return routes_service.plan(session, body, state.routing, settings, geocoder)
 
 
 @router.get(

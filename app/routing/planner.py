@@ -1,7 +1,8 @@
 """Route planning on top of a routing engine: snapping checks, pace, visiting order, legs and loops.
 
 ETAs come from the runner's pace (distance / pace), not from Valhalla's own time estimate: the runner sets the
-pace, and Valhalla's walking_speed only shapes which ways it prefers.
+pace, and Valhalla's walking_speed only shapes which ways it prefers (set from the activity's reference pace
+when Profile.routing_pace_min_per_km is given, as the service does).
 
 Paces (min/km): walking 12:00 (5 km/h, Valhalla's own pedestrian default, an unhurried sightseeing walk);
 running easy 7:00, steady 6:00, tempo 5:00. Every pace maps to pedestrian costing (runners use sidewalks and
@@ -34,6 +35,11 @@ class Profile:
 
     step_free: bool = False
     language: str = "en-US"
+    # The pace Valhalla's walking_speed is set from, when given (the service gives the activity's reference
+    # pace): the streets chosen then depend on walk or run, not on the exact pace, so one plan serves every pace
+    # (re-timed: ETAs are distance / pace). Valhalla's fixed penalties (crossings, turns) weigh differently
+    # against faster edges, so planning at each exact pace moved a montage leg by a few metres.
+    routing_pace_min_per_km: float | None = None
 
 
 DEFAULT_PROFILE = Profile()
@@ -185,7 +191,7 @@ def _request(locations: list[dict[str, Any]], pace: float, profile: Profile) -> 
     return {
         "locations": locations,
         "costing": COSTING,
-        "costing_options": costing_options(pace, profile),
+        "costing_options": costing_options(profile.routing_pace_min_per_km or pace, profile),
         "units": "kilometers",
         "directions_options": {"units": "kilometers", "language": profile.language},
     }

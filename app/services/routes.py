@@ -29,6 +29,7 @@ from app.routing.planner import (
     Profile,
     RoutePlan,
     Stop,
+    default_pace,
     plan_loop,
     plan_route,
     snap_distances,
@@ -221,7 +222,11 @@ def plan_document(
 ) -> dict[str, Any]:
     """The route itself at the request's pace: what a cached tour plan keeps and re-times."""
     check_limits(req, settings)
-    profile = Profile(step_free=req.step_free, language=narrative_language(req.language))
+    profile = Profile(
+        step_free=req.step_free,
+        language=narrative_language(req.language),
+        routing_pace_min_per_km=default_pace(req.activity),  # the same streets at any pace: see Profile
+    )
     start = resolve_start(session, req, geocoder)
     pace = req.effective_pace()
     if req.first_steps is not None:
@@ -420,6 +425,10 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# Parameters bound at execution, so SQLAlchemy compiles this statement once (a .values() copy is re-keyed each time).
+INSERT_ROUTE = insert(SavedRoute.__table__)  # type: ignore[attr-defined]
+
+
 def save(
     session: Session, req: RouteRequest, fc: dict[str, Any], client: str | None = None
 ) -> tuple[str, dict[str, Any], str]:
@@ -448,7 +457,7 @@ def save(
         }
         try:
             # One Core INSERT: the ORM's unit of work (identity map, flush, refresh) cost ~1 ms for one row.
-            session.execute(insert(SavedRoute.__table__).values(row))  # type: ignore[attr-defined]
+            session.execute(INSERT_ROUTE, row)
             session.commit()
         except IntegrityError:
             session.rollback()

@@ -1,13 +1,14 @@
 """Ready-made tours, planned once per tour, activity and dataset version, and re-timed for any pace.
 
-The street route does not depend on the pace (pedestrian costing at any walking speed picks the same ways),
-and every ETA is distance ÷ pace (see app.routing.planner), so a plan at the activity's default pace is re-timed
-exactly for any other pace: ``pace_min_per_km=10.0001`` costs a dictionary look-up, not a new plan."""
+The streets are chosen at the activity's reference pace whatever the pace asked for (planner.Profile), and every
+ETA is distance ÷ pace (see app.routing.planner), so a plan at the activity's default pace is re-timed exactly
+for any other pace: ``pace_min_per_km=10.0001`` costs a dictionary look-up, not a new plan."""
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from sqlmodel import Session
@@ -65,6 +66,7 @@ class TourPlans:
         song_s: float | None = None,
         step_free: bool = False,
         language: str | None = None,
+        slots: AbstractContextManager[Any] | None = None,
     ) -> dict[str, Any]:
         tour = tours_service.get_tour(session, tour_id)
         act = activity or tour.activity
@@ -79,7 +81,53 @@ class TourPlans:
             step_free=step_free,
             language=language,
         )
-        lang = narrative_language(language)
+        return self._planned(session, engine, settings, tour, req, version, slots)
+
+    @staticmethod
+    def serves(req: RouteRequest) -> bool:
+        """Whether a POSTed route request is a tour as ready-made (its own stops in film order, no start, loop
+        or start time: then only the activity, pace, workout, song, step-free and language vary) and can be
+        answered from this cache."""
+        return bool(
+            req.tour
+            and not req.stops
+            and req.start is None
+            and req.order == "as_filmed"
+            and not req.return_to_start
+            and req.loop_km is None
+            and req.finish_at is None
+            and req.first_steps is None
+            and req.start_time is None
+            and req.start_at_dawn is None
+        )
+
+    def for_request(
+        self,
+        session: Session,
+        engine: Any,
+        settings: Settings,
+        req: RouteRequest,
+        *,
+        version: str,
+        slots: AbstractContextManager[Any] | None = None,
+    ) -> dict[str, Any]:
+        """The route document a POST of ``req`` (see ``serves``) gets: the same as planning it afresh.
+        ``slots`` (the planning slots) is held only when the plan is not cached yet."""
+        tour = tours_service.get_tour(session, req.tour or "", field="tour")
+        return self._planned(session, engine, settings, tour, req, version, slots)
+
+    def _planned(
+        self,
+        session: Session,
+        engine: Any,
+        settings: Settings,
+        tour: tours_service.Tour,
+        req: RouteRequest,
+        version: str,
+        slots: AbstractContextManager[Any] | None = None,
+    ) -> dict[str, Any]:
+        act, step_free = req.activity, req.step_free
+        lang = narrative_language(req.language)
         key = (tour.id, act, version, step_free, lang)
         with self._lock:
             fc = self._plans.get(key)
@@ -94,7 +142,8 @@ class TourPlans:
                 step_free=step_free,
                 language=lang,
             )
-            fc = routes_service.plan_document(session, base, engine, settings)  # outside the lock
+            with slots or nullcontext():
+                fc = routes_service.plan_document(session, base, engine, settings)  # outside the lock
             with self._lock:
                 self._plans[key] = fc
                 while len(self._plans) > self.size:
@@ -102,4 +151,6 @@ class TourPlans:
         wanted = req.effective_pace()
         doc = fc if wanted == fc["properties"]["pace_min_per_km"] else retime(fc, wanted)
         # The workout and song cue depend on the pace: added after re-timing, to a copy (the cache keeps none).
-        return {**routes_service.with_extras(doc, req), "id": tour.id}
+        out = routes_service.with_extras(doc, req)
+        out["properties"]["title"] = req.title
+        return {**out, "id": tour.id}
