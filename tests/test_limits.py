@@ -149,6 +149,34 @@ def test_tour_plans_are_retimed_for_any_pace_without_replanning(client, monkeypa
     assert docs[0][1]["properties"]["distance_m"] == docs[2][1]["properties"]["distance_m"]
 
 
+def test_a_repeated_tour_answer_is_served_from_memory(client, monkeypatch):
+    """GET /api/v1/tours/{id}: the rendered answer is kept per query and format (app.api.caching.DatasetCache):
+    the same query again is not re-planned, re-timed or re-encoded; another pace or format is its own entry."""
+    plans = client.app.state.tour_plans
+    calls: list[str] = []
+    real_get = plans.get
+    monkeypatch.setattr(plans, "get", lambda *a, **k: calls.append(a[3]) or real_get(*a, **k))
+    url = "/api/v1/tours/rocky-steps-run"
+    first = client.get(url, params={"pace_min_per_km": 8.5})
+    again = client.get(url, params={"pace_min_per_km": 8.5})
+    assert first.status_code == again.status_code == 200
+    assert again.content == first.content and again.headers["etag"] == first.headers["etag"]
+    assert calls == ["rocky-steps-run"]
+    gpx = client.get(url, params={"pace_min_per_km": 8.5, "format": "gpx"})
+    assert gpx.status_code == 200 and gpx.headers["content-disposition"].endswith('.gpx"')
+    other = client.get(url, params={"pace_min_per_km": 9})
+    assert other.json()["properties"]["pace_min_per_km"] == 9
+    assert len(calls) == 3
+    assert (
+        client.get(
+            url, headers={"If-None-Match": first.headers["etag"]}, params={"pace_min_per_km": 8.5}
+        ).status_code
+        == 304
+    )
+    missing = client.get("/api/v1/tours/no-such-tour")
+    assert missing.status_code == 404 and missing.json()["field"] == "tour_id"
+
+
 def _without_ids(doc: dict) -> dict:
     return {k: v for k, v in doc.items() if k not in ("id", "links", "delete_token")}
 

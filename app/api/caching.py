@@ -95,8 +95,11 @@ class Rendered:
         packed = gzip.compress(body, compresslevel=6, mtime=0) if len(body) >= GZIP_MIN_BYTES else None
         return cls(body, packed, etag_for(body))
 
-    def response(self, request: Request, *, media_type: str, max_age: int) -> Response:
+    def response(
+        self, request: Request, *, media_type: str, max_age: int, headers: dict[str, str] | None = None
+    ) -> Response:
         headers = {
+            **(headers or {}),
             "ETag": self.etag,
             "Cache-Control": f"public, max-age={max_age}",
             "Vary": "Accept, Accept-Encoding",
@@ -137,7 +140,10 @@ class DatasetCache:
         *,
         media_type: str = "application/json",
         max_age: int = 300,
+        headers: dict[str, str] | None = None,
     ) -> Response:
+        """The answer for ``key``, rendered by ``render(session)`` (a JSON payload, or the bytes themselves)
+        in the thread pool when not kept yet."""
         engine: Engine = request.app.state.db_engine
         if time.monotonic() - self._checked_at > self.recheck_s:
             fingerprint = await run_in_threadpool(_fingerprint, engine)
@@ -156,7 +162,7 @@ class DatasetCache:
                 self._entries[key] = entry
                 while len(self._entries) > self.size:
                     self._entries.popitem(last=False)
-        return entry.response(request, media_type=media_type, max_age=max_age)
+        return entry.response(request, media_type=media_type, max_age=max_age, headers=headers)
 
 
 def _fingerprint(engine: Engine) -> tuple:
@@ -166,4 +172,5 @@ def _fingerprint(engine: Engine) -> tuple:
 
 def _render(engine: Engine, render: Callable[[Session], Any]) -> Rendered:
     with Session(engine) as session:
-        return Rendered.of(dumps(render(session)))
+        body = render(session)
+    return Rendered.of(body if isinstance(body, bytes) else dumps(body))

@@ -60,13 +60,18 @@ def render(fc: dict[str, Any], fmt: str, link: str) -> bytes:
     return dumps(fc)
 
 
+def attachment_headers(fmt: str, name: str) -> dict[str, str]:
+    """Exports come as a named attachment (for watches and apps); GeoJSON is shown."""
+    return (
+        {} if fmt == "geojson" else {"Content-Disposition": f'attachment; filename="filmtour-{name}.{fmt}"'}
+    )
+
+
 def route_response(
     request: Request, fc: dict[str, Any], fmt: str, *, link: str, name: str, max_age: int = 300
 ) -> Response:
-    """The route in the chosen format; exports come as a named attachment (for watches and apps)."""
-    headers = (
-        {} if fmt == "geojson" else {"Content-Disposition": f'attachment; filename="filmtour-{name}.{fmt}"'}
-    )
+    """The route in the chosen format."""
+    headers = attachment_headers(fmt, name)
     return cached_response(
         request, render(fc, fmt, link), media_type=FORMATS[fmt], max_age=max_age, headers=headers
     )

@@ -9,7 +9,15 @@ from sqlmodel import Session
 
 from app.api.caching import NOT_MODIFIED, GeoJSONResponse, json_response
 from app.api.deps import ItemId, SessionDep, SettingsDep, WorkoutLevel, base_url, tour_route
-from app.api.formats import AcceptHeader, FormatQuery, choose_format, route_response, route_responses
+from app.api.formats import (
+    FORMATS,
+    AcceptHeader,
+    FormatQuery,
+    attachment_headers,
+    choose_format,
+    route_responses,
+)
+from app.api.formats import render as render_route
 from app.core.config import Settings
 from app.core.exceptions import InvalidParameter, ServiceUnavailable, Unroutable
 from app.core.paces import Activity, Pace
@@ -58,10 +66,9 @@ def _listed(
     response_model=TourRoute,
     responses=route_responses("Unknown tour"),
 )
-def get_tour(
+async def get_tour(
     tour_id: ItemId,
     request: Request,
-    session: SessionDep,
     settings: SettingsDep,
     activity: Activity | None = None,
     pace: Pace | None = None,
@@ -77,21 +84,27 @@ def get_tour(
     format: FormatQuery = None,
     accept: AcceptHeader = None,
 ) -> Response:
+    # Served from memory while the dataset is unchanged (app.api.caching.DatasetCache), as the location list:
+    # a repeated tour answer costs no thread, no database connection and no re-encoding. Keyed by what was
+    # asked (the validated options), the format and the base of its links.
     fmt = choose_format(format, accept)
-    fc = tour_route(
-        request,
-        session,
-        settings,
-        tour_id,
-        activity=activity,
-        pace=pace,
-        pace_min_per_km=pace_min_per_km,
-        workout=workout,
-        song_s=song_s,
-        step_free=step_free,
-        language=language,
-    )
-    body = {**fc, "tour": tours_service.get_tour(session, tour_id).summary()}
-    return route_response(
-        request, body, fmt, link=f"{base_url(request, settings)}/tours/{tour_id}/map", name=tour_id
+    base = base_url(request, settings)
+    options = {
+        "activity": activity,
+        "pace": pace,
+        "pace_min_per_km": pace_min_per_km,
+        "workout": workout,
+        "song_s": song_s,
+        "step_free": step_free,
+        "language": language,
+    }
+    key = f"tour:{tour_id}:{fmt}:{base}:{sorted(options.items())}"
+
+    def render(session: Session) -> bytes:
+        fc = tour_route(request, session, settings, tour_id, **options)
+        body = {**fc, "tour": tours_service.get_tour(session, tour_id).summary()}
+        return render_route(body, fmt, link=f"{base}/tours/{tour_id}/map")
+
+    return await request.app.state.dataset_cache.response(
+        request, key, render, media_type=FORMATS[fmt], headers=attachment_headers(fmt, tour_id)
     )
