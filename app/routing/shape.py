@@ -27,19 +27,23 @@ def simplify(
     n = len(shape)
     if n < 3 or tolerance_m <= 0:
         return [list(p) for p in shape], {i: i for i in anchors if 0 <= i < n}
-    keep = sorted({0, n - 1, *(i for i in anchors if 0 <= i < n)})
-    coords = np.asarray(shape, dtype=float)
-    # One linestring per stretch between anchors (vectorised: one call to GEOS for all of them).
-    pieces = [coords[a : b + 1] for a, b in itertools.pairwise(keep)]
-    index = np.repeat(np.arange(len(pieces)), [len(p) for p in pieces])
-    lines = shapely.linestrings(np.concatenate(pieces), indices=index)
+    keep = np.array(sorted({0, n - 1, *(i for i in anchors if 0 <= i < n)}))
+    # Flattened first: twice as fast as np.asarray on a list of [lon, lat] lists.
+    coords = np.fromiter(itertools.chain.from_iterable(shape), dtype=float, count=2 * n).reshape(n, 2)
+    # One linestring per stretch between anchors (vectorised: one call to GEOS for all of them). Stretch k runs
+    # from keep[k] to keep[k + 1], both included: the anchor between two stretches is in each.
+    sizes = np.diff(keep) + 1
+    which = np.repeat(np.arange(len(sizes)), sizes)
+    rows = np.arange(len(which)) - np.repeat(np.cumsum(sizes) - sizes, sizes) + np.repeat(keep[:-1], sizes)
+    lines = shapely.linestrings(coords[rows], indices=which)
     simple = shapely.simplify(lines, tolerance_m * DEG_PER_M, preserve_topology=False)
-    points, which = shapely.get_coordinates(simple, return_index=True)
-    # Each stretch's first point is the previous stretch's last: drop it (``which`` is sorted by stretch).
-    firsts = np.searchsorted(which, np.arange(len(pieces)), "left")
-    lasts = np.searchsorted(which, np.arange(len(pieces)), "right") - 1
+    points, kept_in = shapely.get_coordinates(simple, return_index=True)
+    # Each stretch's first point is the previous stretch's last: drop it (``kept_in`` is sorted by stretch).
+    stretches = np.arange(len(sizes))
+    firsts = np.searchsorted(kept_in, stretches, "left")
+    lasts = np.searchsorted(kept_in, stretches, "right") - 1
     mask = np.ones(len(points), dtype=bool)
     mask[firsts[1:]] = False
     # Stretch k's last point moves back by the k first points dropped before it.
-    moved = {0: 0, **{keep[k + 1]: int(lasts[k]) - k for k in range(len(pieces))}}
+    moved = {0: 0, **dict(zip(keep[1:].tolist(), (lasts - stretches).tolist(), strict=True))}
     return points[mask].tolist(), moved

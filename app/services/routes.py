@@ -165,7 +165,7 @@ def plan(
     """The whole planning step, without saving: returns the route FeatureCollection (with the song cue and,
     when asked, the workout)."""
     req = with_preset(req)
-    return with_extras(plan_document(session, req, engine, settings, geocoder), req)
+    return with_extras(plan_document(session, req, engine, settings, geocoder), req, in_place=True)
 
 
 def with_preset(req: RouteRequest) -> RouteRequest:
@@ -307,10 +307,15 @@ def plan_document(
     return fc
 
 
-def with_extras(fc: dict[str, Any], req: RouteRequest) -> dict[str, Any]:
-    """The workout stations (when asked for) and the song cue, on a planned (or re-timed) route document."""
+def with_extras(fc: dict[str, Any], req: RouteRequest, *, in_place: bool = False) -> dict[str, Any]:
+    """The workout stations (when asked for) and the song cue, on a planned (or re-timed) route document: a
+    copy, or ``fc`` itself when ``in_place`` (just planned, held by nobody else)."""
     return workout_service.enrich(
-        fc, level=req.workout.level if req.workout else None, song_s=req.song_s, step_free=req.step_free
+        fc,
+        level=req.workout.level if req.workout else None,
+        song_s=req.song_s,
+        step_free=req.step_free,
+        in_place=in_place,
     )
 
 

@@ -151,6 +151,6 @@ class TourPlans:
         wanted = req.effective_pace()
         doc = fc if wanted == fc["properties"]["pace_min_per_km"] else retime(fc, wanted)
         # The workout and song cue depend on the pace: added after re-timing, to a copy (the cache keeps none).
-        out = routes_service.with_extras(doc, req)
+        out = routes_service.with_extras(doc, req, in_place=doc is not fc)  # a re-timed doc is already a copy
         out["properties"]["title"] = req.title
         return {**out, "id": tour.id}

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import numpy as np
+import shapely
 from pyproj import Transformer
-from shapely.geometry import LineString
 
 from app.core import jsontext
 from app.core.config import SHIPPED_DATA
@@ -52,8 +53,9 @@ class RouteLine:
     """The route line in metres; positions are given as Valhalla's distance from the start (scaled to the line)."""
 
     def __init__(self, coords: list[list[float]], distance_m: float) -> None:
-        xs, ys = _TO_METRES.transform([c[0] for c in coords], [c[1] for c in coords])
-        self.line = LineString(list(zip(xs, ys, strict=True))) if len(coords) > 1 else None
+        lonlat = np.asarray(coords, dtype=float).reshape(-1, 2)
+        xs, ys = _TO_METRES.transform(lonlat[:, 0], lonlat[:, 1])  # arrays in, arrays out: no Python loop
+        self.line = shapely.linestrings(xs, ys) if len(coords) > 1 else None
         self.coords = coords
         self.distance_m = distance_m
 
@@ -241,9 +243,11 @@ def enrich(
     level: str | None = None,
     song_s: float | None = None,
     step_free: bool = False,
+    in_place: bool = False,
 ) -> dict[str, Any]:
-    """A copy of the route document with the workout (if a level is given) and the song cue."""
-    out = jsontext.copy(fc)
+    """The route document with the workout (if a level is given) and the song cue: a copy, or ``fc`` itself
+    when ``in_place`` (a document nobody else holds, e.g. just planned)."""
+    out = fc if in_place else jsontext.copy(fc)
     props = out["properties"]
     stations: list[dict[str, Any]] = []
     if level:
