@@ -36,6 +36,7 @@ from pathlib import Path
 
 import httpx
 import orjson
+import psutil
 import valhalla
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,15 +78,24 @@ def server_env(data_dir: Path, tiles_dir: Path) -> dict[str, str]:
     }
 
 
+def python_of(checkout: Path) -> str:
+    """The checkout's own environment when it has one (`uv sync --group bench` there): its dependencies may
+    differ from ours."""
+    own = checkout / ".venv" / "bin" / "python"
+    return str(own) if checkout != ROOT and own.exists() else sys.executable
+
+
 class Serve:
     """``filmtour serve`` (one worker) as an operator runs it; stopped on exit."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, checkout: Path = ROOT) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        cmd = [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        cmd = [python_of(checkout), "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)]
         self.started = now()
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log.open("w"))
+        self.proc = subprocess.Popen(
+            cmd, cwd=checkout, env=env, stdout=subprocess.DEVNULL, stderr=log.open("w")
+        )
         self.log = log
 
     def wait_for(self, path: str, timeout_s: float = 120) -> float:
@@ -232,6 +242,56 @@ def bench_routes(url: str, actor, settings: Settings, points: list[tuple[float, 
         }
 
 
+# --- 2b. the costliest valid request -------------------------------------------------------------------------
+
+
+def costliest_body(points: list[tuple[float, float]]) -> dict:
+    """What the issue measured at 2.5-3.5 s of CPU: a start, 25 stops and a 50 km loop."""
+    start, *stops = points[:26]
+    return {
+        "start": {"lat": start[0], "lon": start[1]},
+        "stops": [{"lat": lat, "lon": lon} for lat, lon in stops],
+        "loop_km": 50,
+        "activity": "run",
+    }
+
+
+def bench_costliest(
+    checkout: Path, env: dict[str, str], log: Path, points: list[tuple[float, float]]
+) -> dict:
+    """The costliest request alone (wall time, and the server's CPU for it), then four at once from four
+    clients, on ``filmtour serve`` of ``checkout``."""
+    body = costliest_body(points)
+    with Serve(env, log, checkout) as srv:
+        srv.wait_for("/readyz")
+        proc = psutil.Process(srv.proc.pid)
+        with httpx.Client(base_url=srv.url, timeout=120) as client:
+            cpu0, t = proc.cpu_times(), now()
+            r = client.post("/api/v1/routes", json=body)
+            alone_s, cpu1 = now() - t, proc.cpu_times()
+        statuses: list[int] = []
+        seconds: list[float] = []
+
+        def one() -> None:
+            with httpx.Client(base_url=srv.url, timeout=120) as c:
+                t0 = now()
+                statuses.append(c.post("/api/v1/routes", json=body).status_code)
+                seconds.append(now() - t0)
+
+        threads = [threading.Thread(target=one) for _ in range(4)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+    return {
+        "status": r.status_code,
+        "alone_s": round(alone_s, 2),
+        "server_cpu_s": round((cpu1.user + cpu1.system) - (cpu0.user + cpu0.system), 2),
+        "four_at_once_s": sorted(round(x, 2) for x in seconds),
+        "four_at_once_status": sorted(statuses),
+    }
+
+
 # --- 3. filmtour --help --------------------------------------------------------------------------------------
 
 
@@ -333,10 +393,8 @@ def load_test(checkout: Path) -> dict:
     """benchmarks/load_test.py of ``checkout`` with its default settings (it writes its own results file)."""
     results = checkout / "benchmarks" / "results" / "load.json"
     results.unlink(missing_ok=True)  # a committed file from an earlier run must not pass for this one
-    # The checkout's own environment when it has one (`uv sync --group bench` there): its dependencies may differ.
-    own = checkout / ".venv" / "bin" / "python"
     out = subprocess.run(
-        [str(own) if own.exists() else sys.executable, str(checkout / "benchmarks" / "load_test.py")],
+        [python_of(checkout), str(checkout / "benchmarks" / "load_test.py")],
         check=False,
         cwd=checkout,
         capture_output=True,
@@ -385,6 +443,12 @@ def main() -> None:
             "readyz_s": round(readyz_s, 2),
         }
         cli_help = bench_help()
+        costliest = {"after": bench_costliest(ROOT, env, work / "costly.log", points)}
+        if args.before:
+            before_env = {**env, "FILMTOUR_DATA_DIR": str(work / "before-data")}
+            costliest["before"] = bench_costliest(
+                args.before.resolve(), before_env, work / "costly0.log", points
+            )
         load = {}
         if not args.skip_load:
             if args.before:
@@ -403,6 +467,7 @@ def main() -> None:
         "restart": restart,
         "cli_help": cli_help,
         "locations": locations,
+        "costliest": costliest,
         "load": load,
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -456,6 +521,19 @@ def markdown(r: dict) -> str:
         f"| GET /api/v1/locations req/s ({lo['body_bytes']} B) | {lo['ours']['rps']} | bare FastAPI "
         f"{lo['bare_fastapi']['rps']} | {lo['ratio']}× | ≥ 0.5× | {verdict(lo['ratio'] >= 0.5)} |"
     )
+    co = r.get("costliest", {})
+    if "after" in co:
+        a, b = co["after"], co.get("before")
+        ref = (
+            f"before {b['alone_s']} s ({b['server_cpu_s']} s CPU), four at once {b['four_at_once_s']} s"
+            if b
+            else ""
+        )
+        rows.append(
+            f"| costliest request (start + 25 stops + 50 km loop): alone; four at once | {a['alone_s']} s "
+            f"({a['server_cpu_s']} s CPU, {a['status']}); {a['four_at_once_s']} s {a['four_at_once_status']} "
+            f"| {ref} | | bounded | |"
+        )
     load = r["load"]
     if "after" in load:
         after = load["after"]
