@@ -31,13 +31,13 @@ from app.core.ratelimit import (
     parse_networks,
     sqlite_counter_engine,
 )
-from app.db.loader import load_dataset, sibling_files
+from app.db.loader import load_dataset
 from app.db.migrate import startup_lock, upgrade_to_head
 from app.db.session import check_database, make_engine
 from app.maps.assets import STATIC_PREFIX, static_files_app
 from app.maps.basemap import current_basemap, ensure_basemap, open_archive
 from app.routing.factory import get_engine
-from app.routing.tiles import ensure_tiles, file_sha256
+from app.routing.tiles import ensure_tiles
 from app.services import routes as routes_service
 from app.services.geocode import Geocoder
 from app.services.tour_plans import TourPlans
@@ -94,10 +94,6 @@ def start_up(app: FastAPI) -> None:
     app.state."""
     settings: Settings = app.state.settings
     app.state.db_engine = prepare_database(settings)
-    # Cached tour routes are keyed by this: a change to any dataset file makes them be routed again.
-    app.state.locations_version = "-".join(
-        file_sha256(p) for p in (settings.locations_file, *sibling_files(settings.locations_file))
-    )
     app.state.limit_engine = _limit_store_engine(settings, app.state.db_engine)
     storage = SQLStorage(app.state.limit_engine)
     app.state.route_limiter = RateLimiter("routes", settings.rate_limit_routes_per_minute, storage)

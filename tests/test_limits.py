@@ -177,6 +177,33 @@ def test_a_repeated_tour_answer_is_served_from_memory(client, monkeypatch):
     assert missing.status_code == 404 and missing.json()["field"] == "tour_id"
 
 
+def test_tour_plans_follow_a_dataset_change(client):
+    """A ``db load`` (here: the tour row edited in the database, as another process would) is seen by the
+    tour answers and by POSTed tours within the recheck time: plans are keyed by the dataset's fingerprint."""
+    from sqlmodel import Session
+
+    from app.db.models import Tour
+
+    state = client.app.state
+    state.dataset_cache.recheck_s = 0  # re-read the fingerprint on every request
+    url = "/api/v1/tours/rocky-1976-montage"
+    before = client.get(url).json()
+    posted = client.post("/api/v1/routes", json={"tour": "rocky-1976-montage"}).json()
+    stops = [f["properties"]["location_id"] for f in before["features"] if f["properties"]["kind"] == "stop"]
+    assert len(stops) >= 3
+    with Session(state.db_engine) as session:
+        row = session.get(Tour, "rocky-1976-montage")
+        row.data = {**row.data, "stops": [s for s in row.data["stops"] if s != stops[1]]}
+        session.add(row)
+        session.commit()
+    after = client.get(url).json()
+    posted_after = client.post("/api/v1/routes", json={"tour": "rocky-1976-montage"}).json()
+    for doc in (after, posted_after):
+        ids = [f["properties"]["location_id"] for f in doc["features"] if f["properties"]["kind"] == "stop"]
+        assert stops[1] not in ids and ids == [s for s in stops if s != stops[1]]
+    assert posted["properties"]["distance_m"] != posted_after["properties"]["distance_m"]
+
+
 def _without_ids(doc: dict) -> dict:
     return {k: v for k, v in doc.items() if k not in ("id", "links", "delete_token")}
 

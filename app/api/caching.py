@@ -117,8 +117,9 @@ GZIP_MIN_BYTES = 500  # as the GZip middleware (app.main)
 
 
 class DatasetCache:
-    """Rendered answers of the dataset endpoints (the location list), kept while the dataset is unchanged, so
-    a busy server answers them from memory on the event loop: no thread, no database connection, no re-encoding.
+    """Rendered answers of the dataset endpoints (the location list, the tours), kept while the dataset is
+    unchanged, so a busy server answers them from memory on the event loop: no thread, no database connection,
+    no re-encoding.
 
     The dataset changes only by ``filmtour db load``, maybe from another process: its fingerprint
     (repository.dataset_fingerprint) is re-read at most every ``recheck_s`` seconds, so a load shows within that
@@ -131,6 +132,27 @@ class DatasetCache:
         self._fingerprint: tuple | None = None
         self._checked_at = float("-inf")
         self._lock = threading.Lock()
+
+    def version(self, session: Session) -> str:
+        """The dataset's fingerprint as text (re-read at most every ``recheck_s``), for what else is keyed by
+        the dataset, e.g. the tour plans: from a thread with a session."""
+        if self._due():
+            self._recheck(repo.dataset_fingerprint(session))
+        return repr(self._fingerprint)
+
+    def _due(self) -> bool:
+        return time.monotonic() - self._checked_at > self.recheck_s
+
+    def _recheck_with(self, engine: Engine) -> None:
+        with Session(engine) as session:
+            self._recheck(repo.dataset_fingerprint(session))
+
+    def _recheck(self, fingerprint: tuple) -> None:
+        with self._lock:
+            if fingerprint != self._fingerprint:
+                self._entries.clear()
+                self._fingerprint = fingerprint
+            self._checked_at = time.monotonic()
 
     async def response(
         self,
@@ -145,13 +167,8 @@ class DatasetCache:
         """The answer for ``key``, rendered by ``render(session)`` (a JSON payload, or the bytes themselves)
         in the thread pool when not kept yet."""
         engine: Engine = request.app.state.db_engine
-        if time.monotonic() - self._checked_at > self.recheck_s:
-            fingerprint = await run_in_threadpool(_fingerprint, engine)
-            with self._lock:
-                if fingerprint != self._fingerprint:
-                    self._entries.clear()
-                    self._fingerprint = fingerprint
-                self._checked_at = time.monotonic()
+        if self._due():
+            await run_in_threadpool(self._recheck_with, engine)
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None:
@@ -163,11 +180,6 @@ class DatasetCache:
                 while len(self._entries) > self.size:
                     self._entries.popitem(last=False)
         return entry.response(request, media_type=media_type, max_age=max_age, headers=headers)
-
-
-def _fingerprint(engine: Engine) -> tuple:
-    with Session(engine) as session:
-        return repo.dataset_fingerprint(session)
 
 
 def _render(engine: Engine, render: Callable[[Session], Any]) -> Rendered:

@@ -66,7 +66,7 @@ def tour_route(
         state.routing,
         settings,
         tour_id,
-        version=state.locations_version,
+        version=state.dataset_cache.version(session),
         slots=state.planning_slots,
         **options,
     )

@@ -109,7 +109,7 @@ def plan_route(session, body: RouteRequest, request: Request, settings: Settings
             state.routing,
             settings,
             body,
-            version=state.locations_version,
+            version=state.dataset_cache.version(session),
             slots=state.planning_slots,
         )
     with state.planning_slots:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from sqlmodel import Session, func, select
 
+from app.core import jsontext
 from app.core.exceptions import NotFound
 from app.db.models import Appearance, Film, Location, Tour
 
@@ -161,8 +163,11 @@ def feature_collection(features: list[dict[str, Any]], **members: Any) -> dict[s
 
 
 def dataset_fingerprint(session: Session) -> tuple:
-    """Changes whenever ``db load`` changes a place or a film (the loader touches ``updated_at`` of changed rows;
-    an added or removed row changes a count): what cached renderings of the dataset are keyed by."""
+    """Changes whenever ``db load`` changes a place, a film or a tour (the loader touches ``updated_at`` of
+    changed places and films; an added or removed row changes a count; tours, a few rows without a timestamp,
+    are digested whole): what cached renderings and tour plans of the dataset are keyed by."""
+    tours = session.exec(select(Tour.id, Tour.position, Tour.name, Tour.data).order_by(Tour.id)).all()
+    tour_digest = hashlib.sha256(jsontext.dumps([list(t) for t in tours])).hexdigest()[:16]
     row = session.exec(
         select(  # type: ignore[call-overload]
             select(func.count()).select_from(Location).scalar_subquery(),
@@ -171,4 +176,4 @@ def dataset_fingerprint(session: Session) -> tuple:
             select(func.max(Film.updated_at)).scalar_subquery(),
         )
     ).one()
-    return tuple(str(v) for v in row)
+    return (*(str(v) for v in row), tour_digest)
