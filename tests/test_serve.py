@@ -167,7 +167,9 @@ def test_boot_refuses_a_websocket_past_the_cap_without_an_http_answer(monkeypatc
     async def send(message: dict) -> None:
         sent.append(message)
 
-    asyncio.run(front({"type": "websocket", "path": "/ws"}, None, send))
+    # A thread of its own: the browser tests' Playwright keeps an event loop running in the main thread.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, front({"type": "websocket", "path": "/ws"}, None, send)).result(timeout=30)
     assert sent == [] and front.refused == {"WEBSOCKET": 1} and front.held == 0
 
 
