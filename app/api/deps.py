@@ -62,14 +62,22 @@ def tour_route(
     cache, for the current dataset."""
     state = request.app.state
     return state.tour_plans.get(
-        session,
-        state.routing,
-        settings,
-        tour_id,
-        version=state.dataset_cache.version(session),
-        slots=state.planning_slots,
-        **options,
+        session, state.routing, settings, tour_id, **_plan_cache(request, session), **options
     )
+
+
+def posted_tour(request: Request, session: Session, settings: Settings, body: Any) -> dict[str, Any]:
+    """A POSTed ready-made tour (TourPlans.serves), from the same plan cache as tour_route."""
+    state = request.app.state
+    return state.tour_plans.for_request(
+        session, state.routing, settings, body, **_plan_cache(request, session)
+    )
+
+
+def _plan_cache(request: Request, session: Session) -> dict[str, Any]:
+    """What the tour plans are keyed by and wait on: the dataset's version, the process's planning slots."""
+    state = request.app.state
+    return {"version": state.dataset_cache.version(session), "slots": state.planning_slots}
 
 
 def client_key(request: Request) -> str:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.api.caching import GEOJSON, GeoJSONResponse, dumps
-from app.api.deps import SessionDep, SettingsDep, base_url, client_key, thread_session
+from app.api.deps import SessionDep, SettingsDep, base_url, client_key, posted_tour, thread_session
 from app.api.formats import (
     FORMATS,
     AcceptHeader,
@@ -104,14 +104,7 @@ def plan_route(session, body: RouteRequest, request: Request, settings: Settings
     planned now; planning holds one of the process's planning slots. Each pool thread keeps its own actor."""
     state = request.app.state
     if TourPlans.serves(body):
-        return state.tour_plans.for_request(
-            session,
-            state.routing,
-            settings,
-            body,
-            version=state.dataset_cache.version(session),
-            slots=state.planning_slots,
-        )
+        return posted_tour(request, session, settings, body)
     with state.planning_slots:
         return routes_service.plan(session, body, state.routing, settings, geocoder)
 
