@@ -47,6 +47,16 @@ def test_montage_line_keeps_every_turn_and_stays_within_tolerance(engine):
             )  # a turn is a point of Valhalla's line
 
 
+def test_line_is_at_six_decimals_as_decoded(engine):
+    """The route document uses the plan's line as it is (no rounding pass): every coordinate must already be
+    the double nearest to a 6-decimal value (Valhalla's polyline6), so it prints with at most 6 decimals."""
+    plan = plan_route(engine, MONTAGE, pace_min_per_km=8)
+    assert plan.shape
+    for lon, lat in plan.shape:
+        assert round(lon, 6) == lon and round(lat, 6) == lat, (lon, lat)
+        assert len(repr(lon).split(".")[1]) <= 6 and len(repr(lat).split(".")[1]) <= 6
+
+
 def test_anchors_are_kept_and_reindexed():
     # a straight line with one kink: only the ends, the kink and the anchor survive
     line = [[0.0, i * 1e-5] for i in range(10)] + [[i * 1e-5, 9e-5] for i in range(1, 10)]
