@@ -17,7 +17,9 @@ Measures (everything on 127.0.0.1; every process it starts is stopped before it 
   4. ``GET /api/v1/locations`` requests per second against a bare FastAPI endpoint returning the same bytes,
      both served by uvicorn (one worker) and driven by the same client (raw keep-alive sockets, 4 connections);
   5. the mixed load test (benchmarks/load_test.py with its defaults), before (``--before``: a checkout of the
-     commit before the change, run with this environment) and after.
+     commit before the change, its own load test with its own environment) and after; then the same mix with no
+     think time (what the server carries: the defaults' think time caps the test at 160 requests/s), this
+     checkout's load test serving each checkout in turn.
 Writes benchmarks/results/api.json and api.md.
 """
 
@@ -365,7 +367,7 @@ def bench_routes(
                     client, actor, [(as_points, montage_v, "route")], rounds, (bare, "montage")
                 ),
                 "a_to_b": side_by_side(client, actor, ab, max(1, rounds // len(ab) + 1), (bare, "ab")),
-                "optimized_12": side_by_side(client, actor, [(opt_body, opt_v, "optimized_route")], 12),
+                "optimized_12": side_by_side(client, actor, [(opt_body, opt_v, "optimized_route")], 24),
             }
 
 
@@ -545,6 +547,19 @@ def load_test(checkout: Path) -> dict:
     return json.loads(results.read_text())
 
 
+def capacity_test(checkout: Path, name: str) -> dict:
+    """This checkout's load test, with no think time, serving ``checkout``: what the server carries, both commits
+    driven by the same client (the default test's think time caps it at 160 requests/s)."""
+    results = RESULTS / f"{name}.json"
+    results.unlink(missing_ok=True)
+    script = ROOT / "benchmarks" / "load_test.py"
+    cmd = [sys.executable, str(script), "--no-think", "--serve", str(checkout), "--name", name]
+    out = subprocess.run(cmd, check=False, cwd=ROOT, capture_output=True, text=True, timeout=240)
+    if out.returncode not in (0, 1) or not results.exists():
+        raise RuntimeError(f"capacity test of {checkout} failed:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
+    return json.loads(results.read_text())
+
+
 # --- the run -------------------------------------------------------------------------------------------------
 
 
@@ -591,7 +606,9 @@ def main() -> None:
         if not args.skip_load:
             if args.before:
                 load["before"] = load_test(args.before.resolve())
+                load["capacity_before"] = capacity_test(args.before.resolve(), "load-capacity-before")
             load["after"] = load_test(ROOT)
+            load["capacity_after"] = capacity_test(ROOT, "load-capacity")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     result = {
@@ -701,6 +718,17 @@ def markdown(r: dict) -> str:
             rows.append(
                 f"| load test throughput | {after['throughput_rps']} req/s, {after['failures']} errors | | | | |"
             )
+    cap, cap0 = load.get("capacity_after"), load.get("capacity_before")
+    if cap and cap0:
+        ratio = round(cap["throughput_rps"] / cap0["throughput_rps"], 2)
+        cpost = cap["by_endpoint"].get("POST /api/v1/routes", {})
+        cpost0 = cap0["by_endpoint"].get("POST /api/v1/routes", {})
+        rows.append(
+            f"| load test with no think time (what the server carries; same client for both) "
+            f"| {cap['throughput_rps']} req/s, {cap['failures']} errors; route POST p50 / p99 "
+            f"{cpost.get('p50_ms')} / {cpost.get('p99_ms')} ms | before {cap0['throughput_rps']} req/s, "
+            f"{cap0['failures']} errors; {cpost0.get('p50_ms')} / {cpost0.get('p99_ms')} ms | {ratio}× | | |"
+        )
     lines = [
         (
             f"One run of `benchmarks/bench_api.py` ({r['machine']['cpus']} CPUs, Python "

@@ -1,10 +1,16 @@
 """Bounded load test with Locust (headless, as a library) against filmtour on 127.0.0.1 only.
 
   uv run --group bench python benchmarks/load_test.py [--users 20] [--seconds 30] [--workers 2]
+      [--no-think] [--serve CHECKOUT] [--name load]
 
 Starts `filmtour serve --workers N` on a free loopback port with its own data directory, mixes
 GET /api/v1/locations, tour GETs and POST /api/v1/routes, stops by itself, and writes throughput, p50/p99 and
-errors to benchmarks/results/load.json and load.md."""
+errors to benchmarks/results/load.json and load.md (``--name``: another file name).
+
+Each simulated user thinks 50-200 ms between requests, which caps the test at users / 0.125 s (160 requests/s for
+20): a server near that cap cannot show more. ``--no-think`` drops the think time (each user asks again as soon
+as it is answered): what the server can carry, with Locust on the same cores. ``--serve`` serves another checkout
+(with its own .venv when it has one), so two commits are measured by the same client."""
 
 from gevent import monkey
 
@@ -21,7 +27,7 @@ from pathlib import Path
 
 import gevent
 import httpx
-from locust import HttpUser, between, task
+from locust import HttpUser, between, constant, task
 from locust.env import Environment
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -63,8 +69,14 @@ class Visitor(HttpUser):
                 r.failure(f"{r.status_code}: {r.text[:200]}")
 
 
-def start_server(workers: int, data_dir: Path) -> tuple[subprocess.Popen, str]:
-    """`filmtour serve --workers N` as an operator runs it (the CLI path, with multiprocess metrics)."""
+def python_of(checkout: Path) -> str:
+    own = checkout / ".venv" / "bin" / "python"
+    return str(own) if checkout.resolve() != ROOT and own.exists() else sys.executable
+
+
+def start_server(workers: int, data_dir: Path, checkout: Path = ROOT) -> tuple[subprocess.Popen, str]:
+    """`filmtour serve --workers N` of ``checkout`` as an operator runs it (the CLI path, with multiprocess
+    metrics)."""
     port = free_port()
     env = {
         **os.environ,
@@ -76,7 +88,7 @@ def start_server(workers: int, data_dir: Path) -> tuple[subprocess.Popen, str]:
     log = data_dir / "server.log"
     proc = subprocess.Popen(
         [
-            sys.executable,
+            python_of(checkout),
             "-m",
             "app.cli",
             "serve",
@@ -87,8 +99,8 @@ def start_server(workers: int, data_dir: Path) -> tuple[subprocess.Popen, str]:
             "--workers",
             str(workers),
         ],
-        cwd=ROOT,
-        env=env,
+        cwd=checkout,
+        env={**env, "PYTHONPATH": str(checkout)},
         stdout=subprocess.DEVNULL,
         stderr=log.open("w"),
     )
@@ -102,10 +114,15 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--no-think", action="store_true", help="no think time: the server's capacity")
+    parser.add_argument("--serve", type=Path, default=ROOT, help="the checkout to serve (default: this one)")
+    parser.add_argument("--name", default="load", help="results file name under benchmarks/results")
     args = parser.parse_args()
+    if args.no_think:
+        Visitor.wait_time = constant(0)
 
     data_dir = Path(tempfile.mkdtemp(prefix="filmtour-load-"))
-    proc, url = start_server(args.workers, data_dir)
+    proc, url = start_server(args.workers, data_dir, args.serve.resolve())
     assert url.startswith("http://127.0.0.1:")  # loopback only
     try:
         env = Environment(user_classes=[Visitor], host=url)
@@ -123,6 +140,8 @@ def main() -> None:
         "users": args.users,
         "seconds": args.seconds,
         "workers": args.workers,
+        "think_time": not args.no_think,
+        "served": str(args.serve),
         "requests": total.num_requests,
         "failures": total.num_failures,
         "throughput_rps": round(total.total_rps, 1),
@@ -144,11 +163,11 @@ def main() -> None:
         ),
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "load.json").write_text(json.dumps(result, indent=2) + "\n")
+    (RESULTS / f"{args.name}.json").write_text(json.dumps(result, indent=2) + "\n")
     lines = [
         (
             f"Load: {args.users} users for {args.seconds} s against `filmtour serve --workers {args.workers}` "
-            "on 127.0.0.1."
+            f"on 127.0.0.1{'' if result['think_time'] else ', no think time'}."
         ),
         "",
         "| endpoint | requests | failures | p50 ms | p99 ms |",
@@ -162,7 +181,7 @@ def main() -> None:
         f"Throughput {result['throughput_rps']} requests/s; errors {result['failures']}.",
         "",
     ]
-    (RESULTS / "load.md").write_text("\n".join(lines))
+    (RESULTS / f"{args.name}.md").write_text("\n".join(lines))
     print("\n".join(lines))
     if result["failures"]:
         raise SystemExit(1)
