@@ -16,6 +16,7 @@ from starlette.routing import Mount
 from starlette.testclient import TestClient
 
 from app.core.config import Settings
+from app.core.middleware import GZIP_LEVEL
 from app.maps import assets
 from app.maps.render import (
     embed_snippet,
@@ -390,11 +391,12 @@ def test_route_page_chrome_only_outside_embeds(locations, settings):
 
 
 def page_weight(text: str, client: TestClient) -> tuple[int, int]:
-    """(HTML bytes gzipped, HTML + every script and stylesheet gzipped): what a first visit transfers before tiles."""
-    html_gz = len(gzip.compress(text.encode(), 6))
+    """(HTML bytes gzipped, HTML + every script and stylesheet gzipped): what a first visit transfers before tiles,
+    at the level the app compresses with."""
+    html_gz = len(gzip.compress(text.encode(), GZIP_LEVEL))
     total = html_gz
     for url in Page(text).asset_urls():
-        total += len(gzip.compress(client.get(url).content, 6))
+        total += len(gzip.compress(client.get(url).content, GZIP_LEVEL))
     return html_gz, total
 
 

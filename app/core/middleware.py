@@ -24,6 +24,10 @@ from app.core.metrics import LATENCY, REQUESTS
 access_log = logging.getLogger("filmtour.access")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
+# Answers compressed on the fly: level 4 packs the montage answer (26 KB) in half the time of zlib's default 6
+# (80 vs 165 us) for 6 % more bytes, our scripts and styles 3 % more (72.0 vs 69.7 KB); it runs on the event
+# loop, so its time is everyone's.
+GZIP_LEVEL = 4
 
 
 class NegotiatedGZipMiddleware(GZipMiddleware):
