@@ -54,6 +54,7 @@ from app.core.config import Settings
 from app.routing import planner
 from app.routing.tiles import ensure_tiles
 from benchmarks.bench_routing import random_points, summary
+from benchmarks.checkouts import python_of
 from tests.support.live import free_port
 
 RESULTS = ROOT / "benchmarks" / "results"
@@ -102,13 +103,6 @@ def server_env(data_dir: Path, tiles_dir: Path) -> dict[str, str]:
     }
 
 
-def python_of(checkout: Path) -> str:
-    """The checkout's own environment when it has one (`uv sync --group bench` there): its dependencies may
-    differ from ours."""
-    own = checkout / ".venv" / "bin" / "python"
-    return str(own) if checkout != ROOT and own.exists() else sys.executable
-
-
 class Serve:
     """``filmtour serve`` (one worker) as an operator runs it; stopped on exit."""
 
@@ -155,15 +149,6 @@ class Serve:
 # --- 1. API vs Valhalla ------------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _closing(url: str) -> Iterator[RawClient]:
-    raw = RawClient(url)
-    try:
-        yield raw
-    finally:
-        raw.close()
-
-
 class RawClient:
     """HTTP/1.1 keep-alive on one socket with requests encoded before the clock starts: it times the server, not
     an HTTP library (httpx spent ~1.5 ms of its own on each POST here: building, parsing, gunzipping)."""
@@ -201,7 +186,10 @@ class RawClient:
             raise RuntimeError("the server closed the connection")
         return chunk
 
-    def close(self) -> None:
+    def __enter__(self) -> RawClient:  # noqa: PYI034
+        return self
+
+    def __exit__(self, *exc) -> None:
         self.sock.close()
 
 
@@ -241,7 +229,7 @@ def side_by_side(
     """Alternate: our POST, then Valhalla's own action on the same request JSON (as text in and out), and with
     ``bare`` (a client of the bare FastAPI app, the stored answer's name) the same POST to the HTTP floor.
     ``client`` reads /metrics; the POSTs go through a RawClient of their own."""
-    with _closing(str(client.base_url).rstrip("/")) as ours_raw:
+    with RawClient(str(client.base_url).rstrip("/")) as ours_raw:
         return _alternate(client, ours_raw, actor, cases, rounds, bare)
 
 
@@ -363,7 +351,7 @@ def bench_routes(
         floor_env = {"BARE_ANSWERS": str(answers)}
         with (
             bare_server(work, "bare_routes", BARE_ROUTES_APP, floor_env) as bare_url,
-            _closing(bare_url) as bare,
+            RawClient(bare_url) as bare,
         ):
             for name, body in (("montage", as_points), ("ab", ab[0][0])):
                 if bare.send(bare.encode(f"/api/v1/routes/{name}", body))[0] != 201:  # and warm
@@ -552,32 +540,33 @@ def bench_locations(url: str, work: Path, seconds: float) -> dict:
 
 def load_test(checkout: Path) -> dict:
     """benchmarks/load_test.py of ``checkout`` with its default settings (it writes its own results file)."""
-    results = checkout / "benchmarks" / "results" / "load.json"
-    results.unlink(missing_ok=True)  # a committed file from an earlier run must not pass for this one
-    out = subprocess.run(
-        [python_of(checkout), str(checkout / "benchmarks" / "load_test.py")],
-        check=False,
-        cwd=checkout,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        env={**os.environ, "PYTHONPATH": str(checkout)},
+    script = checkout / "benchmarks" / "load_test.py"
+    return _run_load_test(
+        [python_of(checkout), str(script)], checkout, checkout / "benchmarks" / "results" / "load.json"
     )
-    if out.returncode not in (0, 1) or not results.exists():
-        raise RuntimeError(f"load test in {checkout} failed:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
-    return json.loads(results.read_text())
 
 
 def capacity_test(checkout: Path, name: str) -> dict:
     """This checkout's load test, with no think time, serving ``checkout``: what the server carries, both commits
     driven by the same client (the default test's think time caps it at 160 requests/s)."""
-    results = RESULTS / f"{name}.json"
-    results.unlink(missing_ok=True)
     script = ROOT / "benchmarks" / "load_test.py"
     cmd = [sys.executable, str(script), "--no-think", "--serve", str(checkout), "--name", name]
-    out = subprocess.run(cmd, check=False, cwd=ROOT, capture_output=True, text=True, timeout=240)
-    if out.returncode not in (0, 1) or not results.exists():
-        raise RuntimeError(f"capacity test of {checkout} failed:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
+    return _run_load_test(cmd, ROOT, RESULTS / f"{name}.json")
+
+
+def _run_load_test(cmd: list[str], cwd: Path, results: Path) -> dict:
+    results.unlink(missing_ok=True)  # a committed file from an earlier run must not pass for this one
+    out = subprocess.run(
+        cmd,
+        check=False,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env={**os.environ, "PYTHONPATH": str(cwd)},
+    )
+    if out.returncode not in (0, 1) or not results.exists():  # 1: the test ran and counted failures
+        raise RuntimeError(f"{' '.join(cmd[1:])} failed:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
     return json.loads(results.read_text())
 
 

@@ -31,6 +31,7 @@ from locust import HttpUser, between, constant, task
 from locust.env import Environment
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.checkouts import python_of
 from tests.support.live import free_port, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,11 +68,6 @@ class Visitor(HttpUser):
         ) as r:
             if r.status_code != 201:
                 r.failure(f"{r.status_code}: {r.text[:200]}")
-
-
-def python_of(checkout: Path) -> str:
-    own = checkout / ".venv" / "bin" / "python"
-    return str(own) if checkout.resolve() != ROOT and own.exists() else sys.executable
 
 
 def start_server(workers: int, data_dir: Path, checkout: Path = ROOT) -> tuple[subprocess.Popen, str]:
