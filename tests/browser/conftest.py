@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import os
 import shutil
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,11 +41,41 @@ CHROMIUM_ARGS = [
 ]
 
 
+BROWSER_TOOLS = Path(__file__).parent  # package.json + package-lock.json: test-only npm tools
+AXE = BROWSER_TOOLS / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def _missing(what: str) -> None:
+    """A program the tests need is not here: a failure in CI, a skip on a developer machine."""
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{what} is required in CI")
+    pytest.skip(f"{what} is not installed")
+
+
 def _need_chromium() -> None:
     if not Path(CHROMIUM).exists():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("Debian's chromium is required in CI (apt-get install chromium)")
-        pytest.skip("chromium not installed (apt-get install chromium)")
+        _missing("Debian's chromium (apt-get install chromium)")
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> Path:
+    """axe-core's script, installed on first use from the pinned lock file (`npm ci` in tests/browser), so a
+    fresh clone's `uv run pytest` needs nothing run by hand."""
+    if not AXE.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            _missing("npm (for axe-core, tests/browser/package-lock.json)")
+        done = subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--silent"],
+            cwd=BROWSER_TOOLS,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        if done.returncode != 0 or not AXE.exists():
+            pytest.fail(f"npm ci in {BROWSER_TOOLS} failed ({done.returncode}): {done.stderr[-1500:]}")
+    return AXE
 
 
 @pytest.fixture(scope="session")

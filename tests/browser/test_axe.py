@@ -1,5 +1,6 @@
-"""Accessibility audit with axe-core (npm, test-only: tests/browser/package.json, `npm ci` there) on the planner,
-/map, a tour map, a route map and an embed, and the Spanish planner and a Spanish tour map with workout stations. Results by impact go to test-artifacts/axe.json."""
+"""Accessibility audit with axe-core (npm, test-only: tests/browser/package.json, installed by the axe_script
+fixture) on the planner, /map, a tour map, a route map and an embed, and the Spanish planner and a Spanish tour
+map with workout stations. Results by impact go to test-artifacts/axe.json."""
 
 from __future__ import annotations
 
@@ -7,14 +8,11 @@ import json
 from pathlib import Path
 
 import httpx
-import pytest
 
 from tests.browser.conftest import ARTIFACTS
 
-AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
 
-
-def audit(browser, url: str | None, html: str | None = None) -> list[dict]:
+def audit(browser, axe: Path, url: str | None, html: str | None = None) -> list[dict]:
     # The app's CSP allows no injected script; axe is the test's own tool, so this context bypasses it.
     context = browser.new_context(viewport={"width": 1200, "height": 800}, bypass_csp=True)
     try:
@@ -24,7 +22,7 @@ def audit(browser, url: str | None, html: str | None = None) -> list[dict]:
         else:
             page.goto(url)
             page.wait_for_load_state("networkidle")
-        page.add_script_tag(path=str(AXE))
+        page.add_script_tag(path=str(axe))
         result = page.evaluate("async () => await axe.run(document)")
         assert html is not None or len(result["passes"]) > 10  # axe really looked at the page
         return [
@@ -41,11 +39,11 @@ def audit(browser, url: str | None, html: str | None = None) -> list[dict]:
         context.close()
 
 
-def test_no_serious_or_critical_axe_violations(live_server, browser):
-    if not AXE.exists():
-        pytest.fail(f"axe-core missing: run `npm ci` in {AXE.parent.parent.parent}")
+def test_no_serious_or_critical_axe_violations(live_server, browser, axe_script):
     # the audit can fail: an unlabelled image and button are found
-    broken = audit(browser, None, html='<html><body><img src="x.png"><button></button></body></html>')
+    broken = audit(
+        browser, axe_script, None, html='<html><body><img src="x.png"><button></button></body></html>'
+    )
     assert {"image-alt", "button-name"} <= {v["id"] for v in broken if v["impact"] == "critical"}
     created = httpx.post(
         f"{live_server}/api/v1/routes", json={"tour": "rocky-steps-run", "activity": "run"}, timeout=60
@@ -60,7 +58,7 @@ def test_no_serious_or_critical_axe_violations(live_server, browser):
         "planner (es)": "/?lang=es",
         "tour map (es, workout)": "/tours/rocky-1976-montage/map?lang=es&workout=rocky",
     }
-    report = {name: audit(browser, live_server + path) for name, path in pages.items()}
+    report = {name: audit(browser, axe_script, live_server + path) for name, path in pages.items()}
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "axe.json").write_text(json.dumps(report, indent=2))
     bad = {
