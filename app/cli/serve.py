@@ -1,0 +1,73 @@
+"""``filmtour serve``: the web service."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from app.cli.common import build_tiles, cli, reachable
+
+if TYPE_CHECKING:
+    from app.core.config import Settings
+
+WORKER_STARTUP_TIMEOUT_S = 60
+
+
+@cli.command()
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Interface to listen on (default from FILMTOUR_HOST).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="TCP port (default from FILMTOUR_PORT).")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes (default from FILMTOUR_WORKERS).")
+    ] = None,
+    reload: Annotated[bool, typer.Option(help="Reload on code changes (development).")] = False,
+) -> None:
+    """Start the web service: JSON API, maps and the planner page."""
+    import uvicorn
+
+    from app.core.config import get_settings
+    from app.core.logging import uvicorn_log_config
+
+    settings = get_settings()
+    n_workers = workers or settings.workers
+    if n_workers > 1:
+        # Several workers: check first (a clear message), or uvicorn's supervisor would restart each worker
+        # that exits for want of a database, forever. One worker checks it behind app.boot and exits itself.
+        reachable(settings).dispose()
+        _shared_metrics_dir(settings)
+    # For app.boot, which answers before app.core.config (slow to import) is loaded: the validated value,
+    # also when it came from a .env file. The workers inherit it.
+    os.environ["FILMTOUR_BOOT_QUEUE_MAX"] = str(settings.boot_queue_max)
+    if not settings.valhalla_url and sys.stderr.isatty():
+        build_tiles(settings)  # at a terminal, a first build shows its progress (else the app checks them)
+    uvicorn.run(
+        # app.boot listens at once and answers /healthz while app.main is imported and started behind it
+        # (migrations, dataset load, tile and basemap checks): a restart is alive in about a second.
+        "app.boot:app",
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=n_workers,
+        reload=reload,
+        log_level=settings.log_level,
+        log_config=uvicorn_log_config(settings.log_level),  # every line JSON
+        access_log=False,  # our own access log: route path only, never the query string or address
+        proxy_headers=False,  # X-Forwarded-For is read by the app, from configured trusted proxies only
+        # A worker's start-up (migrations check, dataset load, tile check) can take longer than uvicorn's 5 s
+        # on a busy host; the supervisor would kill and restart it forever.
+        timeout_worker_healthcheck=WORKER_STARTUP_TIMEOUT_S,
+    )
+
+
+def _shared_metrics_dir(settings: Settings) -> None:
+    """Several workers: Prometheus counters go through files so /metrics adds every worker up."""
+
+    path = settings.data_dir / "metrics"
+    shutil.rmtree(path, ignore_errors=True)  # counters from a previous run would be added in
+    path.mkdir(parents=True)
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(path))
