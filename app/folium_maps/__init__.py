@@ -22,6 +22,7 @@ import folium
 
 from app.folium_maps.basemap import Basemap, new_map
 from app.folium_maps.draw import ROUTE_COLOR, place_marker, places_layer, route_layer
+from app.folium_maps import sources
 from app.folium_maps.sources import MapSourceError, places, saved_route, service_url, tour_route
 from app.maps.render import credit_html
 
@@ -69,7 +70,7 @@ def route_map(
 ) -> folium.Map:
     """A route on a map: a saved route's id (fetched from ``service_url`` or FILMTOUR_URL), or a route
     document (the API's GeoJSON answer) you already have."""
-    url = _service(service_url)
+    url = sources.service_url(service_url)
     if isinstance(route, str):
         if url is None:
             raise MapSourceError("a saved route id needs a service: pass service_url or set FILMTOUR_URL")
@@ -99,7 +100,7 @@ def tour_map(
     atlas. ``options`` as the API's (activity="walk", workout={"level": "beginner"}, ...)."""
     return route_map(
         tour_route(tour_id, url=service_url, **options),
-        service_url=_service(service_url),
+        service_url=sources.service_url(service_url),
         basemap=basemap,
         self_contained=self_contained,
     )
@@ -116,7 +117,7 @@ def places_map(
     """Places of the atlas on a map, as on /map: the features you pass, or those with ``ids`` (or all) from
     the service at ``service_url`` or the local atlas."""
     chosen = list(features) if features is not None else places(ids=ids, url=service_url)
-    m = new_map(service_url=_service(service_url), basemap=basemap, self_contained=self_contained)
+    m = new_map(service_url=sources.service_url(service_url), basemap=basemap, self_contained=self_contained)
     places_layer(chosen).add_to(m)
     shown = [f for f in chosen if f["properties"].get("visitable") != "not_in_philadelphia"]
     return _fit(m, [(f["geometry"]["coordinates"][1], f["geometry"]["coordinates"][0]) for f in shown])
@@ -136,7 +137,3 @@ def film_map(
         basemap=basemap,
         self_contained=self_contained,
     )
-
-
-def _service(explicit: str | None) -> str | None:
-    return service_url(explicit)
