@@ -20,9 +20,9 @@ from typing import Any
 
 import folium
 
+from app.folium_maps import sources
 from app.folium_maps.basemap import Basemap, new_map
 from app.folium_maps.draw import ROUTE_COLOR, place_marker, places_layer, route_layer
-from app.folium_maps import sources
 from app.folium_maps.sources import MapSourceError, places, saved_route, service_url, tour_route
 from app.maps.render import credit_html
 
