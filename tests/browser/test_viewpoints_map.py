@@ -45,3 +45,19 @@ def test_tour_map_draws_the_cone_of_its_stop(live_server, page_and_watch):
     page.locator(".ft-stop.ft-finish").click()
     assert "Stand here, face SE" in page.locator(".ft-viewpoint").first.text_content()
     assert not watch.page_errors
+
+
+def test_planner_draws_the_cones_of_the_places_it_offers(live_server, page_and_watch):
+    page, watch = page_and_watch
+    feats = json.loads(REAL_LOCATIONS.read_text())["features"]
+    offered = sum(
+        1
+        for f in feats
+        if f["properties"]["visitable"] in ("public", "view_from_street")
+        for a in f["properties"]["appearances"]
+        if a.get("viewpoint")
+    )
+    page.goto(f"{live_server}/")
+    page.wait_for_selector(".leaflet-container[data-ft-places]", timeout=20_000)
+    assert page.locator("path.ft-view-cone").count() == offered
+    assert not watch.page_errors

@@ -459,7 +459,7 @@
   window.filmtourMap = { el: el, pin: pin, fmtDuration: fmtDuration, fmtDistance: fmtDistance, fmtClock: fmtClock,
                          fmtPace: fmtPace, drawRoute: drawRoute, songLine: songLine, t: t, english: english,
                          workoutLabel: workoutLabel, workoutLine: workoutLine, copyField: copyField, placeMarker: placeMarker,
-                         placesLayer: placesLayer, map: null };
+                         placesLayer: placesLayer, viewCone: viewCone, map: null };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();
