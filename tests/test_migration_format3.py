@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import pytest
 import sqlalchemy as sa
 from alembic import command
 from fastapi.testclient import TestClient
@@ -69,9 +70,9 @@ def build_0004_database(engine: sa.Engine, routes: list[dict]) -> None:
         conn.execute(meta.tables["saved_route"].insert(), routes)
 
 
-def test_upgrade_from_0004_keeps_every_saved_route(tmp_path):
+def exercise_upgrade(tmp_path, database_url: str | None) -> None:
     made = saved_routes_made_by_the_app(tmp_path)
-    settings = make_settings(tmp_path / "old")
+    settings = make_settings(tmp_path / "old", database_url=database_url)
     engine = make_engine(settings)
     build_0004_database(engine, [row for row, _, _ in made])
     assert current_revision(engine) == "0004"
@@ -94,7 +95,20 @@ def test_upgrade_from_0004_keeps_every_saved_route(tmp_path):
         assert conn.execute(sa.text("SELECT count(*) FROM saved_route")).scalar() == len(made) - 1
         loaded = conn.execute(sa.text("SELECT count(*) FROM location WHERE as_of IS NOT NULL")).scalar()
         assert loaded == sum(1 for p in shipped.values() if p.get("as_of"))
+        viewpoints = conn.execute(
+            sa.text("SELECT count(*) FROM appearance WHERE viewpoint IS NOT NULL")
+        ).scalar()
+        assert viewpoints == sum(1 for p in shipped.values() for a in p["appearances"] if a.get("viewpoint"))
     engine.dispose()
+
+
+def test_upgrade_from_0004_keeps_every_saved_route_on_sqlite(tmp_path):
+    exercise_upgrade(tmp_path, None)
+
+
+@pytest.mark.postgres
+def test_upgrade_from_0004_keeps_every_saved_route_on_postgres(tmp_path, fresh_postgres_db):
+    exercise_upgrade(tmp_path, fresh_postgres_db)
 
 
 def test_downgrade_to_0004_keeps_saved_routes(tmp_path):

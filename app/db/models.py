@@ -77,7 +77,9 @@ class Appearance(SQLModel, table=True):
     exercise: str | None = None
     filmed: str = Field(max_length=40)
     # Where the camera stood and which way it looked (format 3), or null.
-    viewpoint: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    viewpoint: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )
 
 
 class Tour(SQLModel, table=True):

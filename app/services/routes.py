@@ -42,7 +42,16 @@ from app.services.sun import PHILADELPHIA_TZ, civil_dawn, dawn_times
 
 log = logging.getLogger(__name__)
 
-STOP_INFO_KEYS = ("scene_order", "scene", "exercise", "status_note", "tips", "visitable", "accessibility")
+STOP_INFO_KEYS = (
+    "scene_order",
+    "scene",
+    "exercise",
+    "status_note",
+    "tips",
+    "visitable",
+    "accessibility",
+    "viewpoint",  # where to stand for the shot (dataset format 3), with its compass word and view cone
+)
 
 
 # --- building the stop list ------------------------------------------------------------------------------
