@@ -22,14 +22,15 @@ from app.services.workout import _TO_METRES, _route, _stops
 
 MAX_POINTS = 100_000  # a day's run at one point a second
 MATCH_POINTS = 8_000  # what Valhalla is sent at most (its trace limit is 16,000); longer tracks are thinned
-ARRIVE_M = 40.0  # within this of a stop counts as arrived (the run page uses the same)
+ARRIVE_M = 15.0  # this close to a stop along the route counts as arrived (the run page's ARRIVAL_LEAD_M)
 OFF_ROUTE_M = 60.0  # further than this from the line: not progress along the route
 LOOK_BEHIND_M, LOOK_AHEAD_M = (
     100.0,
     2000.0,
 )  # the part of the line a point may belong to (routes cross themselves)
 TIE_M, BEHIND_M = 10.0, 20.0  # see locate() in the page's geo.js, which places fixes the same way
-MOVING_MPS = 0.5  # slower than this between two points counts as standing
+MOVING_MPS = 0.5  # slower than this (over MOVING_WINDOW_S) counts as standing
+MOVING_WINDOW_S = 10.0
 _GEOD = Geod(ellps="WGS84")
 
 
@@ -146,8 +147,14 @@ def compare(fc: dict[str, Any], track: Track, engine: Any) -> dict[str, Any]:
     lat, lon, t, matched_share = map_match(engine, track)
     _, _, step = _GEOD.inv(lon[:-1], lat[:-1], lon[1:], lat[1:])
     dt = np.diff(t)
-    moving = (dt > 0) & (step >= MOVING_MPS * dt)
     distance = float(np.sum(step))
+    # Moving or standing, by the speed over MOVING_WINDOW_S around each interval: matched points of a moving
+    # runner can sit still for a point or two (snapped onto the same spot), which is no stop.
+    done = np.concatenate([[0.0], np.cumsum(step)])
+    mid = (t[:-1] + t[1:]) / 2
+    lo, hi = np.maximum(mid - MOVING_WINDOW_S / 2, t[0]), np.minimum(mid + MOVING_WINDOW_S / 2, t[-1])
+    span = np.maximum(hi - lo, 1e-9)
+    moving = (np.interp(hi, t, done) - np.interp(lo, t, done)) / span >= MOVING_MPS
     moving_s = float(np.sum(dt[moving]))
     route = _route(fc)
     line = LinePosition(route["geometry"]["coordinates"], route["properties"]["distance_m"])

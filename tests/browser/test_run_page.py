@@ -18,7 +18,6 @@ import pytest
 
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.run_support import INIT_SCRIPT, PHONE, Line, offset, route_of, stops_of
-from tests.browser.test_axe import audit
 from tests.browser.test_offline import offline_context  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.browser
