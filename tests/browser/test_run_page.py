@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import json
 import time
+from urllib.parse import urlsplit
 
 import gpxpy
 import httpx
 import numpy as np
 import pytest
 
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
 from tests.browser.run_support import INIT_SCRIPT, PHONE, Line, offset, route_of, stops_of
-from tests.browser.test_offline import offline_context  # noqa: F401 (fixture)
+from tests.browser.test_offline import BLOCK_OUTSIDE
 
 pytestmark = pytest.mark.browser
 TOUR = "rocky-1976-montage"
@@ -217,3 +218,82 @@ def test_run_the_montage(live_server, browser, tmp_path):
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "run-page-timing.json").write_text(json.dumps(report, indent=2))
     assert report["handler_ms"]["p95"] <= 2.0, report
+
+
+def test_run_offline_after_saving(live_server, browser):
+    """Saved for offline from the tour's map, then with no network: the run page opens from the saved copy,
+    speaks its turns, and off the route shows the way back to the line (no route can be asked for)."""
+    own = browser.browser_type.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, BLOCK_OUTSIDE])
+    context = own.new_context(viewport=PHONE)
+    context.add_init_script(INIT_SCRIPT)
+    seen: list[str] = []
+    errors: list[str] = []
+    context.on("request", lambda r: seen.append(r.url))
+    page = context.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        fc = httpx.get(f"{live_server}/api/v1/tours/{TOUR}", timeout=120).json()
+        route = route_of(fc)
+        line = Line(route["geometry"]["coordinates"], route["properties"]["distance_m"])
+        page.goto(f"{live_server}/tours/{TOUR}/map")
+        page.get_by_role("button", name="Save for offline").click()
+        page.wait_for_selector("#ft-offline[data-ft-offline='saved']", timeout=180_000)
+        box = page.locator("#ft-offline")
+        pack = {k: int(box.get_attribute(f"data-ft-offline-{k}")) for k in ("bytes", "files", "tiles")}
+        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        page.get_by_role("link", name="Start run").click()
+        page.wait_for_selector(".leaflet-container[data-ft-run-ready='1']", timeout=30_000)
+
+        context.set_offline(True)
+        page.reload()
+        page.wait_for_selector(".leaflet-container[data-ft-run-ready='1']", timeout=30_000)
+        page.click("#ft-run-start")
+        t = time.time() * 1000
+        fixes = line.fixes(0, 1500, STEP_M, t, PACE_MPS)
+        emit(page, fixes)
+        t = fixes[-1][3]
+        lat, lon = line.at(1500)
+        emit(page, [[*offset(lat, lon, 30 * k, 0), 8.0, t + k * 9000] for k in range(1, 7)])
+        page.wait_for_function("document.getElementById('ft-run-cue').textContent.startsWith('No network')")
+        hint = page.locator("#ft-run-cue").inner_text()
+        spoken = page.evaluate("window.__spoken")
+    finally:
+        context.close()
+        own.close()
+    assert sum(1 for s in spoken if s["text"].startswith("In ")) >= 5
+    assert any(s["text"].startswith("You have left the route.") for s in spoken)
+    assert "to the west" in hint  # the runner went east of the line
+    assert not errors, errors
+    assert not [u for u in seen if urlsplit(u).hostname not in ("127.0.0.1", None)]
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "run-page-offline-pack.json").write_text(json.dumps(pack, indent=2))
+
+
+def test_run_page_in_spanish_at_390_px_passes_axe(live_server, browser, axe_script):
+    context = browser.new_context(viewport=PHONE, bypass_csp=True)  # axe is the test's own script
+    context.add_init_script(INIT_SCRIPT)
+    page = context.new_page()
+    try:
+        fc = httpx.get(f"{live_server}/api/v1/tours/{TOUR}", timeout=120).json()
+        route = route_of(fc)
+        line = Line(route["geometry"]["coordinates"], route["properties"]["distance_m"])
+        violations = {}
+        for lang in ("en", "es"):
+            open_run(page, f"{live_server}/tours/{TOUR}/run?lang={lang}")
+            page.add_script_tag(path=str(axe_script))
+            violations[f"{lang} idle"] = page.evaluate("async () => (await axe.run(document)).violations")
+            page.click("#ft-run-start")
+            emit(page, line.fixes(0, 800, STEP_M, time.time() * 1000, PACE_MPS))
+            page.click("#ft-run-end")
+            page.wait_for_selector("#ft-run-summary:not([hidden])")
+            violations[f"{lang} summary"] = page.evaluate("async () => (await axe.run(document)).violations")
+            assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        spoken = page.evaluate("window.__spoken")
+        page.screenshot(path=str(ARTIFACTS / "run-page-es.png"))
+    finally:
+        context.close()
+    bad = {k: [(v["id"], v["impact"]) for v in found] for k, found in violations.items() if found}
+    assert not bad, bad
+    assert spoken and all(s["lang"] == "es-ES" for s in spoken)
+    assert any(s["text"].startswith("En ") for s in spoken)  # "En 40 m: Gire a la izquierda…"
+    assert page.url.endswith("lang=es")

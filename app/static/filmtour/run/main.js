@@ -263,6 +263,7 @@ function showSummary(focus) {
     const th = document.createElement("th");
     th.scope = "row";
     th.textContent = split.name;
+    if (data.lang !== "en") th.lang = "en"; // dataset names are English
     tr.appendChild(th);
     tr.insertCell().textContent = fmtDuration(split.planned_elapsed_s);
     tr.insertCell().textContent = split.elapsed_s === null ? "\u2013" : fmtDuration(split.elapsed_s);
