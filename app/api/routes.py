@@ -18,7 +18,7 @@ from app.api.formats import (
     route_responses,
 )
 from app.core.config import Settings
-from app.schemas.responses import CreatedRoute, SavedRoute
+from app.schemas.responses import CreatedRoute, RouteDocument, SavedRoute
 from app.schemas.routes import AddressIn, RouteRequest
 from app.services import routes as routes_service
 from app.services.geocode import Resolved
@@ -52,7 +52,10 @@ def with_links(fc: dict[str, Any], base: str) -> dict[str, Any]:
     response_class=GeoJSONResponse,
     response_model=CreatedRoute,
     responses={
-        200: {"description": "Planned, not saved (save: false): the route document without id or links"},
+        200: {
+            "description": "Planned, not saved (save: false): the route document without id or links",
+            "model": RouteDocument,
+        },
         422: {"description": "Bad input, named"},
         403: {"description": "This client holds as many saved routes as it may (quota)"},
         503: {"description": "Routing service or geocoder down"},

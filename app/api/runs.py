@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from app.api.caching import dumps
 from app.api.deps import WorkoutLevel, client_key, thread_session, tour_route
 from app.core.exceptions import InvalidParameter
+from app.schemas.runs import RunComparison
 from app.services import routes as routes_service
 from app.services import runs as runs_service
 
@@ -23,7 +24,10 @@ IdQuery = Annotated[str | None, Query(max_length=120, pattern=r"^[A-Za-z0-9_-]+$
     "/compare",
     summary="Compare a run (GPX 1.1 with times, as the body) with a saved route or a tour",
     responses={
-        200: {"description": "Distance, moving time, pace, a split at each stop, the song's peak"},
+        200: {
+            "description": "Distance, moving time, pace, a split at each stop, the song's peak",
+            "model": RunComparison,
+        },
         404: {"description": "Unknown route or tour"},
         413: {"description": "The GPX is larger than FILMTOUR_MAX_GPX_BYTES"},
         422: {"description": "Bad input, named (route, tour, gpx)"},
