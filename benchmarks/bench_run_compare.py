@@ -24,6 +24,7 @@ from tests.run_tracks import track_along
 
 RESULTS = Path(__file__).parent / "results"
 TOUR = "rocky-1976-montage"
+GPX = {"Content-Type": "application/gpx+xml"}
 
 
 def timed(call, rounds: int) -> dict:
@@ -38,7 +39,9 @@ def timed(call, rounds: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=None, help="data dir (routing tiles are built there once)")
+    parser.add_argument(
+        "--data", type=Path, default=None, help="data dir (routing tiles are built there once)"
+    )
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     data = args.data or Path(tempfile.mkdtemp(prefix="bench-run-compare-"))
@@ -58,9 +61,10 @@ def main() -> None:
         step_1s = 1000 / 360  # 6:00/km: one point a second
         for label, step in (("1 point/s", step_1s), ("1 point/10 m", 10.0)):
             gpx = track_along(fc, pace_min_per_km=6.0, step_m=step)
-            headers = {"Content-Type": "application/gpx+xml"}
             res = timed(
-                lambda g=gpx: client.post("/api/v1/runs/compare", params={"tour": TOUR}, content=g, headers=headers),
+                lambda g=gpx: client.post(
+                    "/api/v1/runs/compare", params={"tour": TOUR}, content=g, headers=GPX
+                ),
                 args.rounds,
             )
             res["points"] = gpx.count("<trkpt")

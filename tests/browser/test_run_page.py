@@ -110,6 +110,7 @@ def test_run_the_montage(live_server, browser, tmp_path):
         run_to(16000)
         before = page.evaluate("window.filmtourRun.run")
         spoken += page.evaluate("window.__spoken")
+        metrics_before = page.evaluate("window.filmtourRun.metrics")
         open_run(page, f"{live_server}/tours/{TOUR}/run?workout=beginner")
         assert page.evaluate("document.body.dataset.ftResumed") == "1"
         after = page.evaluate("window.filmtourRun.run")
@@ -120,6 +121,7 @@ def test_run_the_montage(live_server, browser, tmp_path):
         run_to(line.route_m + 1)
         spoken += page.evaluate("window.__spoken")
         metrics = page.evaluate("window.filmtourRun.metrics")
+        metrics = {k: metrics_before[k] + metrics[k] for k in metrics}  # the page before the reload and after
         page.click("#ft-run-end")
         page.wait_for_selector("#ft-run-summary:not([hidden])")
         summary = page.evaluate("window.filmtourRun.summary")
@@ -201,6 +203,11 @@ def test_run_the_montage(live_server, browser, tmp_path):
             q: round(float(np.percentile(metrics["logic"], p)), 3)
             for q, p in (("p50", 50), ("p95", 95), ("max", 100))
         },
+        "save_ms": {
+            q: round(float(np.percentile(metrics["save"], p)), 3)
+            for q, p in (("p50", 50), ("p95", 95), ("max", 100))
+        },
+        "saves": len(metrics["save"]),
         "frame_ms": {
             q: round(float(np.percentile(metrics["frame"], p)), 3)
             for q, p in (("p50", 50), ("p95", 95), ("max", 100))
@@ -212,6 +219,8 @@ def test_run_the_montage(live_server, browser, tmp_path):
             "max": round(max(leads), 1),
         },
         "song_play_off_m": round(play[0]["m"] - cue["distance_from_start_m"], 1),
+        "handler_over_2ms": int(np.sum(handler > 2)),
+        "over_2ms_in": {k: int(np.sum(np.array(metrics[k]) > 2)) for k in ("logic", "save", "stats")},
         "tiles": len(set(tiles)),
         "tiles_outside_corridor": len(set(outside)),
     }

@@ -19,11 +19,13 @@ const ctx = tracker.runContext(fc);
 const key = data.kind + "/" + data.id + (new URLSearchParams(window.location.search).get("workout") || "");
 const map = window.filmtourMap.map;
 const cueLine = $("ft-run-cue");
-const metrics = { handler: [], logic: [], frame: [] };
+const metrics = { handler: [], logic: [], save: [], stats: [], frame: [] };
 
 let run = loadState(key) || tracker.newRun();
 run.rerouting = false;
 tracker.attachDetour(run, ctx);
+const SAVE_EVERY_MS = 2000;
+let savedAt = 0;
 let watchId = null, wakeLock = null, lastFixWall = Date.now(), lostShown = false, lastSplitAt = -1, lastFix = null;
 
 // --- the map: the line in two parts, you, and a detour when there is one ------------------------------
@@ -175,9 +177,18 @@ function onPosition(pos) {
       addFix({ run: run.id, t: fix.t, lat: fix.lat, lon: fix.lon, ele: pos.coords.altitude ?? undefined }).catch(() => {});
     }
     events.forEach(onEvent);
-    saveState(key, run);
+    // Saved at once when something was said (never said twice after a reload), else every SAVE_EVERY_MS,
+    // and when the page is hidden or left: a killed tab loses at most that much of the way.
+    if (events.length || Date.now() - savedAt >= SAVE_EVERY_MS) {
+      const t1 = performance.now();
+      saveState(key, run);
+      savedAt = Date.now();
+      metrics.save.push(performance.now() - t1);
+    }
   }
+  const t2 = performance.now();
   showStats();
+  metrics.stats.push(performance.now() - t2);
   metrics.handler.push(performance.now() - t0);
   // The map moves once per frame, however many fixes came in it (its paint is not the fix's work).
   if (!framePending) {
