@@ -246,7 +246,7 @@ function reroute(from, to) {
       run.rerouting = false;
       run.detour = { failed: true };
       tracker.attachDetour(run, ctx);
-      if (lastFix && run.off) tracker.handleFix(run, ctx, { ...lastFix, t: lastFix.t }).forEach((e) => { if (e.type === "hint") onEvent(e); });
+      if (lastFix && run.off) onEvent({ type: "hint", text: tracker.wayBack(run, ctx, lastFix) });
       saveState(key, run);
     });
 }

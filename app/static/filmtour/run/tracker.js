@@ -154,18 +154,19 @@ function followDetour(run, ctx, fix, events) {
   return true;
 }
 
+/* No way back from the server: where the line is, as the crow flies. */
+export function wayBack(run, ctx, fix) {
+  const near = locate(ctx.line, fix.lat, fix.lon, run.progress - 200, run.progress + 3000);
+  const [lat, lon] = pointAt(ctx.line, near.along);
+  return t("No network: the route is {distance} to the {direction}.",
+           { distance: fmtDistance(distance(fix.lat, fix.lon, lat, lon)), direction: t(compass(bearing(fix.lat, fix.lon, lat, lon))) });
+}
+
 function offRoute(run, ctx, fix, events) {
   const now = fix.t;
   const onDetour = run.detour && ctx.detourLine && followDetour(run, ctx, fix, events);
   if (onDetour) return;
-  if (!run.detour || run.detour.failed) {
-    // no way back from the server (yet): where the line is, as the crow flies
-    const near = locate(ctx.line, fix.lat, fix.lon, run.progress - 200, run.progress + 3000);
-    const [lat, lon] = pointAt(ctx.line, near.along);
-    const text = t("No network: the route is {distance} to the {direction}.",
-                   { distance: fmtDistance(distance(fix.lat, fix.lon, lat, lon)), direction: t(compass(bearing(fix.lat, fix.lon, lat, lon))) });
-    events.push({ type: "hint", text, failed: !!(run.detour && run.detour.failed) });
-  }
+  if (run.detour && run.detour.failed) events.push({ type: "hint", text: wayBack(run, ctx, fix) });
   if (!run.rerouting && now - run.lastReroute >= REROUTE_EVERY_MS) {
     const to = nextStop(run, ctx);
     if (to) {
