@@ -10,6 +10,7 @@ from typing import Any
 from app.core.config import Settings, route_title
 from app.maps import assets
 from app.maps.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, translations
+from app.maps.render import templates
 
 RUN_DIR = assets.RUN_DIR
 run_module_path = assets.run_module_path
@@ -107,8 +108,6 @@ def render_run_page(
     lang: str = DEFAULT_LANGUAGE,
     workout: str | None = None,
 ) -> str:
-    from app.maps.render import templates  # the one template environment (render imports nothing of ours)
-
     title = route_title(fc, translations(lang).gettext)
     page_assets = run_page_assets(settings)
     config = {**map_config, "controls": [], "zoom": 17}
