@@ -292,7 +292,25 @@ def test_run_page_in_spanish_at_390_px_passes_axe(live_server, browser, axe_scri
             page.add_script_tag(path=str(axe_script))
             violations[f"{lang} idle"] = page.evaluate("async () => (await axe.run(document)).violations")
             page.click("#ft-run-start")
-            emit(page, line.fixes(0, 800, STEP_M, time.time() * 1000, PACE_MPS))
+            t0 = time.time() * 1000
+            # muted: the four turns of the first 200 m are written, not spoken
+            page.click("#ft-run-mute")
+            assert page.get_attribute("#ft-run-mute", "aria-pressed") == "true"
+            said = page.evaluate("window.__spoken.length")
+            emit(page, line.fixes(0, 200, STEP_M, t0, PACE_MPS))
+            assert page.evaluate("window.__spoken.length") == said
+            assert ": " in page.locator("#ft-run-cue").inner_text()  # "In 30 m: Turn left."
+            page.click("#ft-run-mute")
+            emit(page, line.fixes(200, 500, STEP_M, t0 + 72_000, PACE_MPS))  # the turn at ~470 m is spoken
+            assert page.evaluate("window.__spoken.length") > said
+            # paused, the way walked moves nothing
+            page.click("#ft-run-pause")
+            at = progress(page)
+            emit(page, line.fixes(500, 700, STEP_M, t0 + 200_000, PACE_MPS))
+            assert progress(page) == at
+            page.click("#ft-run-resume")
+            emit(page, line.fixes(700, 800, STEP_M, t0 + 300_000, PACE_MPS))
+            assert progress(page) > 750
             page.click("#ft-run-end")
             page.wait_for_selector("#ft-run-summary:not([hidden])")
             violations[f"{lang} summary"] = page.evaluate("async () => (await axe.run(document)).violations")
