@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
-from app.api import docs, health, locations, offline, pages, routes, tiles, tours
+from app.api import docs, health, locations, offline, pages, routes, run_pages, runs, tiles, tours
 from app.api.caching import DatasetCache
 from app.core.config import Settings, get_settings
 from app.core.errors import document_problems, install_error_handlers
@@ -139,7 +139,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging(settings.log_level)
     install_error_handlers(app)
     # Order: the last added runs first. Body limit innermost, request context outermost (it sees every answer).
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        larger={runs.COMPARE_PATH: settings.max_gpx_bytes},
+    )
     # The big static answers (the location list, tiles) are compressed once and stored, not here. Gzip only
     # where Accept-Encoding allows it (RFC 9110 q-values, not Starlette's substring test).
     app.add_middleware(NegotiatedGZipMiddleware, minimum_size=500, compresslevel=GZIP_LEVEL)
@@ -154,6 +158,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(tours.router)
     app.include_router(routes.router)
     app.include_router(pages.router)
+    app.include_router(run_pages.router)
+    app.include_router(runs.router)
     app.include_router(tiles.router)
     app.include_router(offline.router)
     app.mount(STATIC_PREFIX, static_files_app(), name="static")

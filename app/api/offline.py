@@ -16,6 +16,7 @@ from app.api.deps import ItemId, SessionDep, SettingsDep, base_url, tour_route
 from app.core.config import Settings
 from app.maps.assets import STATIC_DIR, own_asset
 from app.maps.render import map_config, route_page_assets
+from app.maps.run import run_offline_assets
 from app.schemas.offline import OfflinePack, WebManifest
 from app.services import offline as offline_service
 from app.services import routes as routes_service
@@ -100,7 +101,8 @@ def _pack(request: Request, settings: Settings, fc: dict[str, Any], kind: str, i
         fc,
         page=f"{base}/{kind}/{item_id}/map",
         api_url=f"{base}/api/v1/{kind}/{item_id}",
-        assets=route_page_assets(settings),
+        # the run page (/…/run) and its modules ride along: a run needs no signal once saved
+        assets=[*route_page_assets(settings), f"{base}/{kind}/{item_id}/run", *run_offline_assets(settings)],
         tile_url=tiles.get("vector", ""),
         get_tile=archive.get if archive is not None and "vector" in tiles else None,
     )

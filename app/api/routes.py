@@ -18,7 +18,7 @@ from app.api.formats import (
     route_responses,
 )
 from app.core.config import Settings
-from app.schemas.responses import CreatedRoute, SavedRoute
+from app.schemas.responses import CreatedRoute, RouteDocument, SavedRoute
 from app.schemas.routes import AddressIn, RouteRequest
 from app.services import routes as routes_service
 from app.services.geocode import Resolved
@@ -48,10 +48,14 @@ def with_links(fc: dict[str, Any], base: str) -> dict[str, Any]:
 @router.post(
     "",
     status_code=201,
-    summary="Plan a walk or run and save it",
+    summary="Plan a walk or run and save it (or, with save: false, only plan it)",
     response_class=GeoJSONResponse,
     response_model=CreatedRoute,
     responses={
+        200: {
+            "description": "Planned, not saved (save: false): the route document without id or links",
+            "model": RouteDocument,
+        },
         422: {"description": "Bad input, named"},
         403: {"description": "This client holds as many saved routes as it may (quota)"},
         503: {"description": "Routing service or geocoder down"},
@@ -85,6 +89,10 @@ def charge_plan_and_save(body: RouteRequest, request: Request, settings: Setting
 
 def plan_and_save(body: RouteRequest, request: Request, settings: Settings, geocoder) -> Response:
     client = client_key(request)
+    if not body.save:
+        with thread_session(request) as session:
+            fc = plan_route(session, body, request, settings, geocoder)
+        return Response(dumps(fc), media_type=GEOJSON, headers={"Cache-Control": "no-store"})
     with thread_session(request) as session:
         routes_service.check_quota(session, client, settings)  # before planning: a refusal costs no CPU
         fc = plan_route(session, body, request, settings, geocoder)

@@ -178,6 +178,10 @@ class Settings(BaseSettings):
         "(each waits up to 60 s for it); more get 503 + Retry-After at once. /healthz is always answered.",
     )
     max_body_bytes: int = Field(64 * 1024, description="Largest request body accepted (413 above).")
+    max_gpx_bytes: int = Field(
+        8 * 1024 * 1024,
+        description="Largest GPX POST /api/v1/runs/compare accepts (413 above); a 3-hour run at one point a second is about 1.5 MB.",
+    )
     saved_route_retention_days: int = Field(
         365,
         ge=0,

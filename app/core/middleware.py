@@ -113,19 +113,22 @@ def _harden(headers: MutableHeaders) -> None:
 
 
 class BodyLimitMiddleware:
-    """Refuses request bodies over ``max_bytes`` with 413 problem+json, whether or not Content-Length is sent."""
+    """Refuses request bodies over ``max_bytes`` with 413 problem+json, whether or not Content-Length is sent.
+    ``larger`` gives a few exact paths their own limit (an uploaded GPX track)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get(scope.get("path", ""), self.max_bytes)
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._reject(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._reject(scope, receive, send, limit)
             return
         received = 0
 
@@ -134,13 +137,13 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     # FastAPI re-raises HTTPException from body parsing; the error handlers make it problem+json.
-                    raise HTTPException(413, f"request body is over {self.max_bytes} bytes")
+                    raise HTTPException(413, f"request body is over {limit} bytes")
             return message
 
         await self.app(scope, limited_receive, send)
 
-    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
-        problem = PayloadTooLarge(f"request body is over {self.max_bytes} bytes", field="body")
+    async def _reject(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        problem = PayloadTooLarge(f"request body is over {limit} bytes", field="body")
         await problem_response(problem)(scope, receive, send)

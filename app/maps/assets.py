@@ -44,9 +44,24 @@ def static_files_app() -> Router:
         routes=[
             Mount(f"/{LEAFLET_PATH}", app=CachedStaticFiles(directory=LEAFLET_DIR)),
             Mount(f"/{APIDOCS_PATH}", app=CachedStaticFiles(directory=APIDOCS_DIR)),
+            Mount(f"/{run_module_path()}", app=CachedStaticFiles(directory=RUN_DIR)),
             Mount("/", app=CachedStaticFiles(directory=STATIC_DIR)),
         ]
     )
+
+
+# The run page's ES modules import each other by relative URL, so they are versioned by path (a hash of the
+# whole directory) rather than by ?v= (app.maps.run).
+RUN_DIR = STATIC_DIR / "filmtour" / "run"
+
+
+@lru_cache
+def run_module_path() -> str:
+    """``filmtour-run-<hash of the modules>``: the static path the run page's modules are served under."""
+    digest = hashlib.sha256()
+    for path in sorted(RUN_DIR.glob("*.js")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return f"filmtour-run-{digest.hexdigest()[:10]}"
 
 
 @lru_cache

@@ -200,6 +200,7 @@ def render_route_map(
             "embed_code": embed_code,
             "api_url": api_url or "",
             "offline_url": f"{api_url or ''}/offline-manifest",
+            "run_url": page_url.removesuffix("/map") + "/run",
         }
     # Embeds skip locate-me: a cross-origin iframe gets no geolocation without allow="geolocation", and the
     # embed should stay small.

@@ -61,6 +61,10 @@ class RoutingEngine(ABC):
     def locate(self, request: dict[str, Any]) -> list[dict[str, Any]]:
         return self._timed("locate", request)  # type: ignore[return-value]
 
+    def trace_attributes(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Map-match a track (``shape`` with times) to the street network: matched points and edges."""
+        return self._timed("trace_attributes", request)
+
     def status(self) -> dict[str, Any]:
         return self._timed("status", {})
 

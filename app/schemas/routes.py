@@ -156,6 +156,12 @@ class RouteRequest(BaseModel):
         description="No steps: Valhalla's wheelchair pedestrian type (the museum top by its driveway)",
     )
     language: Language | None = None
+    save: bool = Field(
+        default=True,
+        description="false: plan only. Nothing is stored; the answer (200, not 201) has no id, links or "
+        "delete token. For a plan from where someone is now (the run page's way back to its route), so "
+        "a live position never becomes a public saved route.",
+    )
 
     def check_coherent(self) -> None:
         """Cross-field rules, raised as problems naming the field (a model validator could only say 'body')."""

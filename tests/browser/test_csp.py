@@ -10,7 +10,7 @@ pytestmark = pytest.mark.browser
 INJECTED = "<script>window.ftInjected = 1;</script>"
 
 
-@pytest.mark.parametrize("path", ["/map", "/"])
+@pytest.mark.parametrize("path", ["/map", "/", "/tours/rocky-1976-montage/run"])
 def test_csp_runs_the_page_and_blocks_an_injected_script(live_server, browser, path):
     context = browser.new_context()
     # Every violation the browser reports, with where it happened (not console text, whose count may vary).

@@ -116,6 +116,7 @@
     $("ft-gpx").href = api + "?format=gpx";
     $("ft-kml").href = api + "?format=kml";
     $("ft-map-link").href = "/routes/" + fc.id + "/map";
+    $("ft-run-link").href = "/routes/" + fc.id + "/run";
     $("ft-share").value = base + "/routes/" + fc.id + "/map";
     // The embed code comes from oEmbed, so the planner, the route page and oEmbed share one snippet.
     fetch("/oembed?" + new URLSearchParams({ url: base + "/routes/" + fc.id + "/map", format: "json" }))
