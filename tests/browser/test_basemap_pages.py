@@ -139,7 +139,8 @@ def test_page_paints_our_streets_and_water_with_nothing_from_outside(
     if name == "montage-tour-map":
         assert transferred <= 400_000, METRICS[name]
         attribution = page.locator(".leaflet-control-attribution").inner_text()
-        assert all(x in attribution for x in ("OpenStreetMap", "City of Philadelphia", "DVRPC"))
+        credits = ("OpenStreetMap", "City of Philadelphia", "DVRPC", "Neighbourhoods: Abaca Labs (CC BY 4.0)")
+        assert all(x in attribution for x in credits), attribution
     if name in ("planner", "locations-map", "montage-tour-map"):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         shot.save(SCREENSHOTS / f"{name}.png", optimize=True)
