@@ -5,7 +5,7 @@ shows at and its properties (see docs/basemap.md for the tile schema).
   City's named street segments (``app.city.streets``), classed by who maintains them (data/basemap/
   road_classes.json: state roads are the arterials, federal-aid municipal roads the collectors).
 - Water, parks, rail: data/basemap/*.geojson (the downtown box only: the shipped files go no further).
-- Park trails of the whole city (City PPR), named except the "Minor Trail"s.
+- Park trails of the whole city (City PPR); their names (not the "Minor Trail"s) as points along them.
 - Labels: neighbourhood names (Abaca Labs, CC BY 4.0) at each polygon's pole of inaccessibility, park names at
   a point inside each park (shapely's polylabel / point_on_surface), so a name is drawn once, not per tile."""
 
@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import osmium
 import shapely
-from pyproj import Transformer
+from pyproj import Geod, Transformer
 from shapely.geometry import LineString, Point, Polygon, shape
 from shapely.ops import polylabel
 
@@ -33,6 +33,8 @@ from app.core.files import file_sha256
 MIN_ZOOM, MAX_ZOOM = 10, 16
 LABEL_ZOOM = 15  # street names from here (a z14 street is too short on screen to carry its name)
 TRAIL_LABEL_ZOOM = 14
+TRAIL_LABEL_MIN_M = 150  # shorter named pieces (connectors, spurs) go unnamed
+TRAIL_LABEL_SPACING_M = 700
 NEIGHBOURHOOD_ZOOMS = (12, 14)  # beyond z14 the street names say where you are
 NEIGHBOURHOOD_Z12_KM2 = 1.4  # the median neighbourhood
 LAYER_FILES = ("water", "parks", "rail")
@@ -68,6 +70,7 @@ class BasemapBuildError(RuntimeError):
     """The basemap could not be built (missing input, unreadable layer)."""
 
 
+_GEOD = Geod(ellps="WGS84")
 _MERCATOR = Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True)
 
 
@@ -94,10 +97,6 @@ class Layers:
             if feats:
                 geoms = shapely.transform(np.array([f.geom for f in feats], dtype=object), _to_mercator)
                 self.features[name] = [f._replace(geom=g) for f, g in zip(feats, geoms, strict=True)]
-
-
-def label_zoom(layer: str) -> int:
-    return TRAIL_LABEL_ZOOM if layer == "trails" else LABEL_ZOOM
 
 
 def input_paths(settings: Settings) -> dict[str, Path]:
@@ -231,10 +230,27 @@ def read_neighbourhoods(directory: Path, layers: Layers) -> None:
 
 
 def read_trails(directory: Path, layers: Layers) -> None:
+    """The trails as lines (named ones from z12, the minor ones from z14) and their names as points along them:
+    a name set along a winding woodland path rarely finds a straight stretch long enough to be drawn."""
+    named: dict[str, list[Any]] = {}
     for f in _read_geojson(directory / "trails.geojson"):
         name = (f.get("properties") or {}).get("NAME")
         minor = not name or name == MINOR_TRAIL
-        layers.add("trails", shape(f["geometry"]), 14 if minor else 12, {} if minor else {"name": name})
+        line = shape(f["geometry"])
+        layers.add("trails", line, 14 if minor else 12, {})
+        if not minor:
+            named.setdefault(name, []).append(line)
+    for name, lines in named.items():
+        for part in shapely.get_parts(shapely.line_merge(shapely.union_all(lines))):
+            metres = _GEOD.geometry_length(part)
+            if metres < TRAIL_LABEL_MIN_M:
+                continue
+            count = max(1, round(metres / TRAIL_LABEL_SPACING_M))
+            for i in range(count):
+                # The middle one from z14, the others where there is room for them, from z15.
+                point = part.interpolate((i + 0.5) / count, normalized=True)
+                min_zoom = TRAIL_LABEL_ZOOM if i == count // 2 else LABEL_ZOOM
+                layers.add("labels", point, min_zoom, {"kind": "trail", "name": name})
 
 
 def _road_classes(path: Path) -> tuple[frozenset[int], frozenset[int]]:

@@ -13,15 +13,16 @@ import mercantile
 import numpy as np
 import shapely
 
-from app.maps.basemap.sources import LAYERS, Layers, label_zoom
+from app.maps.basemap.sources import LABEL_ZOOM, LAYERS, Layers
 
-EXTENT = 4096
-BUFFER = 64  # tile units around each tile, so lines meet cleanly at tile edges
+EXTENT = 4096  # tile units across a tile from LABEL_ZOOM up: 1/16 px, sharp when z16 is overzoomed to z19
+LOW_EXTENT = 1024  # below it 1/4 px is plenty, and shorter coordinate deltas make a z13 tile ~30 % smaller
+BUFFER = 1 / 64  # of a tile's width around each tile, so lines meet cleanly at tile edges
 PIXELS = 256  # a tile's width on screen
 MIN_AREA_PX = 4  # areas smaller than this many square pixels are left out at a zoom
 LINE_LAYERS = frozenset({"rail", "trails", "roads", "steps"})
 POINT_LAYERS = frozenset({"places", "labels"})
-NAMED_LINES = frozenset({"roads", "trails"})
+NAMED_LINES = frozenset({"roads"})
 
 
 @dataclass(frozen=True)
@@ -35,16 +36,20 @@ def tile_width(z: int) -> float:
     return 2 * mercantile.CE / 2**z
 
 
+def extent(z: int) -> int:
+    return EXTENT if z >= LABEL_ZOOM else LOW_EXTENT
+
+
 def prepare_zoom(layers: Layers, z: int) -> dict[str, ZoomLayer]:
     """Every layer's features that show at zoom ``z``, simplified and indexed for clipping."""
-    unit = tile_width(z) / EXTENT
+    unit = tile_width(z) / extent(z)
     min_area = MIN_AREA_PX * (tile_width(z) / PIXELS) ** 2
     out = {}
     for name in LAYERS:
         feats = [f for f in layers.features[name] if f.min_zoom <= z <= f.max_zoom]
         geoms = np.array([f.geom for f in feats], dtype=object)
         props = [f.props for f in feats]
-        if name in NAMED_LINES and z < label_zoom(name):
+        if name in NAMED_LINES and z < LABEL_ZOOM:
             props = [{k: v for k, v in p.items() if k != "name"} for p in props]
         if name not in POINT_LAYERS and len(geoms):
             geoms = shapely.simplify(geoms, unit / 2)
@@ -72,7 +77,7 @@ def _joined_lines(geoms: list[Any], props: list[dict[str, Any]]) -> list[dict[st
 def tile_features(zoom: dict[str, ZoomLayer], tile: mercantile.Tile) -> list[dict[str, Any]]:
     """The tile's layers as mapbox-vector-tile wants them (empty layers left out)."""
     bounds = mercantile.xy_bounds(tile)
-    pad = (bounds.right - bounds.left) * BUFFER / EXTENT
+    pad = (bounds.right - bounds.left) * BUFFER
     padded = (bounds.left - pad, bounds.bottom - pad, bounds.right + pad, bounds.top + pad)
     out = []
     for name, layer in zoom.items():
@@ -93,20 +98,19 @@ def tile_features(zoom: dict[str, ZoomLayer], tile: mercantile.Tile) -> list[dic
             else:
                 features = [{"geometry": g, "properties": p} for g, p in zip(geoms, props, strict=True)]
         if features:
-            out.append({"name": name, "features": _on_grid(features, bounds)})
+            out.append({"name": name, "features": _on_grid(features, bounds, extent(tile.z))})
     return out
 
 
-def _on_grid(features: list[dict[str, Any]], bounds: mercantile.Bbox) -> list[dict[str, Any]]:
-    """Geometries in tile units (0..EXTENT, y up), rounded and without repeated points: done here for a whole
-    layer at once (mapbox-vector-tile's own quantising runs in Python point by point)."""
-    scale = np.array([EXTENT / (bounds.right - bounds.left), EXTENT / (bounds.top - bounds.bottom)])
+def _on_grid(features: list[dict[str, Any]], bounds: mercantile.Bbox, size: int) -> list[dict[str, Any]]:
+    """Geometries in tile units (0..size, y up) snapped to the integer grid, done here for a whole layer at once
+    (mapbox-vector-tile's own quantising runs in Python point by point). GEOS's precision reduction drops
+    repeated points and the parts of an area that collapse on the grid; what collapses entirely is left out."""
+    scale = np.array([size / (bounds.right - bounds.left), size / (bounds.top - bounds.bottom)])
     origin = np.array([bounds.left, bounds.bottom])
     geoms = np.array([f["geometry"] for f in features], dtype=object)
-    on_grid = shapely.remove_repeated_points(
-        shapely.transform(geoms, lambda c: np.round((c - origin) * scale))
-    )
-    return [{**f, "geometry": g} for f, g in zip(features, on_grid, strict=True)]
+    on_grid = shapely.set_precision(shapely.transform(geoms, lambda c: (c - origin) * scale), 1.0)
+    return [{**f, "geometry": g} for f, g in zip(features, on_grid, strict=True) if not g.is_empty]
 
 
 def label_count(layers: list[dict[str, Any]]) -> int:
@@ -124,4 +128,6 @@ def encode_tile(tile: mercantile.Tile, layers: list[dict[str, Any]]) -> bytes:
     """The tile's MVT bytes (uncompressed), or b"" when it has nothing to draw."""
     if not layers:
         return b""
-    return mapbox_vector_tile.encode(layers, default_options={"extents": EXTENT, "y_coord_down": False})
+    return mapbox_vector_tile.encode(
+        layers, default_options={"extents": extent(tile.z), "y_coord_down": False}
+    )

@@ -40,13 +40,13 @@
         symbolizer: new P.LineSymbolizer({ color: C.casing, width: byZoom([[13, 1.6], [14, 3], [15, 5.5], [16, 9]]),
                                            lineCap: "round" }) },
       { dataLayer: "roads", filter: isClass("major"),
-        symbolizer: new P.LineSymbolizer({ color: C.majorCasing, width: byZoom([[12, 2], [14, 5], [15, 7.5], [16, 12]]),
+        symbolizer: new P.LineSymbolizer({ color: C.majorCasing, width: byZoom([[10, 1.6], [12, 2.6], [13, 3.4], [14, 5], [15, 7.5], [16, 12]]),
                                            lineCap: "round" }) },
       { dataLayer: "roads", filter: isClass("street"),
         symbolizer: new P.LineSymbolizer({ color: C.street, width: byZoom([[13, 1], [14, 2], [15, 4], [16, 7]]),
                                            lineCap: "round" }) },
       { dataLayer: "roads", filter: isClass("major"),
-        symbolizer: new P.LineSymbolizer({ color: C.major, width: byZoom([[12, 1.2], [14, 3.5], [15, 5.5], [16, 9.5]]),
+        symbolizer: new P.LineSymbolizer({ color: C.major, width: byZoom([[10, 0.8], [12, 1.6], [13, 2.2], [14, 3.5], [15, 5.5], [16, 9.5]]),
                                            lineCap: "round" }) },
       { dataLayer: "steps", symbolizer: new P.LineSymbolizer({ color: C.steps, width: byZoom([[14, 2], [16, 4]]),
                                                               dash: [1.5, 1.5] }) }
@@ -66,13 +66,13 @@
       { dataLayer: "labels", filter: isKind("park"),
         symbolizer: new P.CenteredTextSymbolizer({ labelProps: ["name"], fill: C.parkText, stroke: C.halo, width: 3,
           fontFamily: SERIF, fontStyle: "italic", fontSize: byZoom([[12, 11], [15, 12]]), maxLineChars: 16 }) },
-      { dataLayer: "trails", filter: function (z, f) { return !!f.props.name; },
-        symbolizer: new P.LineLabelSymbolizer({ labelProps: ["name"], fill: C.parkText, stroke: C.halo, width: 3,
-          fontFamily: SERIF, fontStyle: "italic", fontSize: byZoom([[14, 11], [16, 12]]) }) }
+      { dataLayer: "labels", filter: isKind("trail"),
+        symbolizer: new P.CenteredTextSymbolizer({ labelProps: ["name"], fill: C.parkText, stroke: C.halo, width: 3,
+          fontFamily: SERIF, fontStyle: "italic", fontSize: byZoom([[14, 11], [16, 12]]), maxLineChars: 16 }) }
     ];
   }
 
-  // levelDiff 0: a map at zoom z draws the archive's z tiles (z12-16; overzoomed from z16 up). The renderer's
+  // levelDiff 0: a map at zoom z draws the archive's z tiles (z10-16; overzoomed from z16 up). The renderer's
   // default (1) draws z-1 data on 512-pixel tiles, which left a z12 view (the whole city, /map) blank.
   window.filmtourBasemap = function (tiles) {
     return P.leafletLayer({
