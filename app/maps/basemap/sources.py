@@ -38,7 +38,6 @@ TRAIL_LABEL_SPACING_M = 1000
 NEIGHBOURHOOD_ZOOMS = (12, 14)  # beyond z14 the street names say where you are
 NEIGHBOURHOOD_Z12_KM2 = 1.4  # the median neighbourhood
 LAYER_FILES = ("water", "parks", "rail")
-CITY_FILES = ("neighbourhoods", "trails", "road_classes")
 LAYERS = ("water", "parks", "rail", "trails", "roads", "steps", "places", "labels")
 OSM_CREDIT = "© OpenStreetMap contributors (ODbL)"
 CREDIT = (
@@ -52,7 +51,7 @@ ROAD_CLASS = {
     "service": "service",
     **dict.fromkeys(("footway", "path", "cycleway", "bridleway", "pedestrian", "track", "corridor"), "path"),
 }
-# The smallest zoom each road class appears at: a z11 tile covers ~20 km, where only the big streets help.
+# The smallest zoom each road class appears at: a z11 tile is ~15 km wide here, where only the big streets help.
 ROAD_MIN_ZOOM = {"major": 11, "street": 13, "service": 14, "path": 14}
 EXPRESSWAY_MIN_ZOOM = 10
 COLLECTOR_MIN_ZOOM = 12  # the City's federal-aid municipal streets: the grid's through streets
