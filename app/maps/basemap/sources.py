@@ -192,7 +192,7 @@ def add_park(layers: Layers, geom: Any, name: str | None) -> None:
     km2 = _area_km2(geom)
     layers.add("parks", geom, MIN_ZOOM if km2 >= 0.05 else 13, {})
     if name:
-        min_zoom = 12 if km2 >= 1 else 14 if km2 >= 0.05 else 15
+        min_zoom = 12 if km2 >= 1 else 14 if km2 >= 0.05 else 15 if km2 >= 0.01 else 16
         layers.add("labels", _inside(geom), min_zoom, {"kind": "park", "name": name})
 
 
