@@ -348,6 +348,10 @@ def test_own_vector_basemap_by_default(locations, tmp_path, static_client):
     tiles = page.data_block("ft-config")["tiles"]
     assert tiles["vector"] == "/tiles/{z}/{x}/{y}.mvt?v=abc123" and tiles["maxDataZoom"] == 16
     assert all(x in tiles["attribution"] for x in ("OpenStreetMap", "City of Philadelphia", "DVRPC"))
+    # Every map page and the embed credit the neighbourhood names the basemap draws (CC BY 4.0 asks it).
+    for name, text in all_pages(locations, own).items():
+        credit = Page(text).data_block("ft-config")["tiles"]["attribution"]
+        assert "Neighbourhoods: Abaca Labs (CC BY 4.0)" in credit and "City of Philadelphia" in credit, name
     assert any("protomaps-leaflet.js" in u for u in page.asset_urls())
     assert page_csp(own.tile_url, False).split("img-src ")[1].startswith("'self' data: blob:;")
     # With a raster provider configured, the vector renderer is not even loaded.

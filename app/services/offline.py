@@ -3,7 +3,7 @@ offline script fetches this list, stores every URL in the browser's Cache Storag
 (app/static/filmtour/sw.js) answers from it once the network is gone.
 
 The basemap tiles are those of the route's corridor: the line buffered by ``CORRIDOR_M`` metres (shapely),
-the tiles z12–16 that touch it (mercantile), and of those only the tiles the archive holds."""
+the tiles z10–16 that touch it (mercantile), and of those only the tiles the archive holds."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def route_line(fc: dict[str, Any]) -> list[tuple[float, float]]:
 def corridor_tiles(
     coords: list[tuple[float, float]], *, metres: float = CORRIDOR_M, zooms: Iterable[int] | None = None
 ) -> list[mercantile.Tile]:
-    """The tiles (z12–16 unless told) within ``metres`` of the line, in z, x, y order."""
+    """The tiles (z10–16 unless told) within ``metres`` of the line, in z, x, y order."""
     zooms = list(zooms if zooms is not None else range(MIN_ZOOM, MAX_ZOOM + 1))
     xy = [mercantile.xy(lon, lat) for lon, lat in coords]
     # Web Mercator stretches distances by 1/cos(latitude): buffer by the ground distance at the line's latitude.
