@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
-from app.api import docs, downloads, health, locations, offline, ogc, pages, routes, tiles, tours
+from app.api import cards, docs, downloads, health, locations, offline, ogc, pages, routes, tiles, tours
 from app.api.caching import DatasetCache
 from app.core.config import Settings, get_settings
 from app.core.errors import document_problems, install_error_handlers
@@ -158,6 +158,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(offline.router)
     app.include_router(ogc.router)
     app.include_router(downloads.router)
+    app.include_router(cards.router)
     app.mount(STATIC_PREFIX, static_files_app(), name="static")
     _document_errors(app)
     return app
