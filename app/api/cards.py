@@ -83,7 +83,7 @@ def film_card(session: Session, film: Film) -> Card:
     return Card(f"{film.title} ({film.year})", subtitle, CREDIT, [], [(p.lon, p.lat) for p in places])
 
 
-def _card_for(request: Request, session: Session, settings: Settings, kind: str, item_id: str) -> Card:
+def card_for(request: Request, session: Session, settings: Settings, kind: str, item_id: str) -> Card:
     if kind == "routes":
         fc = routes_service.load(session, item_id, viewed=False).result
         return route_card(fc, route_title(fc))
@@ -106,7 +106,7 @@ def _send(request: Request, session: Session, settings: Settings, kind: str, ite
         state.cards = CardCache()
     rendered = state.cards.get(key)
     if rendered is None or kind == "routes":  # a saved route may be deleted: look it up every time
-        card = _card_for(request, session, settings, kind, item_id)
+        card = card_for(request, session, settings, kind, item_id)
     if rendered is None:
         png = render_card(card, archive)
         rendered = Rendered(png, None, etag_for(png))  # a PNG is compressed already: no gzip copy

@@ -12,6 +12,8 @@ from __future__ import annotations
 import gzip
 import io
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -108,11 +110,42 @@ def _tiles(archive: TileArchive, view: View) -> list[tuple[mercantile.Tile, dict
         return []
     out = []
     for t in mercantile.tiles(west, south, east, north, z):
-        data = archive.get(t.z, t.x, t.y)
-        if data:
-            decoded = mapbox_vector_tile.decode(gzip.decompress(data), default_options={"y_coord_down": True})
+        decoded = _decoded_tile(archive, t.z, t.x, t.y)
+        if decoded:
             out.append((t, decoded))
     return out
+
+
+_TILE_CACHE: OrderedDict[tuple[str, int, int, int], dict[str, Any] | None] = OrderedDict()
+_TILE_CACHE_SIZE = 128  # decoded tiles (~0.1-0.3 MB each): cards of one city share most of theirs
+_TILE_LOCK = threading.Lock()
+
+
+def clear_tile_cache() -> None:
+    """Forget the decoded tiles (a benchmark's cold start)."""
+    with _TILE_LOCK:
+        _TILE_CACHE.clear()
+
+
+def _decoded_tile(archive: TileArchive, z: int, x: int, y: int) -> dict[str, Any] | None:
+    """A tile decoded to GeoJSON-like features, kept: the pmtiles reader parses its directories on every read
+    (~20 ms a tile) and decoding is pure Python, so the tiles a later card shares with an earlier one are free."""
+    key = (archive.version, z, x, y)
+    with _TILE_LOCK:
+        if key in _TILE_CACHE:
+            _TILE_CACHE.move_to_end(key)
+            return _TILE_CACHE[key]
+    data = archive.get(z, x, y)
+    decoded = (
+        mapbox_vector_tile.decode(gzip.decompress(data), default_options={"y_coord_down": True})
+        if data
+        else None
+    )
+    with _TILE_LOCK:
+        _TILE_CACHE[key] = decoded
+        while len(_TILE_CACHE) > _TILE_CACHE_SIZE:
+            _TILE_CACHE.popitem(last=False)
+    return decoded
 
 
 def _rings(geom: dict[str, Any]) -> list[list[list[float]]]:
