@@ -40,6 +40,7 @@ from app.maps.basemap import current_basemap, ensure_basemap, open_archive
 from app.routing.factory import get_engine
 from app.routing.tiles import ensure_tiles
 from app.services import routes as routes_service
+from app.services.downloads import DownloadCache
 from app.services.geocode import Geocoder
 from app.services.tour_plans import TourPlans
 
@@ -134,6 +135,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.tour_plans = TourPlans()
     app.state.dataset_cache = DatasetCache()
+    app.state.cards = cards.CardCache()
+    app.state.downloads = DownloadCache(settings.data_dir / "downloads")
     app.state.trusted_proxies = parse_networks(settings.trusted_proxies.split(","))
     app.state.planning_slots = PlanningSlots(settings.max_concurrent_plans, settings.planning_wait_s)
     configure_logging(settings.log_level)

@@ -22,6 +22,7 @@ def test_file_names_for_pages_documents_and_oembed():
         == "oembed/tours/a-b.json"
     )
     assert file_for("/cards/tours/a-b.png") == "cards/tours/a-b.png"
+    assert file_for("/api/v1/tours/a-b/offline-manifest") == "api/v1/tours/a-b/offline-manifest"
 
 
 def test_links_become_files_under_the_base_path():

@@ -102,8 +102,6 @@ def _send(request: Request, session: Session, settings: Settings, kind: str, ite
     state = request.app.state
     archive = getattr(state, "basemap", None)
     key = f"{kind}/{item_id}|{state.dataset_cache.version(session)}|{archive.version if archive else '-'}"
-    if getattr(state, "cards", None) is None:
-        state.cards = CardCache()
     rendered = state.cards.get(key)
     if rendered is None or kind == "routes":  # a saved route may be deleted: look it up every time
         card = card_for(request, session, settings, kind, item_id)

@@ -21,13 +21,6 @@ BINARY = {"schema": {"type": "string", "format": "binary"}}
 LICENSE_LINK = f'<{atlas.LICENSE_URL}>; rel="license"'
 
 
-def _cache(request: Request) -> service.DownloadCache:
-    state = request.app.state
-    if getattr(state, "downloads", None) is None:
-        state.downloads = service.DownloadCache(state.settings.data_dir / "downloads")
-    return state.downloads
-
-
 @router.get(
     "",
     summary="The atlas's downloadable files, their formats and licence",
@@ -65,7 +58,7 @@ def index(request: Request, session: SessionDep) -> Response:
 async def download(request: Request, name: FileName) -> Response:
     def build():
         with thread_session(request) as session:
-            return _cache(request).path(session, name)
+            return request.app.state.downloads.path(session, name)
 
     # Built once per dataset version (GDAL: tens of ms to a second), then streamed from disk.
     path, version = await run_in_threadpool(build)

@@ -25,7 +25,7 @@ from urllib.parse import quote, urlsplit
 
 import typer
 
-from app.cli.common import cli, console, fail, progress_bar
+from app.cli.common import cli, console, err, fail, progress_bar
 
 PLACEHOLDER = (
     "https://filmtour-export.invalid"  # the origin pages are rendered with when no --base-url is given
@@ -55,6 +55,8 @@ def file_for(path: str, query: str = "") -> str:
     if path.startswith("/oembed"):
         kind, item = re.findall(r"%2F(tours|routes)%2F([A-Za-z0-9_-]+)%2Fmap", query)[0]
         return f"oembed/{kind}/{item}.json"
+    if path.endswith("/offline-manifest"):
+        return path.lstrip("/")  # a file: offline.js reads it as JSON whatever its type
     if re.fullmatch(r"/api/v1/(tours|routes)/[A-Za-z0-9_-]+", path):
         return path.lstrip("/") + (f".{fmt.group(1)}" if fmt else ".geojson")
     name = path.strip("/")
@@ -116,14 +118,6 @@ class Exporter:
         return [f"{base}/{u}" for u in found if not u.startswith(("data:", "/", "http", "#"))]
 
 
-def _pages(session: Any) -> tuple[list[str], list[str], list[str]]:
-    from app.db import repository as repo
-
-    tours = [t.id for t in repo.all_tours(session)]
-    films = sorted(repo.film_index(session))
-    return tours, films, [f"/films/{f}" for f in films]
-
-
 def _home(exporter: Exporter, tours: list[Any], films: list[Any], service_url: str | None) -> None:
     """The static home: the maps, films and tours, and where planning happens (the service)."""
     from app.maps import assets
@@ -174,10 +168,8 @@ def export_site(
 ) -> None:
     """Write the atlas's read side as static files: home, /map, film pages, tour maps and embeds with their
     GeoJSON, GPX, KML and cue sheets, oEmbed answers, share cards, the basemap tiles and the offline pack."""
-    from fastapi.testclient import TestClient
-    from sqlmodel import Session
-
     from app.core.config import get_settings
+    from app.core.exceptions import ServiceUnavailable
     from app.main import create_app
 
     if directory.exists() and any(directory.iterdir()):
@@ -189,17 +181,37 @@ def export_site(
     settings = get_settings().model_copy(update={"public_base_url": origin})
     started = time.perf_counter()
     directory.mkdir(parents=True, exist_ok=True)
-    with TestClient(create_app(settings), base_url="http://localhost") as client, progress_bar() as progress:
-        ex = Exporter(client, directory, origin, prefix)
-        app = client.app
-        with Session(app.state.db_engine) as session:
-            tours, films, film_pages = _pages(session)
-            from app.services import tours as tours_service
+    try:
+        ex, n_tiles = _export(create_app(settings), directory, origin, prefix, service_url)
+    except ServiceUnavailable as exc:  # the database is down, the routing tiles cannot be built, ...
+        fail(exc.detail)
+    seconds = time.perf_counter() - started
+    if not n_tiles:
+        err.print("warning: no basemap archive (run `filmtour network build`): the maps have no streets")
+    console.print(
+        f"exported {len(ex.written)} files ({ex.bytes / 1e6:.1f} MB, {n_tiles} basemap tiles) to {directory} "
+        f"in {seconds:.1f} s" + (f" for {origin}" if base_url else "")
+    )
 
+
+def _export(
+    app: Any, directory: Path, origin: str, prefix: str, service_url: str | None
+) -> tuple[Exporter, int]:
+    from fastapi.testclient import TestClient
+    from sqlmodel import Session
+
+    from app.db import repository as repo
+    from app.services import tours as tours_service
+
+    with TestClient(app, base_url="http://localhost") as client, progress_bar() as progress:
+        ex = Exporter(client, directory, origin, prefix)
+        with Session(app.state.db_engine) as session:
             tour_rows = tours_service.all_tours(session)
-            film_rows = _film_summaries(session)
-        urls = ["/map", "/cards/map.png", *film_pages, *[f"/cards/films/{f}.png" for f in films]]
-        for t in tours:
+            film_rows = repo.films(session)
+        urls = ["/map", "/cards/map.png"]
+        for f in film_rows:
+            urls += [f"/films/{f['id']}", f"/cards/films/{f['id']}.png"]
+        for t in (tour.id for tour in tour_rows):
             api = f"/api/v1/tours/{t}"
             page_url = quote(f"{origin}/tours/{t}/map", safe="")
             urls += [f"/tours/{t}/map", f"/embed/tours/{t}", api, f"{api}?format=gpx", f"{api}?format=kml"]
@@ -209,12 +221,7 @@ def export_site(
         task = progress.add_task("pages and documents", total=len(urls))
         pages: list[str] = []
         for url in urls:
-            target = (
-                f"api/v1/tours/{url.split('/')[4]}/offline-manifest"
-                if url.endswith("offline-manifest")
-                else None
-            )
-            written, body = ex.fetch(url, target)
+            written, body = ex.fetch(url)
             if written.endswith(".html"):
                 pages.append(body.decode())
             progress.advance(task)
@@ -231,18 +238,7 @@ def export_site(
                     ex.fetch(image, image.split("?")[0].lstrip("/"))
             progress.advance(task)
         archive = getattr(app.state, "basemap", None)
-        n_tiles = _tiles(ex, archive) if archive is not None else 0
-    seconds = time.perf_counter() - started
-    console.print(
-        f"exported {len(ex.written)} files ({ex.bytes / 1e6:.1f} MB, {n_tiles} basemap tiles) to {directory} "
-        f"in {seconds:.1f} s" + (f" for {origin}" if base_url else "")
-    )
-
-
-def _film_summaries(session: Any) -> list[dict[str, Any]]:
-    from app.db import repository as repo
-
-    return repo.films(session)
+        return ex, (_tiles(ex, archive) if archive is not None else 0)
 
 
 def _manifest_urls(path: Path) -> list[str]:

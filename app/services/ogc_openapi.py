@@ -8,8 +8,11 @@ from typing import Any
 
 from app.services import atlas, ogc
 
-_TYPES = {"string": {"type": "string", "nullable": True}, "integer": {"type": "integer", "nullable": True}}
-_TYPES["boolean"] = {"type": "boolean"}
+_TYPES = {
+    "string": {"type": "string", "nullable": True},
+    "integer": {"type": "integer", "nullable": True},
+    "boolean": {"type": "boolean"},
+}
 
 
 def _param(name: str, where: str, schema: dict[str, Any], description: str, **extra: Any) -> dict[str, Any]:
