@@ -6,7 +6,8 @@ rewrites links so they work as files:
 
 - a page ``/tours/ID/map`` becomes ``tours/ID/map/index.html`` (static servers answer the directory with it);
 - a query cannot select a file, so ``/api/v1/tours/ID?format=gpx`` becomes ``/api/v1/tours/ID.gpx`` (``.kml``,
-  ``.txt``, and ``.geojson`` for the GeoJSON) and ``/oembed?url=…/tours/ID/map`` becomes ``/oembed/tours/ID.json``;
+  ``.txt``, and ``.geojson`` for the GeoJSON), ``/oembed?url=…/tours/ID/map`` becomes ``/oembed/tours/ID.json``
+  and a film's places ``/api/v1/locations?film=ID`` become ``/api/v1/films/ID/locations.geojson``;
 - root-relative links get the base URL's path (``--base-url https://example.org/films`` → ``/films/static/…``);
 - the basemap's vector tiles are written uncompressed as ``tiles/Z/X/Y.mvt`` (a plain server sends no
   Content-Encoding), read by the same protomaps-leaflet layer as from the service.
@@ -34,12 +35,14 @@ ROOTS = r"static|tiles|api|map|films|tours|embed|cards|oembed|sw\.js|manifest\.w
 _ROOT_LINK = re.compile(rf"(?<=[\"'(])/(?=(?:{ROOTS})\b)")
 _FORMAT = re.compile(r"(/api/v1/(?:tours|routes)/[A-Za-z0-9_-]+)\?format=(gpx|kml|txt)")
 _GEOJSON = re.compile(r"(/api/v1/(?:tours|routes)/[A-Za-z0-9_-]+)(?=[\"'])")
+_FILM_PLACES = re.compile(r"/api/v1/locations\?film=([A-Za-z0-9_-]+)[^\"']*")
 _OEMBED = re.compile(r"/oembed\?url=[^\"']*?%2F(tours|routes)%2F([A-Za-z0-9_-]+)%2Fmap[^\"']*")
 
 
 def rewrite(text: str, origin: str, prefix: str) -> str:
     """Links of a rendered page or document, made to work as static files under ``prefix``."""
     text = _OEMBED.sub(r"/oembed/\1/\2.json", text)
+    text = _FILM_PLACES.sub(r"/api/v1/films/\1/locations.geojson", text)
     text = _FORMAT.sub(r"\1.\2", text)
     text = _GEOJSON.sub(r"\1.geojson", text)
     if origin == PLACEHOLDER:
@@ -55,6 +58,8 @@ def file_for(path: str, query: str = "") -> str:
     if path.startswith("/oembed"):
         kind, item = re.findall(r"%2F(tours|routes)%2F([A-Za-z0-9_-]+)%2Fmap", query)[0]
         return f"oembed/{kind}/{item}.json"
+    if path == "/api/v1/locations" and (film := re.search(r"film=([A-Za-z0-9_-]+)", query)):
+        return f"api/v1/films/{film.group(1)}/locations.geojson"
     if path.endswith("/offline-manifest"):
         return path.lstrip("/")  # a file: offline.js reads it as JSON whatever its type
     if re.fullmatch(r"/api/v1/(tours|routes)/[A-Za-z0-9_-]+", path):
@@ -211,6 +216,7 @@ def _export(
         urls = ["/map", "/cards/map.png"]
         for f in film_rows:
             urls += [f"/films/{f['id']}", f"/cards/films/{f['id']}.png"]
+            urls += [f"/api/v1/locations?film={f['id']}&limit=500"]  # the film page's "dataset" link
         for t in (tour.id for tour in tour_rows):
             api = f"/api/v1/tours/{t}"
             page_url = quote(f"{origin}/tours/{t}/map", safe="")

@@ -5,7 +5,9 @@ open, an embed works from another origin, "Save for offline" works, and the expo
 from __future__ import annotations
 
 import io
+import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -93,12 +95,30 @@ def static_server(directory: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Iterator[tuple[str, str]]:
+def site(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     tmp = tmp_path_factory.mktemp("export")
     out = export(tmp, tmp / "site")
     assert "exported" in out
     with static_server(tmp / "site") as url:
-        yield url, out
+        yield url, tmp / "site"
+
+
+def test_every_link_of_every_page_is_a_file(site):
+    _, root = site
+    pages = list(root.rglob("*.html"))
+    assert len(pages) > 50
+    missing = set()
+    for page in pages:
+        for link in re.findall(r'(?:href|src)="([^"#]+)"', page.read_text()):
+            if link.startswith(("http:", "https:", "//", "data:", "mailto:")):
+                continue
+            path = link.split("?")[0]
+            target = root / path.lstrip("/") if path.startswith("/") else page.parent / path
+            if not (target / "index.html" if target.is_dir() else target).is_file():
+                missing.add(link)
+    assert not missing, sorted(missing)
+    films = json.loads((root / "api/v1/films/rocky-1976/locations.geojson").read_text())
+    assert films["numberMatched"] == len(films["features"]) > 5
 
 
 def only_from(context, origins: tuple[str, ...]) -> list[str]:
