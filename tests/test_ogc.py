@@ -192,3 +192,41 @@ def test_owslib_features_reads_the_same(live: LiveApp):
     assert one["properties"]["name"] == PLACES["art-museum-steps"]["properties"]["name"]
     near_museum = api.collection_items("places", bbox=[-75.19, 39.95, -75.17, 39.97])
     assert "art-museum-steps" in {f["id"] for f in near_museum["features"]}
+
+
+@pytest.mark.slow
+def test_the_ogc_definition_holds_for_real_answers(live: LiveApp):
+    """Schemathesis reads /ogc/api (OpenAPI 3.0) and fuzzes every operation: no 5xx, and every answer has a
+    documented content type and, where JSON, the documented shape."""
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
+
+    schema = schemathesis.openapi.from_url(f"{live.url}/ogc/api?f=json")
+    checks = [not_a_server_error, response_schema_conformance, content_type_conformance]
+    operations = [result.ok() for result in schema.get_all_operations()]
+    labels = {op.label for op in operations}
+    # (schemathesis 4 leaves /api, the document it was loaded from, out; test_landing_links_and_conformance reads it)
+    assert labels >= {
+        "GET /",
+        "GET /conformance",
+        "GET /collections",
+        "GET /collections/{collectionId}/items",
+    }
+    assert "GET /collections/{collectionId}/items/{featureId}" in labels
+    for operation in operations:
+
+        @settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        @given(case=operation.as_strategy())
+        def exercise(case):
+            response = case.call(base_url=f"{live.url}/ogc", timeout=30)
+            case.validate_response(response, checks=checks)
+
+        exercise()
+    good = schema["/collections/{collectionId}/items"]["GET"].Case(
+        path_parameters={"collectionId": "places"}, query={"limit": 1000}
+    )
+    response = good.call(base_url=f"{live.url}/ogc", timeout=30)
+    assert response.status_code == 200 and len(response.json()["features"]) == len(PLACES)
+    good.validate_response(response, checks=checks)

@@ -19,9 +19,10 @@ from app.services import ogc
 from app.services.ogc_openapi import document as openapi_document
 
 router = APIRouter(prefix="/ogc", tags=["ogc"], include_in_schema=False)
-Format = Annotated[str | None, Query(max_length=10, description="json or html (else the Accept header)")]
-CollectionId = Annotated[str, Path(max_length=60)]
-FeatureId = Annotated[str, Path(max_length=120)]
+# No length limits here: any bad value is the service's 400 or 404 (OGC's codes), not FastAPI's 422.
+Format = Annotated[str | None, Query(description="json or html (else the Accept header)")]
+CollectionId = Annotated[str, Path()]
+FeatureId = Annotated[str, Path()]
 
 
 def _format(request: Request, f: str | None) -> str:
