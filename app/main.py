@@ -13,7 +13,21 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
-from app.api import docs, health, locations, offline, pages, routes, run_pages, runs, tiles, tours
+from app.api import (
+    cards,
+    docs,
+    downloads,
+    health,
+    locations,
+    offline,
+    ogc,
+    pages,
+    routes,
+    run_pages,
+    runs,
+    tiles,
+    tours,
+)
 from app.api.caching import DatasetCache
 from app.core.config import Settings, get_settings
 from app.core.errors import document_problems, install_error_handlers
@@ -40,6 +54,7 @@ from app.maps.basemap import current_basemap, ensure_basemap, open_archive
 from app.routing.factory import get_engine
 from app.routing.tiles import ensure_tiles
 from app.services import routes as routes_service
+from app.services.downloads import DownloadCache
 from app.services.geocode import Geocoder
 from app.services.tour_plans import TourPlans
 
@@ -134,6 +149,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.tour_plans = TourPlans()
     app.state.dataset_cache = DatasetCache()
+    app.state.cards = cards.CardCache()
+    app.state.downloads = DownloadCache(settings.data_dir / "downloads")
     app.state.trusted_proxies = parse_networks(settings.trusted_proxies.split(","))
     app.state.planning_slots = PlanningSlots(settings.max_concurrent_plans, settings.planning_wait_s)
     configure_logging(settings.log_level)
@@ -162,6 +179,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(runs.router)
     app.include_router(tiles.router)
     app.include_router(offline.router)
+    app.include_router(ogc.router)
+    app.include_router(downloads.router)
+    app.include_router(cards.router)
     app.mount(STATIC_PREFIX, static_files_app(), name="static")
     _document_errors(app)
     return app

@@ -44,7 +44,17 @@ def test_help_explains_every_command(run):
     commands = {c.name or c.callback.__name__ for c in cli.registered_commands} | {
         g.name for g in cli.registered_groups
     }
-    assert commands == {"serve", "db", "data", "locations", "map", "network", "route", "settings"}
+    assert commands == {
+        "serve",
+        "db",
+        "data",
+        "locations",
+        "map",
+        "network",
+        "route",
+        "settings",
+        "export-site",
+    }
     assert commands <= listed, out
     for group, sub in (
         ("db", "upgrade"),

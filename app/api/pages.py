@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
 from app.api.caching import NOT_MODIFIED, cached_response, json_response
+from app.api.cards import route_card, share_meta
 from app.api.deps import PageLanguage, SessionDep, SettingsDep, WorkoutLevel, base_url, tour_route
 from app.core.config import ATTRIBUTION, Settings, route_title
 from app.core.exceptions import InvalidParameter
@@ -78,6 +79,11 @@ def _route_page(
         fc = tour_route(request, session, settings, item_id, workout=workout)
     base = base_url(request, settings)
     page_url = f"{base}/{kind}/{item_id}/map"
+    title = route_title(fc, translations(lang).gettext)
+    about = route_card(fc, title).subtitle
+    if kind == "tours":
+        about = tours_service.get_tour(session, item_id).description
+    card = share_meta(base, f"/{kind}/{item_id}/map", title, about, f"/cards/{kind}/{item_id}.png")
     page = render_route_map(
         fc,
         settings,
@@ -90,6 +96,7 @@ def _route_page(
         api_url=f"{base}/api/v1/{kind}/{item_id}",
         basemap_version=basemap_version(request),
         lang=lang,
+        card=None if embed else card,
     )
     return html_page(
         request, page, settings, embeddable=embed, lang=lang, max_age=86400 if kind == "routes" else 300
@@ -113,8 +120,16 @@ def locations_map(
 ) -> Response:
     films = repo.film_index(session)
     fc = repo.feature_collection([repo.location_feature(loc, films) for loc in repo.all_locations(session)])
+    n_films = len(repo.films(session))
+    card = share_meta(
+        base_url(request, settings),
+        "/map",
+        "Philadelphia filming locations",
+        f"{len(fc['features'])} places from {n_films} films: where they are, what is there today.",
+        "/cards/map.png",
+    )
     page = render_locations_map(
-        fc, settings, repo.films(session), basemap_version=basemap_version(request), lang=lang
+        fc, settings, repo.films(session), basemap_version=basemap_version(request), lang=lang, card=card
     )
     return html_page(request, page, settings, embeddable=False, lang=lang)
 
@@ -133,8 +148,13 @@ def film_page(
     places.sort(key=lambda p: (min((a["scene_order"] or 10**6) for a in p["scenes"]), p["name"]))
     tours = [t.summary() for t in tours_service.all_tours(session) if film.id in t.films]
     info = {**film.data, "title": film.title, "year": film.year}
+    title = f"{film.title} ({film.year})"
+    about = film.data.get("summary") or title
+    card = share_meta(
+        base_url(request, settings), f"/films/{film.id}", title, about, f"/cards/films/{film.id}.png"
+    )
     return html_page(
-        request, render_film_page(info, places, tours, lang), settings, embeddable=False, lang=lang
+        request, render_film_page(info, places, tours, lang, card), settings, embeddable=False, lang=lang
     )
 
 

@@ -20,6 +20,7 @@ from app.core.exceptions import (
     FilmtourError,
     Forbidden,
     InvalidParameter,
+    InvalidQuery,
     NotFound,
     PayloadTooLarge,
     QuotaExceeded,
@@ -69,6 +70,7 @@ class Problem:
 DEFAULT_STATUS_CODES: dict[type[FilmtourError], tuple[int, str, str]] = {
     FilmtourError: (400, "Bad request", "bad-request"),
     InvalidParameter: (422, "Invalid parameter", "invalid-parameter"),
+    InvalidQuery: (400, "Invalid query parameter", "invalid-query"),
     Unroutable: (422, "Stop cannot be routed", "unroutable"),
     NotFound: (404, "Not found", "not-found"),
     Forbidden: (403, "Forbidden", "forbidden"),

@@ -64,3 +64,8 @@ class TooManyRequests(RetryLater):
     """The client is over its rate limit."""
 
     default_retry_after_s = 60
+
+
+class InvalidQuery(InvalidParameter):
+    """A malformed query parameter where the standard the endpoint follows says 400, not 422 (OGC API –
+    Features: unknown parameters, a bad ``limit``, ``bbox`` or ``datetime``)."""

@@ -138,6 +138,7 @@ def render_locations_map(
     *,
     basemap_version: str | None = None,
     lang: str = DEFAULT_LANGUAGE,
+    card: dict[str, Any] | None = None,
 ) -> str:
     """Full-page map of every place: a film chooser (or all), clustered markers saying which films, popups
     listing every appearance, a legend and the places filmed elsewhere."""
@@ -153,6 +154,7 @@ def render_locations_map(
         },
         controls=("fullscreen", "locate", "cluster"),
         basemap_version=basemap_version,
+        card=card,
     )
 
 
@@ -161,6 +163,7 @@ def render_film_page(
     places: list[dict[str, Any]],
     tours: list[dict[str, Any]],
     lang: str = DEFAULT_LANGUAGE,
+    card: dict[str, Any] | None = None,
 ) -> str:
     """A film's page: its places with the scene notes and what is there today, and its tours' maps."""
     gettext = translations(lang).gettext
@@ -174,6 +177,7 @@ def render_film_page(
             places=places,
             tours=tours,
             assets={"css": [assets.own_asset("filmtour/map.css")]},
+            card=card,
         )
     )
 
@@ -189,6 +193,7 @@ def render_route_map(
     api_url: str | None = None,
     basemap_version: str | None = None,
     lang: str = DEFAULT_LANGUAGE,
+    card: dict[str, Any] | None = None,
 ) -> str:
     """A route or tour: the line, numbered stops with scene notes and ETAs, a summary, skipped places.
     ``embed`` gives the bare iframe version; otherwise share links, downloads and the embed code are shown."""
@@ -217,6 +222,7 @@ def render_route_map(
         share=share,
         basemap_version=basemap_version,
         lang=lang,
+        card=card,
     )
 
 

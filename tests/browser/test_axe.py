@@ -57,6 +57,8 @@ def test_no_serious_or_critical_axe_violations(live_server, browser, axe_script)
         "embed": "/embed/tours/rocky-steps-run",
         "planner (es)": "/?lang=es",
         "tour map (es, workout)": "/tours/rocky-1976-montage/map?lang=es&workout=rocky",
+        "OGC API items": "/ogc/collections/places/items?f=html",
+        "OGC API feature": "/ogc/collections/places/items/art-museum-steps?f=html",
     }
     report = {name: audit(browser, axe_script, live_server + path) for name, path in pages.items()}
     ARTIFACTS.mkdir(exist_ok=True)

@@ -1,0 +1,148 @@
+"""Share cards: /cards/{routes|tours|films}/{id}.png and /cards/map.png, the pictures link previews show
+(app.maps.cards draws them), and the Open Graph / Twitter tags the pages carry (``share_meta``). A card is drawn
+once per item, dataset version and basemap version, then kept in memory and sent with an ETag."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Request, Response
+from sqlmodel import Session
+
+from app.api.caching import Rendered, etag_for
+from app.api.deps import SessionDep, SettingsDep, tour_route
+from app.core.config import Settings, route_title
+from app.db import repository as repo
+from app.db.models import Film
+from app.maps.basemap import CREDIT
+from app.maps.cards import SIZE, Card, render_card
+from app.services import routes as routes_service
+from app.services import tours as tours_service
+
+router = APIRouter(tags=["pages"])
+PNG = "image/png"
+Id = Annotated[str, Path(max_length=120, pattern=r"^[A-Za-z0-9_-]+$")]
+Kind = Literal["routes", "tours", "films"]
+PNG_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {PNG: {"schema": {"type": "string", "format": "binary"}}},
+        "description": "1200×630 PNG",
+    },
+    304: {"description": "Not modified"},
+    404: {"description": "Unknown id"},
+}
+
+
+class CardCache:
+    """The last ``size`` cards drawn (~60 KB each), keyed by item, dataset version and basemap version."""
+
+    def __init__(self, size: int = 128) -> None:
+        self.size = size
+        self._cards: OrderedDict[str, Rendered] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Rendered | None:
+        with self._lock:
+            card = self._cards.get(key)
+            if card is not None:
+                self._cards.move_to_end(key)
+            return card
+
+    def put(self, key: str, card: Rendered) -> None:
+        with self._lock:
+            self._cards[key] = card
+            while len(self._cards) > self.size:
+                self._cards.popitem(last=False)
+
+
+def _km(metres: float) -> str:
+    return f"{metres / 1000:.1f} km"
+
+
+def route_card(fc: dict[str, Any], title: str) -> Card:
+    props = fc.get("properties") or {}
+    lines = [
+        [tuple(p) for p in f["geometry"]["coordinates"]]
+        for f in fc["features"]
+        if f["geometry"]["type"] == "LineString"
+    ]
+    stops = [
+        tuple(f["geometry"]["coordinates"]) for f in fc["features"] if f["properties"].get("kind") == "stop"
+    ]
+    activity = "run" if props.get("activity") == "run" else "walk"
+    subtitle = f"{_km(props.get('distance_m') or 0)} {activity} · {len(stops)} stops"
+    return Card(title, subtitle, CREDIT, lines, stops)  # type: ignore[arg-type]
+
+
+def film_card(session: Session, film: Film) -> Card:
+    places = [loc for loc in repo.film_locations(session, film.id) if loc.in_philadelphia]
+    director = film.data.get("director")
+    subtitle = f"{film.year}{f' · {director}' if director else ''} · {len(places)} places in Philadelphia"
+    return Card(f"{film.title} ({film.year})", subtitle, CREDIT, [], [(p.lon, p.lat) for p in places])
+
+
+def card_for(request: Request, session: Session, settings: Settings, kind: str, item_id: str) -> Card:
+    if kind == "routes":
+        fc = routes_service.load(session, item_id, viewed=False).result
+        return route_card(fc, route_title(fc))
+    if kind == "tours":
+        tour = tours_service.get_tour(session, item_id)
+        return route_card(tour_route(request, session, settings, item_id), tour.name)
+    if kind == "films":
+        return film_card(session, repo.require(session, Film, item_id, field="film_id"))
+    places = [loc for loc in repo.all_locations(session) if loc.in_philadelphia]
+    title = "Philadelphia filming locations"
+    subtitle = f"{len(places)} places from {len(repo.film_index(session))} films"
+    return Card(title, subtitle, CREDIT, [], [(p.lon, p.lat) for p in places], numbered=False)
+
+
+def _send(request: Request, session: Session, settings: Settings, kind: str, item_id: str) -> Response:
+    state = request.app.state
+    archive = getattr(state, "basemap", None)
+    key = f"{kind}/{item_id}|{state.dataset_cache.version(session)}|{archive.version if archive else '-'}"
+    rendered = state.cards.get(key)
+    if rendered is None or kind == "routes":  # a saved route may be deleted: look it up every time
+        card = card_for(request, session, settings, kind, item_id)
+    if rendered is None:
+        png = render_card(card, archive)
+        rendered = Rendered(png, None, etag_for(png))  # a PNG is compressed already: no gzip copy
+        state.cards.put(key, rendered)
+    max_age = 86400 if kind == "routes" else 3600
+    return rendered.response(request, media_type=PNG, max_age=max_age)
+
+
+@router.get(
+    "/cards/map.png",
+    summary="Share card of the locations map",
+    response_class=Response,
+    responses=PNG_RESPONSE,
+)
+def map_card(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    return _send(request, session, settings, "map", "all")
+
+
+@router.get(
+    "/cards/{kind}/{item_id}.png",
+    summary="Share card (1200×630 PNG)",
+    response_class=Response,
+    responses=PNG_RESPONSE,
+)
+def item_card(
+    kind: Kind, item_id: Id, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    return _send(request, session, settings, kind, item_id)
+
+
+def share_meta(base: str, path: str, title: str, description: str, card_path: str) -> dict[str, Any]:
+    """What templates/_share_meta.html writes into a page's head: canonical URL, Open Graph, Twitter card."""
+    return {
+        "url": f"{base}{path}",
+        "title": title,
+        "description": description[:300],
+        "image": f"{base}{card_path}",
+        "width": SIZE[0],
+        "height": SIZE[1],
+        "alt": f"Map: {title}",
+    }

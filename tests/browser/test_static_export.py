@@ -1,0 +1,262 @@
+"""The atlas as static files (filmtour export-site) in real Chromium, served by a plain static server
+(python -m http.server) with every request outside that server blocked: pages paint streets and markers, popups
+open, an embed works from another origin, "Save for offline" works, and the export works under a sub-path."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import numpy as np
+import pytest
+from PIL import Image
+
+from app.core.config import PROJECT_ROOT, Settings
+from app.maps.basemap import ensure_basemap
+from app.routing.tiles import ensure_tiles
+from tests.browser.test_basemap_pages import STREET_CASING, WATER
+from tests.conftest import REAL_LOCATIONS, SHARED_BASEMAP, SHARED_TILES
+from tests.support.live import free_port
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+MONTAGE = "rocky-1976-montage"
+
+
+def export(tmp: Path, target: Path, *extra: str) -> str:
+    prebuilt = Settings(
+        data_dir=tmp / "prebuild",
+        valhalla_tiles_dir=SHARED_TILES,
+        basemap_dir=SHARED_BASEMAP,
+        locations_file=REAL_LOCATIONS,
+    )
+    ensure_tiles(prebuilt)
+    ensure_basemap(prebuilt)
+    env = {
+        **os.environ,
+        "FILMTOUR_DATA_DIR": str(tmp / "data"),
+        "FILMTOUR_VALHALLA_TILES_DIR": str(SHARED_TILES),
+        "FILMTOUR_BASEMAP_DIR": str(SHARED_BASEMAP),
+        "FILMTOUR_LOCATIONS_FILE": str(REAL_LOCATIONS),
+        "FILMTOUR_LOG_LEVEL": "warning",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "app.cli", "export-site", str(target), *extra],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+@contextmanager
+def static_server(directory: Path) -> Iterator[str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "http.server",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+            str(directory),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(url, timeout=1)
+                break
+            except httpx.TransportError:
+                import time
+
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    tmp = tmp_path_factory.mktemp("export")
+    out = export(tmp, tmp / "site")
+    assert "exported" in out
+    with static_server(tmp / "site") as url:
+        yield url, tmp / "site"
+
+
+def test_every_link_of_every_page_is_a_file(site):
+    _, root = site
+    pages = list(root.rglob("*.html"))
+    assert len(pages) > 50
+    missing = set()
+    for page in pages:
+        for link in re.findall(r'(?:href|src)="([^"#]+)"', page.read_text()):
+            if link.startswith(("http:", "https:", "//", "data:", "mailto:")):
+                continue
+            path = link.split("?")[0]
+            target = root / path.lstrip("/") if path.startswith("/") else page.parent / path
+            if not (target / "index.html" if target.is_dir() else target).is_file():
+                missing.add(link)
+    assert not missing, sorted(missing)
+    films = json.loads((root / "api/v1/films/rocky-1976/locations.geojson").read_text())
+    assert films["numberMatched"] == len(films["features"]) > 5
+
+
+def only_from(context, origins: tuple[str, ...]) -> list[str]:
+    """Abort every request not to one of ``origins``; return the list of those blocked."""
+    blocked: list[str] = []
+
+    def handle(route):
+        url = route.request.url
+        if urlsplit(url).scheme in ("data", "blob", "about") or url.startswith(origins):
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort()
+
+    context.route("**/*", handle)
+    return blocked
+
+
+def painted(page) -> None:
+    page.wait_for_selector(".leaflet-container[data-ft-ready='1'][data-ft-painted]", timeout=30_000)
+
+
+def street_pixels(page) -> int:
+    """Pixels of the screenshot in the basemap style's street casing or water colour: streets and rivers were
+    drawn from the exported tiles (without them there is only the paper colour)."""
+    shot = np.asarray(Image.open(io.BytesIO(page.screenshot())).convert("RGB"), dtype=int)
+    found = 0
+    for colour in (STREET_CASING, WATER):
+        found += int((np.abs(shot - np.array(colour)) <= 10).all(axis=2).sum())
+    return found
+
+
+def test_static_pages_paint_streets_markers_and_popups(browser, site):
+    url, _ = site
+    context = browser.new_context(viewport={"width": 1200, "height": 800})
+    blocked = only_from(context, (url,))
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    home = page.goto(f"{url}/")
+    assert home and home.ok
+    assert "needs the filmtour service" in page.locator("#ft-planning").inner_text()
+    page.goto(f"{url}/map/")
+    painted(page)
+    page.wait_for_load_state("networkidle")
+    assert street_pixels(page) > 1000
+    assert page.locator(".leaflet-marker-icon").count() > 0
+    page.goto(f"{url}/tours/{MONTAGE}/map/")
+    painted(page)
+    page.wait_for_load_state("networkidle")
+    assert street_pixels(page) > 1000
+    assert page.locator(".ft-route-line").count() == 1
+    page.locator(".leaflet-marker-icon").first.click()
+    page.locator(".leaflet-popup-content").wait_for()
+    gpx = page.locator("a", has_text="GPX").get_attribute("href")
+    assert httpx.get(gpx if gpx.startswith("http") else url + gpx).text.lstrip().startswith("<?xml")
+    page.goto(f"{url}/films/rocky-1976/")
+    assert page.locator("h1").inner_text() == "Rocky (1976)"
+    assert not blocked and not errors, (blocked, errors)
+    context.close()
+
+
+def test_embed_works_from_another_origin(browser, site, tmp_path):
+    url, _ = site
+    (tmp_path / "index.html").write_text(
+        f'<!doctype html><title>blog</title><iframe src="{url}/embed/tours/{MONTAGE}/" width="800" height="600"></iframe>'
+    )
+    with static_server(tmp_path) as blog:
+        context = browser.new_context()
+        blocked = only_from(context, (url, blog))
+        page = context.new_page()
+        page.goto(f"{blog}/")
+        frame = page.frame_locator("iframe")
+        frame.locator(".leaflet-container[data-ft-ready='1'][data-ft-painted]").wait_for(timeout=30_000)
+        assert frame.locator(".ft-route-line").count() == 1
+        assert not blocked
+        context.close()
+
+
+def test_save_for_offline_from_the_static_copy(browser, site):
+    url, _ = site
+    context = browser.new_context(viewport={"width": 1200, "height": 800})
+    blocked = only_from(context, (url,))
+    page = context.new_page()
+    page.goto(f"{url}/tours/{MONTAGE}/map/")
+    painted(page)
+    page.get_by_role("button", name="Save for offline").click()
+    page.wait_for_selector("#ft-offline[data-ft-offline='saved']", timeout=180_000)
+    context.set_offline(True)
+    page.reload()
+    painted(page)
+    assert page.locator(".ft-route-line").count() == 1
+    assert not blocked
+    context.close()
+
+
+def test_export_under_a_sub_path(browser, tmp_path):
+    port = free_port()
+    out = export(tmp_path, tmp_path / "www" / "atlas", "--base-url", f"http://127.0.0.1:{port}/atlas")
+    assert "for http://127.0.0.1" in out
+    page_html = (tmp_path / "www" / "atlas" / "tours" / MONTAGE / "map" / "index.html").read_text()
+    assert (
+        'href="/atlas/static/' in page_html
+        and f"http://127.0.0.1:{port}/atlas/cards/tours/{MONTAGE}.png" in page_html
+    )
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "http.server",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--directory",
+            str(tmp_path / "www"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                httpx.get(base, timeout=1)
+                break
+            except httpx.TransportError:
+                import time
+
+                time.sleep(0.1)
+        context = browser.new_context(viewport={"width": 1200, "height": 800})
+        blocked = only_from(context, (base,))
+        page = context.new_page()
+        page.goto(f"{base}/atlas/map/")
+        painted(page)
+        page.wait_for_load_state("networkidle")
+        assert street_pixels(page) > 1000 and page.locator(".leaflet-marker-icon").count() > 0
+        assert not blocked
+        context.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
