@@ -170,20 +170,29 @@ def _draw_basemap(draw: ImageDraw.ImageDraw, view: View, tiles: list[tuple[merca
     for tile, decoded in tiles:
         # tile units -> supersampled pixels: one affine map per tile (no per-point projection)
         b = mercantile.xy_bounds(tile)
-        k = (b.right - b.left) / 4096 * view.scale
         ox, oy = (b.left - view.west) * view.scale, (view.north - b.top) * view.scale
 
-        def px(coords: list[list[float]], k=k, ox=ox, oy=oy) -> list[tuple[float, float]]:
+        def features(layer: str) -> tuple[list[dict[str, Any]], float]:
+            # each layer says its own extent (the basemap uses 1024 below the label zoom, 4096 from it)
+            found = decoded.get(layer, {})
+            return found.get("features", []), (b.right - b.left) / found.get("extent", 4096) * view.scale
+
+        def px(
+            coords: list[list[float]], k: float, ox: float = ox, oy: float = oy
+        ) -> list[tuple[float, float]]:
             return [(ox + x * k, oy + y * k) for x, y in coords]
 
         for layer in ("parks", "water"):
-            for feat in decoded.get(layer, {}).get("features", []):
-                layers[layer] += [px(ring) for ring in _rings(feat["geometry"]) if len(ring) >= 3]
-        for feat in decoded.get("rail", {}).get("features", []):
-            layers["rail"] += [px(path) for path in _paths(feat["geometry"])]
-        for feat in decoded.get("roads", {}).get("features", []):
+            feats, k = features(layer)
+            for feat in feats:
+                layers[layer] += [px(ring, k) for ring in _rings(feat["geometry"]) if len(ring) >= 3]
+        feats, k = features("rail")
+        for feat in feats:
+            layers["rail"] += [px(path, k) for path in _paths(feat["geometry"])]
+        feats, k = features("roads")
+        for feat in feats:
             cls = str(feat["properties"].get("class"))
-            roads.get(cls, roads["street"]).extend(px(path) for path in _paths(feat["geometry"]))
+            roads.get(cls, roads["street"]).extend(px(path, k) for path in _paths(feat["geometry"]))
     for ring in layers["parks"]:
         draw.polygon(ring, fill=PARK)
     for ring in layers["water"]:
