@@ -33,6 +33,7 @@ from app.routing.planner import (
     plan_loop,
     plan_route,
     snap_distances,
+    snap_limit,
 )
 from app.schemas.routes import AddressIn, PointIn, RouteRequest, WorkoutIn
 from app.services import tours as tours_service
@@ -42,7 +43,16 @@ from app.services.sun import PHILADELPHIA_TZ, civil_dawn, dawn_times
 
 log = logging.getLogger(__name__)
 
-STOP_INFO_KEYS = ("scene_order", "scene", "exercise", "status_note", "tips", "visitable", "accessibility")
+STOP_INFO_KEYS = (
+    "scene_order",
+    "scene",
+    "exercise",
+    "status_note",
+    "tips",
+    "visitable",
+    "accessibility",
+    "precision_m",  # how precisely the place is pinned: a route may end that far from the pin (snap_limit)
+)
 
 
 # --- building the stop list ------------------------------------------------------------------------------
@@ -104,11 +114,12 @@ def drop_unsnappable(
         return stops
     kept = []
     for stop, dist in zip(stops, snap_distances(engine, stops), strict=True):
-        if dist is not None and dist <= max_m:
+        limit = snap_limit(stop, max_m)
+        if dist is not None and dist <= limit:
             kept.append(stop)
             continue
         how_far = "no walkable way nearby" if dist is None else f"{dist:.0f} m from the nearest walkable way"
-        reason = f"too far from the street network: {how_far} (limit {max_m:.0f} m)"
+        reason = f"too far from the street network: {how_far} (limit {limit:.0f} m)"
         skipped.append({"location_id": stop.location_id, "name": stop.name, "reason": reason})
     return kept
 
