@@ -273,7 +273,9 @@ def plan_document(
         stops, skipped = resolve_stops(session, req)
 
         def route_through(stops: list[Stop]) -> RoutePlan:
-            if req.order == "as_filmed":
+            # A tour lists its stops in its film's order already (Rocky II's run starts at the Lambert Street
+            # house, which no 1976 montage scene number would put first); other stop lists go by the montage.
+            if req.order == "as_filmed" and not req.tour:
                 stops = film_order(stops)
             if start is not None:
                 stops = [start, *stops]

@@ -110,3 +110,26 @@ def test_a_place_pinned_loosely_is_reached_from_the_street_and_says_so(client: T
         json={"stops": ["city-hall", {"lat": 39.9008, "lon": -75.1675}], "activity": "walk"},
     )
     assert resp.status_code == 422 and "m away (limit 150 m)" in resp.json()["detail"]
+
+
+@pytest.mark.slow
+def test_tours_beyond_the_old_box_route_in_their_own_order(client: TestClient) -> None:
+    tours = {t["id"]: t for t in json.loads((REAL_LOCATIONS.parent / "tours.json").read_text())["tours"]}
+    for tour_id in (
+        "rocky-ii-run",
+        "rocky-ii-south-philly-walk",
+        "wissahickon-walk",
+        "stadium-district-walk",
+    ):
+        fc = client.get(f"/api/v1/tours/{tour_id}").json()
+        stops = [
+            f["properties"]["location_id"] for f in fc["features"] if f["properties"].get("kind") == "stop"
+        ]
+        skipped = {s["location_id"] for s in fc["skipped"]}
+        # The tour's own order (the film's, for the Rocky II run), not the 1976 montage's scene numbers.
+        assert stops == [s for s in tours[tour_id]["stops"] if s not in skipped], tour_id
+    run = client.get("/api/v1/tours/rocky-ii-run").json()
+    assert run["features"][1]["properties"]["location_id"] == "rocky-ii-house-lambert-street"
+    assert 18_000 < run["properties"]["distance_m"] < 30_000
+    stadiums = client.get("/api/v1/tours/stadium-district-walk").json()
+    assert {s["location_id"] for s in stadiums["skipped"]} == {"veterans-stadium-site", "spectrum-site"}
