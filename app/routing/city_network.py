@@ -28,7 +28,7 @@ from osmium.osm import mutable
 from app.city.streets import Segment
 from app.city.trails import Trail
 from app.core.files import ProgressFn
-from app.routing.seams import _TO_METRES, Network, Snapper, Way, largest_component
+from app.routing.seams import TO_METRES, Network, Snapper, Way, largest_component
 
 CENTERLINE_SOURCE = "City of Philadelphia street centerline (2012)"
 CITY_SOURCE = "City of Philadelphia street centerline (2012); names 2026-04-08"
@@ -90,7 +90,7 @@ def _bounds(net: Network) -> tuple[float, float, float, float]:
 
 
 def _metric_line(coords: Sequence[tuple[float, float]]) -> shapely.LineString:
-    x, y = _TO_METRES.transform(*np.asarray(coords).T)
+    x, y = TO_METRES.transform(*np.asarray(coords).T)
     return shapely.linestrings(np.column_stack([x, y]))
 
 
@@ -196,7 +196,7 @@ def _add_trails(
                 continue
             pts = np.asarray(part.coords)
             near = covered.query(
-                shapely.points(np.column_stack(_TO_METRES.transform(*pts.T))),
+                shapely.points(np.column_stack(TO_METRES.transform(*pts.T))),
                 predicate="dwithin",
                 distance=TRAIL_COVERED_M,
             )

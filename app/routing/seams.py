@@ -12,7 +12,7 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 
-_TO_METRES = Transformer.from_crs("EPSG:4326", "EPSG:32618", always_xy=True)  # UTM 18N covers Philadelphia
+TO_METRES = Transformer.from_crs("EPSG:4326", "EPSG:32618", always_xy=True)  # UTM 18N covers Philadelphia
 MERGE_M = 4.0  # closer than this, an end becomes the way's node itself (no connector way)
 
 
@@ -82,8 +82,8 @@ class Snapper:
                 starts.append(net.nodes[way.refs[pos]])
                 ends.append(net.nodes[way.refs[pos + 1]])
         self._targets = targets
-        a = np.column_stack(_TO_METRES.transform(*np.asarray(starts).T))
-        b = np.column_stack(_TO_METRES.transform(*np.asarray(ends).T))
+        a = np.column_stack(TO_METRES.transform(*np.asarray(starts).T))
+        b = np.column_stack(TO_METRES.transform(*np.asarray(ends).T))
         self._lines = shapely.linestrings(np.stack([a, b], axis=1))
         self._tree = shapely.STRtree(self._lines)
         self._splits: dict[int, list[tuple[int, float, int]]] = {}  # target index -> (pos, t, node)
@@ -92,7 +92,7 @@ class Snapper:
         self, node: int, max_m: float, exclude: set[int] | None = None
     ) -> tuple[int, float, int, int] | None:
         """(target index, distance m, edge position, edge index) of the nearest edge within ``max_m``."""
-        point = shapely.points(_TO_METRES.transform(*self.net.nodes[node]))
+        point = shapely.points(TO_METRES.transform(*self.net.nodes[node]))
         hits = self._tree.query(point, predicate="dwithin", distance=max_m)
         best = None
         for edge in hits.tolist():
@@ -121,7 +121,7 @@ class Snapper:
         wi, dist, pos, edge = found
         way = self._targets[wi]
         line = self._lines[edge]
-        point = shapely.points(_TO_METRES.transform(*self.net.nodes[node]))
+        point = shapely.points(TO_METRES.transform(*self.net.nodes[node]))
         t = float(shapely.line_locate_point(line, point, normalized=True))
         length = float(shapely.length(line))
         if t * length <= MERGE_M:
