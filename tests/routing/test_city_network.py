@@ -54,3 +54,18 @@ def test_build_city_without_its_sources_fails_cleanly(run, tmp_path) -> None:
     assert "Traceback" not in result.output and not (tmp_path / "x.pbf").exists()
     result = run("network", "build-city", "--no-rebuild", "--out", str(tmp_path / "missing.pbf"))
     assert result.exit_code == 1 and "--no-rebuild first" in result.output
+
+
+def test_the_router_uses_the_city_network_unless_another_extract_is_installed_or_set(tmp_path) -> None:
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path)
+    assert settings.routing_extract == SHIPPED_NETWORK  # routing: the whole city
+    assert (
+        settings.active_extract == SHIPPED_EXTRACT
+    )  # the basemap: the OSM extract, the City's streets beside
+    settings.installed_extract.parent.mkdir(parents=True)
+    settings.installed_extract.write_bytes(SHIPPED_EXTRACT.read_bytes())  # what `network fetch/build` leaves
+    assert settings.routing_extract == settings.installed_extract == settings.active_extract
+    chosen = tmp_path / "chosen.osm.pbf"
+    assert make_settings(tmp_path, osm_extract=chosen).routing_extract == chosen
