@@ -133,3 +133,7 @@ def test_tours_beyond_the_old_box_route_in_their_own_order(client: TestClient) -
     assert 18_000 < run["properties"]["distance_m"] < 30_000
     stadiums = client.get("/api/v1/tours/stadium-district-walk").json()
     assert {s["location_id"] for s in stadiums["skipped"]} == {"veterans-stadium-site", "spectrum-site"}
+    # The film pages list them (a tour shows on each of its films' pages).
+    assert 'href="/tours/wissahickon-walk/map"' in client.get("/films/blow-out-1981").text
+    assert 'href="/tours/stadium-district-walk/map"' in client.get("/films/silver-linings-playbook-2012").text
+    assert 'href="/tours/rocky-ii-south-philly-walk/map"' in client.get("/films/rocky-ii-1979").text
