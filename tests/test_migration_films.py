@@ -11,6 +11,7 @@ import gpxpy
 import pytest
 import sqlalchemy as sa
 from alembic import command
+from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
@@ -25,6 +26,10 @@ ROUTE_BODIES = [
     {"tour": "rocky-steps-run"},
     {"stops": [{"lat": 39.9496, "lon": -75.1503, "name": "Hotel"}, "art-museum-steps"], "activity": "walk"},
 ]
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def saved_routes_made_by_the_app(tmp_path) -> list[tuple[dict, str, dict]]:
@@ -105,7 +110,7 @@ def exercise_upgrade(tmp_path, database_url: str | None) -> None:
     assert current_revision(engine) == "0001"
 
     with TestClient(create_app(settings)) as c:  # start-up upgrades to head and loads format 2
-        assert current_revision(engine) == "0004"
+        assert current_revision(engine) == head_revision()
         for row, token, served in made:
             url = f"/api/v1/routes/{row['id']}"
             assert c.get(url).json() == served

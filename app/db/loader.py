@@ -1,4 +1,5 @@
-"""Load the researched dataset (places, films, tours; format 2, data/DATASET.md) into the database.
+"""Load the researched dataset (places, films, tours; format 3, format 2 still read; docs/dataset-format.md) into
+the database.
 
 All three files are parsed and checked (GeoJSON by geojson-pydantic, the records by pydantic models that mirror
 data/*.schema.json, then the ids across files) before anything is written; then one idempotent upsert keyed by
@@ -9,11 +10,20 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from geojson_pydantic import Feature, FeatureCollection, Point
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 from sqlalchemy import delete, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
@@ -47,10 +57,52 @@ Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max
 Text = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
 Url = Annotated[str, StringConstraints(pattern=r"^https?://\S+$")]
 Visitable = Literal["public", "view_from_street", "gone", "not_in_philadelphia"]
+Confidence = Literal["high", "medium", "low"]
+# As precise as the source says: a year, a month or a day.
+PartialDate = Annotated[
+    str, StringConstraints(pattern=r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")
+]
+
+
+def _a_real_day(value: str) -> str:
+    date.fromisoformat(value)  # the pattern lets 2026-02-30 through; the calendar does not
+    return value
+
+
+IsoDate = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"),
+    AfterValidator(_a_real_day),
+]
+Lon = Annotated[float, Field(ge=-180, le=180)]
+Lat = Annotated[float, Field(ge=-90, le=90)]
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class ViewpointIn(_Strict):
+    """Where the camera stood and which way it looked (format 3)."""
+
+    coordinates: tuple[Lon, Lat]
+    bearing_deg: Annotated[float, Field(ge=0, lt=360)]
+    note: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    basis: Text
+    confidence: Confidence
+
+
+class HistoryEventIn(_Strict):
+    """A dated event at a place, e.g. a move of a statue cast (format 3)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    date: PartialDate
+    event: Text
+    from_: Annotated[Text | None, Field(alias="from")] = None
+    to: Text | None = None
+    cast: Text | None = None
+    source: Url
 
 
 class AppearanceIn(_Strict):
@@ -62,6 +114,7 @@ class AppearanceIn(_Strict):
     filmed: Literal["shot_here", "exterior_only", "set_here_shot_elsewhere", "disputed"]
     sources: Annotated[list[Url], Field(min_length=1)]
     note: Text | None = None
+    viewpoint: ViewpointIn | None = None
     translations: dict[str, dict[str, Text]] | None = None
 
 
@@ -74,7 +127,7 @@ class PlaceIn(_Strict):
     visitable: Visitable
     status_note: Text
     gone_since: Text | None
-    confidence: Literal["high", "medium", "low"]
+    confidence: Confidence
     precision_m: Annotated[int, Field(ge=5, le=50_000)]
     coordinate_note: Text
     sources: Annotated[list[Url], Field(min_length=1)]
@@ -82,6 +135,8 @@ class PlaceIn(_Strict):
     tips: Text | None
     disagreements: Text | None
     appearances: Annotated[list[AppearanceIn], Field(min_length=1)]
+    as_of: IsoDate | None = None  # when status_note & co. were checked; required from format 3 (PlacesFile)
+    history: Annotated[list[HistoryEventIn], Field(min_length=1)] | None = None
     translations: dict[str, dict[str, Text]] | None = None
 
 
@@ -130,7 +185,15 @@ PlaceFeature = Feature[Point, PlaceIn]
 
 
 class PlacesFile(FeatureCollection[PlaceFeature]):
-    format_version: Literal[2]
+    format_version: Literal[2, 3]
+
+    @model_validator(mode="after")
+    def _format3_dates_every_place(self) -> PlacesFile:
+        if self.format_version >= 3:
+            for i, feat in enumerate(self.features):
+                if feat.properties.as_of is None:
+                    raise ValueError(f"features.{i} ({feat.properties.id}): as_of is required from format 3")
+        return self
 
 
 @dataclass(frozen=True)
@@ -227,6 +290,7 @@ def _location_values(feat: dict[str, Any], film_titles: dict[str, str]) -> dict[
         "in_philadelphia": bool(props["in_philadelphia"]),
         "precision_m": int(props["precision_m"]),
         "gone_since": props.get("gone_since"),
+        "as_of": props.get("as_of"),
         "lon": float(lon),
         "lat": float(lat),
         "search_text": search.document_text(props, film_titles),
@@ -270,6 +334,7 @@ def _appearance_rows(features: list[dict[str, Any]]) -> list[Appearance]:
             sequence=a.get("sequence"),
             exercise=a.get("exercise"),
             filmed=a["filmed"],
+            viewpoint=a.get("viewpoint"),
         )
         for f in features
         for j, a in enumerate(f["properties"]["appearances"])

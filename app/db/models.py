@@ -48,6 +48,8 @@ class Location(SQLModel, table=True):
     in_philadelphia: bool = Field(index=True)
     precision_m: int
     gone_since: str | None = None
+    # When the present-day claims were last checked (YYYY-MM-DD; format 3), for `filmtour data audit`.
+    as_of: str | None = Field(default=None, max_length=10)
     lon: float
     lat: float
     # What full-text search indexes (name, scenes, film titles, address), rebuilt by the loader.
@@ -74,6 +76,10 @@ class Appearance(SQLModel, table=True):
     sequence: str | None = Field(default=None, max_length=120)
     exercise: str | None = None
     filmed: str = Field(max_length=40)
+    # Where the camera stood and which way it looked (format 3), or null.
+    viewpoint: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )
 
 
 class Tour(SQLModel, table=True):

@@ -9,6 +9,7 @@ from sqlmodel import Session, func, select
 
 from app.core import jsontext
 from app.core.exceptions import NotFound
+from app.core.viewpoints import with_view
 from app.db.models import Appearance, Film, Location, Tour
 
 ROUTABLE = ("public", "view_from_street")
@@ -34,23 +35,28 @@ def film_index(session: Session) -> dict[str, Film]:
 
 
 def location_properties(loc: Location, films: dict[str, Film]) -> dict[str, Any]:
-    """Format-2 properties plus the v1 ones (`film`, `scene_order`, `scene`, `exercise`) with their v1 meaning;
-    each appearance also carries its film's title and year."""
+    """Format-3 properties plus the v1 ones (`film`, `scene_order`, `scene`, `exercise`) with their v1 meaning;
+    each appearance also carries its film's title and year, and its viewpoint (if any) the compass word and
+    view cone that maps draw."""
     props = dict(loc.properties)
     apps = []
     for a in props.get("appearances") or []:
         film = films.get(a["film"])
-        apps.append(
-            {**a, "film_title": film.title if film else None, "film_year": film.year if film else None}
-        )
+        app = {**a, "film_title": film.title if film else None, "film_year": film.year if film else None}
+        if a.get("viewpoint"):
+            app["viewpoint"] = with_view(a["viewpoint"])
+        apps.append(app)
     primary = primary_appearance(props)
     film = films.get(primary.get("film", ""))
+    viewed = next((a for a in [primary, *apps] if a.get("viewpoint")), None)
     props.update(
         film={"title": film.title, "year": film.year} if film else None,
         scene_order=montage_order(loc),
         scene=primary.get("scene"),
         exercise=primary.get("exercise"),
         appearances=apps,
+        # Where to stand at this place: the primary appearance's viewpoint, else the first one's (routes' stops)
+        viewpoint={"film": viewed["film"], **with_view(viewed["viewpoint"])} if viewed else None,
     )
     return props
 

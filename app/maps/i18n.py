@@ -155,6 +155,28 @@ JS_MESSAGES = (
     N_("Saving for offline\u2026 {done} of {total} files, {size}"),
     N_("Could not save for offline: {error}"),
     N_("The offline copy was removed."),
+    N_("Where to stand"),
+    N_("Stand here, face {dir}"),
+    N_("high"),
+    N_("medium"),
+    N_("low"),
+    # the 16 compass points of app.core.viewpoints.COMPASS_16 (a viewpoint's `compass`)
+    N_("N"),
+    N_("NNE"),
+    N_("NE"),
+    N_("ENE"),
+    N_("E"),
+    N_("ESE"),
+    N_("SE"),
+    N_("SSE"),
+    N_("S"),
+    N_("SSW"),
+    N_("SW"),
+    N_("WSW"),
+    N_("W"),
+    N_("WNW"),
+    N_("NW"),
+    N_("NNW"),
 )
 
 

@@ -34,6 +34,32 @@ class FilmRef(BaseModel):
     year: int
 
 
+class Viewpoint(_Open):
+    """Where the camera stood for a scene and which way it looked (dataset format 3)."""
+
+    coordinates: tuple[float, float] = Field(description="[lon, lat] (WGS 84) of the camera position")
+    bearing_deg: float = Field(
+        ge=0, lt=360, description="Direction the camera looked, clockwise from true north"
+    )
+    note: str = Field(description="One line: where to stand and which way to face")
+    basis: str = Field(description="How it was worked out (frames against the streets today; sources)")
+    confidence: Literal["high", "medium", "low"]
+    compass: str = Field(description="16-point compass word of bearing_deg (N, NNE, ... NNW)")
+    cone: list[tuple[float, float]] = Field(
+        description="A closed ring [lon, lat] ...: the camera and a 45 m arc ±22° around the bearing, for maps"
+    )
+
+
+class PlaceViewpoint(Viewpoint):
+    film: str = Field(description="The film id of the appearance this viewpoint belongs to")
+
+
+class HistoryEvent(_Open):
+    date: str = Field(description="YYYY, YYYY-MM or YYYY-MM-DD, as precise as the source")
+    event: str
+    source: str
+
+
 class AppearanceOut(_Open):
     film: str = Field(description="Film id (see /api/v1/films)")
     film_title: str | None
@@ -44,6 +70,9 @@ class AppearanceOut(_Open):
     exercise: str | None
     filmed: Literal["shot_here", "exterior_only", "set_here_shot_elsewhere", "disputed"]
     sources: list[str]
+    viewpoint: Viewpoint | None = Field(
+        default=None, description="Where to stand for this shot, if researched"
+    )
 
 
 class LocationProperties(_Open):
@@ -63,6 +92,17 @@ class LocationProperties(_Open):
     in_philadelphia: bool | None = None
     precision_m: int | None = Field(default=None, description="How far the point may be from the real spot")
     gone_since: str | None = None
+    as_of: str | None = Field(
+        default=None, description="YYYY-MM-DD: when the present-day claims were checked"
+    )
+    history: list[HistoryEvent] | None = Field(
+        default=None,
+        description="Dated events (e.g. the statue's moves: date, event, from, to, cast, source)",
+    )
+    viewpoint: PlaceViewpoint | None = Field(
+        default=None,
+        description="Where to stand here: the primary appearance's viewpoint, else the first one",
+    )
     distance_m: float | None = Field(default=None, description="From `near`, when it was given")
 
 
@@ -127,6 +167,7 @@ class StopProperties(_Open):
     distance_from_start_m: float
     arrival_elapsed_s: float
     arrival_time: str | None = Field(description="ISO 8601 with offset, when a start time was given")
+    viewpoint: PlaceViewpoint | None = Field(default=None, description="Where to stand for the shot")
 
 
 class RouteLine(Feature[LineString, RouteLineProperties]):

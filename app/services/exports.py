@@ -14,6 +14,7 @@ import gpxpy.gpx
 import simplekml
 
 from app.core.config import ATTRIBUTION, route_title
+from app.core.viewpoints import compass_point
 from app.maps.i18n import N_, choose_language, translations
 
 CREDIT = f"Route data {ATTRIBUTION}."
@@ -68,8 +69,19 @@ def stop_description(props: dict[str, Any]) -> str:
         props.get("exercise") and f"Rocky: {props['exercise']}",
         props.get("status_note") and f"Today: {props['status_note']}",
         props.get("tips") and f"Tips: {props['tips']}",
+        props.get("viewpoint") and viewpoint_line(props["viewpoint"]),
     ]
     return "\n".join(p for p in parts if p)
+
+
+def viewpoint_line(vp: dict[str, Any]) -> str:
+    """Where to stand for the shot, in one line a watch can show (the camera point, the way to face)."""
+    lon, lat = vp["coordinates"]
+    compass = vp.get("compass") or compass_point(vp["bearing_deg"])
+    return (
+        f"Where to stand: {lat:.5f}, {lon:.5f}, face {compass} ({vp['bearing_deg']:.0f}°). "
+        f"{vp['note']} ({vp['confidence']} confidence)"
+    )
 
 
 def _stations(fc: dict[str, Any]) -> list[dict[str, Any]]:

@@ -51,6 +51,7 @@ STOP_INFO_KEYS = (
     "tips",
     "visitable",
     "accessibility",
+    "viewpoint",  # where to stand for the shot (dataset format 3), with its compass word and view cone
     "precision_m",  # how precisely the place is pinned: a route may end that far from the pin (snap_limit)
 )
 

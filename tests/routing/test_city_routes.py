@@ -39,20 +39,27 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 @pytest.mark.slow
 def test_every_visitable_place_routes_from_city_hall_and_the_museum_steps(client: TestClient) -> None:
     places = visitable_places()
-    assert len(places) >= 70  # 76 on 2026-12-07; 19 of them were outside the old downtown box
+    assert len(places) >= 70  # 121 on 2026-12-07 (76 before the dataset grew); many outside the old box
     where = {f["id"]: f["geometry"]["coordinates"] for f in places}
     turns: set[tuple[float, float]] = set()
     unnamed: set[tuple[float, float]] = set()
     turns_outside: set[tuple[float, float]] = set()
     unnamed_outside: set[tuple[float, float]] = set()
     failures = []
+    refused: set[str] = set()
     for origin in ORIGINS:
         for place in places:
             if place["id"] == origin:
                 continue
             resp = client.post("/api/v1/routes", json={"stops": [origin, place["id"]], "activity": "walk"})
             if resp.status_code != 201:
-                failures.append(f"{origin} -> {place['id']}: {resp.status_code} {resp.text[:200]}")
+                # Refused only with the reason: how far the network is (the Platt Bridge, pinned mid-river
+                # ±800 m on a bridge without a footway, 395 m from a walkable way on 2026-12-07).
+                detail = resp.json().get("detail", "")
+                if resp.status_code == 422 and "cannot be reached on foot: the nearest walkable way is" in detail:
+                    refused.add(place["id"])
+                else:
+                    failures.append(f"{origin} -> {place['id']}: {resp.status_code} {resp.text[:200]}")
                 continue
             fc = resp.json()
             route = next(f for f in fc["features"] if f["properties"]["kind"] == "route")
@@ -73,6 +80,7 @@ def test_every_visitable_place_routes_from_city_hall_and_the_museum_steps(client
             if straight > 300:
                 assert route["properties"]["distance_m"] < 2.2 * straight, (origin, place["id"])
     assert not failures, "\n".join(failures)
+    assert len(refused) <= 0.03 * len(places), sorted(refused)  # 1 of 121 on 2026-12-07
     assert len(unnamed) / len(turns) <= UNNAMED_TURN_SHARE_MAX, (
         f"{len(unnamed)} of {len(turns)} turns unnamed"
     )

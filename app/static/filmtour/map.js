@@ -80,6 +80,28 @@
     disputed: "disputed"
   };
 
+  // Where to stand for the shot (a viewpoint: camera point, bearing, compass word, view cone from the server).
+  function faceText(vp) { return t("Stand here, face {dir}", { dir: t(vp.compass) }); }
+  function viewRow(parent, vp) {
+    if (!vp) return;
+    var p = el("p", "ft-row ft-viewpoint");
+    p.appendChild(el("strong", null, t("Where to stand") + ": "));
+    p.appendChild(document.createTextNode(faceText(vp) + " (" + Math.round(vp.bearing_deg) + "\u00b0). "));
+    p.appendChild(english(el("span", null, vp.note)));
+    p.appendChild(document.createTextNode(" (" + t("Confidence") + ": " + t(vp.confidence) + ")"));
+    parent.appendChild(p);
+  }
+  // The view cone and the camera point, added to `target`; both say "Stand here, face SW" on hover and focus.
+  function viewCone(target, vp) {
+    var text = faceText(vp);
+    L.polygon(vp.cone.map(function (c) { return [c[1], c[0]]; }),
+              { className: "ft-view-cone", color: "#6a1b9a", weight: 1, fillOpacity: 0.3, interactive: true })
+      .bindTooltip(text).addTo(target);
+    L.circleMarker([vp.coordinates[1], vp.coordinates[0]],
+                   { className: "ft-view-camera", radius: 4, color: "#6a1b9a", weight: 2, fillOpacity: 1 })
+      .bindTooltip(text).addTo(target);
+  }
+
   function filmName(a) { return a.film_title ? a.film_title + (a.film_year ? " (" + a.film_year + ")" : "") : a.film; }
   function filmsOf(p) { return (p.appearances || []).map(filmName); }
 
@@ -97,6 +119,7 @@
         li.appendChild(localNode("span", a, "scene"));
         if (FILMED_TEXT[a.filmed] && a.filmed !== "shot_here") li.appendChild(document.createTextNode(" (" + t(FILMED_TEXT[a.filmed]) + ")"));
         if (a.exercise) row(li, t("Training"), "exercise", a);
+        viewRow(li, a.viewpoint);
         ul.appendChild(li);
       });
       box.appendChild(ul);
@@ -171,6 +194,7 @@
     row(box, t("Today"), "status_note", p);
     row(box, t("Tips"), "tips", p);
     row(box, t("Accessibility"), "accessibility", p);
+    viewRow(box, p.viewpoint);
     if (station) {
       box.appendChild(el("h4", null, t("Workout station")));
       stationBox(box, station);
@@ -236,21 +260,25 @@
   }
 
   function showLocations(map, data) {
-    var layer = placesLayer().addTo(map), films = data.films || [];
+    var layer = placesLayer().addTo(map), cones = L.layerGroup().addTo(map), films = data.films || [];
     var params = new URLSearchParams(window.location.search);
     var chosen = params.get("film") || "";
     if (!films.some(function (f) { return f.id === chosen; })) chosen = "";
     var elsewhereBox = el("div", "ft-elsewhere-box");
 
     function draw(film) {
-      var bounds = [], elsewhere = [], shown = [];
+      var bounds = [], elsewhere = [], shown = [], coneCount = 0;
       layer.clearLayers();
+      cones.clearLayers();
       data.features.forEach(function (f) {
         var p = f.properties, c = f.geometry.coordinates;
         if (!hasFilm(p, film)) return;
         if (p.visitable === "not_in_philadelphia") { elsewhere.push(p); return; }
         shown.push(placeMarker(f));
         bounds.push([c[1], c[0]]);
+        (p.appearances || []).forEach(function (a) {
+          if (a.viewpoint && a.viewpoint.cone && (!film || a.film === film)) { viewCone(cones, a.viewpoint); coneCount++; }
+        });
       });
       // The view first (no animation), then the markers: clusters are made once, at the zoom they are shown
       // at, instead of being split and merged again while the map zooms to the places.
@@ -270,6 +298,7 @@
       }
       map.getContainer().setAttribute("data-ft-markers", String(markers));
       map.getContainer().setAttribute("data-ft-film", film);
+      map.getContainer().setAttribute("data-ft-cones", String(coneCount));
     }
 
     control(map, "bottomleft", function (div) {
@@ -300,7 +329,7 @@
     var stops = fc.features.filter(function (f) { return f.properties.kind === "stop"; });
     var latlngs = route.geometry.coordinates.map(function (c) { return [c[1], c[0]]; });
     var line = L.polyline(latlngs, { color: "#b3202b", weight: 5, opacity: 0.85, className: "ft-route-line" }).addTo(target);
-    var props = fc.properties || {}, stations = (props.workout && props.workout.stations) || [];
+    var props = fc.properties || {}, stations = (props.workout && props.workout.stations) || [], cones = 0;
     stops.forEach(function (f) {
       var p = f.properties, c = f.geometry.coordinates;
       var label = p.role === "start" ? "S" : (p.role === "finish" ? "F" : String(p.seq));
@@ -309,6 +338,7 @@
       L.marker([c[1], c[0]], { icon: pin(label, "ft-stop ft-" + p.role + (here ? " ft-has-station" : "")),
                                title: name, alt: name })
         .bindPopup(stopPopup(p, here), { maxWidth: 320 }).addTo(target);
+      if (p.viewpoint && p.viewpoint.cone) { viewCone(target, p.viewpoint); cones++; }
     });
     // Stations on the way get their own marker (a letter, not only a colour); those at a stop are in its popup.
     var legStations = stations.filter(function (s) { return s.kind === "leg"; });
@@ -323,7 +353,7 @@
       L.marker([cue.lat, cue.lon], { icon: pin("\u266a", "ft-song"), title: play, alt: play })
         .bindPopup(songPopup(cue), { maxWidth: 320 }).addTo(target);
     }
-    return { line: line, stops: stops.length, stations: stations.length, song: !!cue };
+    return { line: line, stops: stops.length, stations: stations.length, song: !!cue, cones: cones };
   }
 
   function workoutLabel(w) { return t("Workout ({level})", { level: t(w.level) }); }
@@ -352,6 +382,7 @@
     });
     map.getContainer().setAttribute("data-ft-markers", String(drawn.stops));
     map.getContainer().setAttribute("data-ft-stations", String(drawn.stations));
+    map.getContainer().setAttribute("data-ft-cones", String(drawn.cones));
   }
 
   // Copy a text field's value: the async clipboard where the page may use it, else the old copy command;
@@ -428,7 +459,7 @@
   window.filmtourMap = { el: el, pin: pin, fmtDuration: fmtDuration, fmtDistance: fmtDistance, fmtClock: fmtClock,
                          fmtPace: fmtPace, drawRoute: drawRoute, songLine: songLine, t: t, english: english,
                          workoutLabel: workoutLabel, workoutLine: workoutLine, copyField: copyField, placeMarker: placeMarker,
-                         placesLayer: placesLayer, map: null };
+                         placesLayer: placesLayer, viewCone: viewCone, map: null };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();

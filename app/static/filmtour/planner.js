@@ -2,7 +2,7 @@
    and offer GPX, the share link and the embed code. All text goes into the DOM with textContent. */
 (function () {
   "use strict";
-  var M = window.filmtourMap, t = M.t, map, routeLayer = null, placesLayer = null, customPoints = [];
+  var M = window.filmtourMap, t = M.t, map, routeLayer = null, placesLayer = null, conesLayer = null, customPoints = [];
 
   function $(id) { return document.getElementById(id); }
 
@@ -44,6 +44,8 @@
         list.textContent = "";
         if (placesLayer) map.removeLayer(placesLayer);
         placesLayer = M.placesLayer().addTo(map);
+        if (conesLayer) map.removeLayer(conesLayer);
+        conesLayer = L.layerGroup().addTo(map);  // where to stand: not clustered, drawn under the markers
         fc.features.forEach(function (f) {
           var p = f.properties;
           var label = M.el("label", "ft-stop-choice");
@@ -54,6 +56,9 @@
           label.appendChild(document.createTextNode(" " + (p.scene_order ? p.scene_order + ". " : "") + p.name));
           list.appendChild(label);
           placesLayer.addLayer(M.placeMarker(f));
+          (p.appearances || []).forEach(function (ap) {
+            if (ap.viewpoint && ap.viewpoint.cone && (!film || ap.film === film)) M.viewCone(conesLayer, ap.viewpoint);
+          });
         });
         map.getContainer().setAttribute("data-ft-places", String(fc.features.length));
       });
