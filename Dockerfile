@@ -28,8 +28,8 @@ RUN useradd --system --uid 10001 --home-dir /var/lib/filmtour --create-home --us
     && chown -R 10001:10001 /var/lib/filmtour
 USER 10001:10001
 
-# Routing tiles from the shipped extract, built once into the data directory.
-RUN filmtour network build --pbf data/osm/philly_rocky_tour.osm.pbf
+# Routing tiles of the shipped whole-city network (and the basemap), built once into the data directory.
+RUN filmtour network build-city --no-rebuild
 
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \

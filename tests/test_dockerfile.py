@@ -98,7 +98,7 @@ def test_dockerfile_facts():
     users = args_of("USER")
     assert users and users[-1].split(":")[0] not in ("root", "0")
     assert image_env()["FILMTOUR_DATA_DIR"] == "/var/lib/filmtour"
-    assert "filmtour network build --pbf data/osm/philly_rocky_tour.osm.pbf" in args_of("RUN")
+    assert "filmtour network build-city --no-rebuild" in args_of("RUN")
     assert "/healthz" in args_of("HEALTHCHECK")[0]
     assert args_of("EXPOSE") == ["8000"]
     assert json.loads(args_of("CMD")[-1]) == ["filmtour", "serve", "--host", "0.0.0.0", "--port", "8000"]
@@ -114,7 +114,7 @@ def test_build_context_has_everything_copied_and_nothing_ignored():
         assert not any(
             fnmatch.fnmatch(src, pat) or src.startswith(pat.rstrip("/") + "/") for pat in ignored
         ), src
-    assert (PROJECT_ROOT / "data" / "osm" / "philly_rocky_tour.osm.pbf").is_file()
+    assert (PROJECT_ROOT / "data" / "osm" / "philadelphia_walk.osm.pbf").is_file()
 
 
 @pytest.fixture(scope="module")

@@ -119,12 +119,15 @@ def tour_dir(tmp_path, stops: list[str]):
         shutil.copy(SAMPLE_LOCATIONS.parent / name, d / name)
     doc = json.loads(SAMPLE_LOCATIONS.read_text())
     far = json.loads(json.dumps(doc["features"][1]))
-    far["id"] = far["properties"]["id"] = "roxborough"  # in Philadelphia, outside the routable map
+    far["id"] = far["properties"]["id"] = "roxborough"  # in Philadelphia, outside the old downtown box
     far["geometry"]["coordinates"] = [-75.21, 40.03]
+    beyond = json.loads(json.dumps(doc["features"][1]))
+    beyond["id"] = beyond["properties"]["id"] = "beyond"  # where no street network of ours reaches
+    beyond["geometry"]["coordinates"] = [-75.35, 40.12]
     river = json.loads(json.dumps(doc["features"][1]))
     river["id"] = river["properties"]["id"] = "mid-river"  # in the box, 400 m from any walkable way
     river["geometry"]["coordinates"] = [-75.1335, 39.9530]
-    doc["features"] += [far, river]
+    doc["features"] += [far, river, beyond]
     (d / "locations.geojson").write_text(json.dumps(doc))
     tours = json.loads((d / "tours.json").read_text())
     tours["tours"].append(
@@ -143,12 +146,16 @@ def tour_dir(tmp_path, stops: list[str]):
 
 
 def test_unroutable_tour_stops_are_skipped_with_the_reason(tmp_path):
-    d = tour_dir(tmp_path, ["market", "roxborough", "meat-plant", "mid-river", "steps"])
+    d = tour_dir(tmp_path, ["market", "roxborough", "meat-plant", "mid-river", "beyond", "steps"])
     with TestClient(create_app(make_settings(tmp_path, locations_file=d / "locations.geojson"))) as c:
         fc = c.get("/api/v1/tours/mixed").json()
-        assert [f["properties"]["location_id"] for f in fc["features"][1:]] == ["market", "steps"]
+        # The whole city is routed: Roxborough is a stop; where the network does not reach, the network says so.
+        stops = [
+            f["properties"]["location_id"] for f in fc["features"] if f["properties"].get("kind") == "stop"
+        ]
+        assert stops == ["market", "roxborough", "steps"]
         reasons = {s["location_id"]: s["reason"] for s in fc["skipped"]}
-        assert reasons["roxborough"].startswith("outside the routable map area")
+        assert reasons["beyond"].startswith("too far from the street network: ")  # "10294 m from the ..."
         assert reasons["meat-plant"].startswith("this scene was not filmed in Philadelphia")
         assert reasons["mid-river"].startswith("too far from the street network")
 

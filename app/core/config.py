@@ -27,7 +27,12 @@ def shipped_data_dir() -> Path:
 
 
 SHIPPED_DATA = shipped_data_dir()
-SHIPPED_EXTRACT = SHIPPED_DATA / "osm" / "philly_rocky_tour.osm.pbf"
+SHIPPED_EXTRACT = (
+    SHIPPED_DATA / "osm" / "philly_rocky_tour.osm.pbf"
+)  # OSM only, the tour area (basemap, input)
+# One walking network for the whole city (the extract above + the City's named streets and park trails), built by
+# `filmtour network build-city`: what the router uses unless another extract is installed or configured.
+SHIPPED_NETWORK = SHIPPED_DATA / "osm" / "philadelphia_walk.osm.pbf"
 DEFAULT_USER_AGENT = "filmtour/0.1 (+https://github.com/filmtour/filmtour)"
 OSM_CREDIT = "© OpenStreetMap contributors (ODbL)"
 CITY_CREDIT = "Street centerline: City of Philadelphia"
@@ -74,7 +79,7 @@ class Settings(BaseSettings):
         description="OSM PBF the Valhalla tiles are built from.",
         json_schema_extra={
             "doc_default": "the last `filmtour network` build, else the shipped "
-            "`data/osm/philly_rocky_tour.osm.pbf`"
+            "`data/osm/philadelphia_walk.osm.pbf` (routing) and `data/osm/philly_rocky_tour.osm.pbf` (basemap)"
         },
     )
     valhalla_url: str | None = Field(
@@ -233,6 +238,14 @@ class Settings(BaseSettings):
         if self.installed_extract.is_file():
             return self.installed_extract
         return SHIPPED_EXTRACT
+
+    @property
+    def routing_extract(self) -> Path:
+        """What the routing tiles are built from: a configured or installed extract, else the whole-city
+        network (the basemap keeps drawing the OSM extract and the City's streets itself)."""
+        if self.osm_extract or self.installed_extract.is_file():
+            return self.active_extract
+        return SHIPPED_NETWORK
 
 
 def env_name(name: str) -> str:

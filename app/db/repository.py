@@ -13,8 +13,6 @@ from app.core.viewpoints import with_view
 from app.db.models import Appearance, Film, Location, Tour
 
 ROUTABLE = ("public", "view_from_street")
-# The shipped routing extract's box (data/osm/SOURCES.md): tours skip places outside it, in the city or not.
-ROUTABLE_BOX = (-75.210, 39.925, -75.115, 39.995)
 V1_FILM = "rocky-1976"  # v1 clients read `film`, `scene_order`, ... as this film's, when the place is in it
 V1_SEQUENCE = "training-montage"
 

@@ -26,6 +26,9 @@ from app.routing.shape import simplify as simplify_shape
 COSTING = "pedestrian"
 MIN_WALKING_SPEED_KMH, MAX_WALKING_SPEED_KMH = 0.5, 25.0  # Valhalla's accepted range
 LOOP_TOLERANCE = 0.10
+PLACE_SNAP_MAX_M = (
+    250.0  # a place pinned less precisely than the snap limit may snap up to this far (snap_limit)
+)
 DEFAULT_PACE = {"walk": PACE_PRESETS["walk"], "run": PACE_PRESETS["steady"]}
 
 
@@ -165,6 +168,15 @@ def snap_distances(
     return out
 
 
+def snap_limit(stop: Stop, default_m: float) -> float:
+    """How far from a walkable way a stop may lie: ``default_m`` (the setting), or for a dataset place pinned
+    less precisely than that (a stadium pinned at its centre, ±200 m) its ``precision_m``, up to
+    PLACE_SNAP_MAX_M: the route then ends at the street nearest the pin, which lies within the place's own
+    uncertainty. The answer carries the place's ``precision_m`` (why the route ends where it does)."""
+    precision = stop.info.get("precision_m") if stop.location_id else None
+    return max(default_m, min(float(precision), PLACE_SNAP_MAX_M)) if precision else default_m
+
+
 def check_snapping(
     engine: RoutingEngine,
     stops: list[Stop],
@@ -172,14 +184,16 @@ def check_snapping(
     field_of: Any = None,
     profile: Profile = DEFAULT_PROFILE,
 ) -> None:
-    """Refuse, naming the stop, any stop further than ``max_snap_m`` from a walkable way."""
+    """Refuse, naming the stop, any stop further than its snap limit (``max_snap_m``, see snap_limit) from a
+    walkable way."""
     for i, (stop, dist) in enumerate(zip(stops, snap_distances(engine, stops, profile), strict=True)):
-        if dist is None or dist > max_snap_m:
+        limit = snap_limit(stop, max_snap_m)
+        if dist is None or dist > limit:
             how_far = (
                 "no walkable way nearby" if dist is None else f"the nearest walkable way is {dist:.0f} m away"
             )
             raise Unroutable(
-                f"{_describe(i, stop)} cannot be reached on foot: {how_far} (limit {max_snap_m:.0f} m)",
+                f"{_describe(i, stop)} cannot be reached on foot: {how_far} (limit {limit:.0f} m)",
                 field=field_of(i) if field_of else _field(i, stop),
             )
 
@@ -310,7 +324,7 @@ def plan_route(
     # so Valhalla itself refuses a stop too far from a walkable way; only then does locate name which one.
     indexes = [*range(len(stops)), 0] if return_to_start else list(range(len(stops)))
     ordered = [stops[i] for i in indexes]
-    locations = [_location(s, cutoff_m=max_snap_distance_m) for s in ordered]
+    locations = [_location(s, cutoff_m=snap_limit(s, max_snap_distance_m)) for s in ordered]
     optimize = (
         order == "optimized" and len(ordered) > 3
     )  # with 3 or fewer, first and last fixed: nothing to do

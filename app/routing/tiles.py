@@ -99,7 +99,7 @@ def ensure_tiles(
     settings: Settings, *, pbf: Path | None = None, progress: ProgressFn | None = None, force: bool = False
 ) -> Tiles:
     """Return finished tiles for the extract, building them first when missing, stale or corrupt."""
-    pbf = Path(pbf or settings.active_extract)
+    pbf = Path(pbf or settings.routing_extract)
     if not pbf.is_file():
         raise TileBuildError(f"OSM extract not found: {pbf}")
     sha = file_sha256(pbf)

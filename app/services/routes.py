@@ -33,6 +33,7 @@ from app.routing.planner import (
     plan_loop,
     plan_route,
     snap_distances,
+    snap_limit,
 )
 from app.schemas.routes import AddressIn, PointIn, RouteRequest, WorkoutIn
 from app.services import tours as tours_service
@@ -51,6 +52,7 @@ STOP_INFO_KEYS = (
     "visitable",
     "accessibility",
     "viewpoint",  # where to stand for the shot (dataset format 3), with its compass word and view cone
+    "precision_m",  # how precisely the place is pinned: a route may end that far from the pin (snap_limit)
 )
 
 
@@ -113,11 +115,12 @@ def drop_unsnappable(
         return stops
     kept = []
     for stop, dist in zip(stops, snap_distances(engine, stops), strict=True):
-        if dist is not None and dist <= max_m:
+        limit = snap_limit(stop, max_m)
+        if dist is not None and dist <= limit:
             kept.append(stop)
             continue
         how_far = "no walkable way nearby" if dist is None else f"{dist:.0f} m from the nearest walkable way"
-        reason = f"too far from the street network: {how_far} (limit {max_m:.0f} m)"
+        reason = f"too far from the street network: {how_far} (limit {limit:.0f} m)"
         skipped.append({"location_id": stop.location_id, "name": stop.name, "reason": reason})
     return kept
 
@@ -271,7 +274,9 @@ def plan_document(
         stops, skipped = resolve_stops(session, req)
 
         def route_through(stops: list[Stop]) -> RoutePlan:
-            if req.order == "as_filmed":
+            # A tour lists its stops in its film's order already (Rocky II's run starts at the Lambert Street
+            # house, which no 1976 montage scene number would put first); other stop lists go by the montage.
+            if req.order == "as_filmed" and not req.tour:
                 stops = film_order(stops)
             if start is not None:
                 stops = [start, *stops]

@@ -18,7 +18,6 @@ SKIP_REASONS = {
     "not_in_philadelphia": "this scene was not filmed in Philadelphia",
 }
 OUTSIDE_CITY = "outside the City of Philadelphia"
-OUTSIDE_MAP = "outside the routable map area"
 
 
 @dataclass(frozen=True)
@@ -76,17 +75,15 @@ def get_tour(session: Session, tour_id: str, *, field: str = "tour_id") -> Tour:
 
 
 def unroutable_reason(loc: Location) -> str | None:
-    """Why a place cannot be a stop of a route, or None when it can (the snap distance is checked later,
-    against the street network, by the planner)."""
+    """Why a place cannot be a stop of a route, or None when it can. Where the street network reaches is no
+    part of this: the network the tiles were built from decides, when the planner snaps the place to it
+    ("too far from the street network: ..."), so a smaller fetched extract or the whole city both just work."""
     if loc.visitable not in repo.ROUTABLE:
         base = SKIP_REASONS.get(loc.visitable, loc.visitable)
     elif not loc.in_philadelphia:
         base = OUTSIDE_CITY
     else:
-        west, south, east, north = repo.ROUTABLE_BOX
-        if west <= loc.lon <= east and south <= loc.lat <= north:
-            return None
-        base = OUTSIDE_MAP
+        return None
     note = (loc.properties.get("status_note") or "").strip()
     return f"{base}: {note}" if note else base
 
