@@ -172,7 +172,9 @@ def _draw_basemap(draw: ImageDraw.ImageDraw, view: View, tiles: list[tuple[merca
         b = mercantile.xy_bounds(tile)
         ox, oy = (b.left - view.west) * view.scale, (view.north - b.top) * view.scale
 
-        def features(layer: str) -> tuple[list[dict[str, Any]], float]:
+        def features(
+            layer: str, decoded: dict[str, Any] = decoded, b: mercantile.Bbox = b
+        ) -> tuple[list[dict[str, Any]], float]:
             # each layer says its own extent (the basemap uses 1024 below the label zoom, 4096 from it)
             found = decoded.get(layer, {})
             return found.get("features", []), (b.right - b.left) / found.get("extent", 4096) * view.scale
