@@ -1,0 +1,178 @@
+"""The City's own address parser, ``passyunk`` (PyPI), made safe to use offline, and the street-name tables that
+ship inside it (centerline names and codes, landmarks, suffixes).
+
+passyunk asks GitHub for its newest version when ``passyunk.parser`` is imported (``requests.get`` with no
+timeout, at module level) and logs warnings for private files we do not have. ``parser()`` imports it once with
+that request refused at once, so geocoding never leaves the machine and never hangs on a firewall."""
+
+from __future__ import annotations
+
+import csv
+import logging
+import re
+import threading
+import warnings
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+_import_lock = threading.Lock()
+_parse_lock = threading.Lock()  # passyunk keeps module-level state while it parses
+
+_PUNCT = re.compile(r"[^\w&/ ]+")
+_SPACES = re.compile(r"\s+")
+
+
+def simplify(text: str) -> str:
+    """Upper case, punctuation out, one space: the key every name table here is indexed by."""
+    return _SPACES.sub(" ", _PUNCT.sub(" ", text.upper().replace("'", ""))).strip()
+
+
+class _NoVersionCheck:
+    """Stands in for ``requests.get`` while passyunk is imported: its version check fails at once, offline."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("filmtour: passyunk's online version check is skipped (offline by design)")
+
+
+@cache
+def parser():
+    """passyunk's ``PassyunkParser``, imported once per process (about 1 s and 50 MB)."""
+    with _import_lock:
+        import requests
+
+        real_get = requests.get
+        root = logging.getLogger()
+        level = root.level
+        requests.get = _NoVersionCheck()
+        root.setLevel(logging.ERROR)  # "USPS file not found" and the refused check are expected here
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # its regexes' invalid escapes (SyntaxWarning on first compile)
+                from passyunk.parser import PassyunkParser
+        finally:
+            requests.get = real_get
+            root.setLevel(level)
+        return PassyunkParser()
+
+
+def parse(text: str) -> dict[str, Any]:
+    """passyunk's parse of ``text`` (a dict: ``type``, ``components`` with ``street``, ``street_2``, ...)."""
+    p = parser()
+    with _parse_lock:
+        return p.parse(text)
+
+
+def _pdata(name: str):
+    return resources.files("passyunk").joinpath("pdata", name).open(encoding="utf-8", newline="")
+
+
+@dataclass(frozen=True)
+class StreetName:
+    """One street name of the City's centerline (``pre_dir st_name st_type post_dir``) and its street code."""
+
+    code: int
+    pre_dir: str
+    st_name: str
+    st_type: str
+    post_dir: str
+
+    @property
+    def key(self) -> str:
+        return " ".join(p for p in (self.pre_dir, self.st_name, self.st_type, self.post_dir) if p)
+
+    @property
+    def label(self) -> str:
+        """As people write it: "S 21st St", "John F Kennedy Blvd"."""
+        return " ".join(_title(p) for p in (self.pre_dir, self.st_name, self.st_type, self.post_dir) if p)
+
+
+def _title(part: str) -> str:
+    if len(part) <= 2 and part in {"N", "S", "E", "W", "NE", "NW", "SE", "SW"}:
+        return part
+    # "21ST" -> "21st" (str.title would give "21St"); "MC CALLUM" -> "Mc Callum"
+    return " ".join(w if not w[0].isalpha() and w.lower() == w else w.capitalize() for w in part.lower().split())
+
+
+def title_case(standard: str) -> str:
+    """passyunk's upper-case standard form as people write it: "2313 S LAMBERT ST" -> "2313 S Lambert St"."""
+    return " ".join(_title(w) for w in standard.split())
+
+
+class StreetNames:
+    """Street names → City street codes, from the centerline table inside passyunk: by the bare name ("BROAD"),
+    the name with its type ("BROAD ST") and the full name ("S BROAD ST")."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[str, set[int]] = defaultdict(set)
+        self.names: dict[int, StreetName] = {}
+        seen: set[tuple[str, ...]] = set()
+        suffixes: dict[str, str] = {}
+        with _pdata("suffix.csv") as fh:
+            for row in csv.reader(fh):
+                if len(row) >= 3:
+                    suffixes[row[1]] = row[2]
+        self.suffixes = suffixes
+        with _pdata("centerline.csv") as fh:
+            for row in csv.DictReader(fh):
+                try:
+                    code = int(row["ST_CODE"])
+                except ValueError:
+                    continue
+                parts = (row["PRE_DIR"], row["ST_NAME"], row["ST_TYPE"], row["POST_DIR"])
+                if parts in seen:
+                    continue
+                seen.add(parts)
+                name = StreetName(code, *(p.strip() for p in parts))
+                self.names.setdefault(code, name)
+                for key in {name.st_name, f"{name.st_name} {name.st_type}".strip(), name.key}:
+                    self.by_key[key].add(code)
+
+    def codes(self, text: str) -> set[int]:
+        """Street codes a typed street name can mean ("9th", "Christian Street", "S Broad St")."""
+        key = simplify(text)
+        words = key.split()
+        if len(words) > 1 and words[-1] in self.suffixes:  # "STREETS", "AVENUE" -> "ST", "AVE"
+            std = " ".join([*words[:-1], self.suffixes[words[-1]]])
+            if std in self.by_key:
+                return self.by_key[std]
+        return self.by_key.get(key, set())
+
+    def label(self, code: int) -> str:
+        name = self.names.get(code)
+        return name.label if name else str(code)
+
+
+class Landmarks:
+    """The City's landmark names → a street address (or another landmark's name), from passyunk's table."""
+
+    def __init__(self) -> None:
+        self.target: dict[str, str] = {}
+        with _pdata("landmarks.csv") as fh:
+            for row in csv.reader(fh):
+                if len(row) >= 2 and row[0].strip():
+                    self.target[simplify(row[0])] = row[1].strip()
+        self.sorted_names = sorted(self.target)
+
+    def address_of(self, name: str) -> str | None:
+        """The street address of a landmark's exact (simplified) name, following aliases; None if not one."""
+        key, hops = simplify(name), 0
+        while key in self.target and hops < 4:
+            nxt = self.target[key]
+            if not nxt[:1].isdigit() and simplify(nxt) in self.target and simplify(nxt) != key:
+                key, hops = simplify(nxt), hops + 1
+                continue
+            return nxt if nxt[:1].isdigit() else None
+        return None
+
+
+@cache
+def street_names() -> StreetNames:
+    return StreetNames()
+
+
+@cache
+def landmarks() -> Landmarks:
+    return Landmarks()

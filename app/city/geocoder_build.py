@@ -1,0 +1,44 @@
+"""``filmtour geocoder build``: the geocoder's committed files under data/city/geocoder/, from the City's files
+(``../shared/data/city`` in a checkout; see that folder's SOURCES.md)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.city.addresses import simplify
+from app.city.crossings import build_crossings
+
+INTERSECTIONS_SOURCE = "intersections_2018-07-31.csv"
+NEIGHBOURHOODS_SOURCE = "neighborhoods_2024-10-09.geojson"
+CROSSINGS_FILE = "intersections.csv.gz"
+TOWNS_FILE = "neighbourhood_names.txt"
+
+
+@dataclass(frozen=True)
+class Built:
+    crossings: int
+    neighbourhoods: int
+
+
+def build_town_names(source: Path, target: Path) -> int:
+    """The neighbourhood names (simplified, sorted) a person may write for the town: "Manayunk, PA" is in the
+    city, "Upper Darby, PA" is not."""
+    doc = json.loads(source.read_text(encoding="utf-8"))
+    names = set()
+    for feat in doc["features"]:
+        props = feat.get("properties") or {}
+        for key in ("LISTNAME", "MAPNAME"):
+            if props.get(key):
+                names.add(simplify(str(props[key])))
+    target.write_text("".join(f"{n}\n" for n in sorted(names)), encoding="utf-8")
+    return len(names)
+
+
+def build(city_dir: Path, target_dir: Path) -> Built:
+    target_dir.mkdir(parents=True, exist_ok=True)
+    return Built(
+        crossings=build_crossings(city_dir / INTERSECTIONS_SOURCE, target_dir / CROSSINGS_FILE),
+        neighbourhoods=build_town_names(city_dir / NEIGHBOURHOODS_SOURCE, target_dir / TOWNS_FILE),
+    )
