@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
-from app.api import docs, health, locations, offline, pages, routes, tiles, tours
+from app.api import docs, geocode, health, locations, offline, pages, routes, tiles, tours
 from app.api.caching import DatasetCache
 from app.core.config import Settings, get_settings
 from app.core.errors import document_problems, install_error_handlers
@@ -104,6 +104,7 @@ def start_up(app: FastAPI) -> None:
         ensure_tiles(settings)  # first start builds them (seconds); later starts find them cached
     app.state.basemap = _basemap(settings)
     app.state.geocoder = Geocoder(settings)
+    app.state.geocoder.warm_up()
     routes_service.prune_saved_routes(settings, app.state.db_engine)
 
 
@@ -153,6 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(locations.router)
     app.include_router(tours.router)
     app.include_router(routes.router)
+    app.include_router(geocode.router)
     app.include_router(pages.router)
     app.include_router(tiles.router)
     app.include_router(offline.router)

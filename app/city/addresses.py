@@ -18,6 +18,8 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from app.city.streets import display_name
+
 _import_lock = threading.Lock()
 _parse_lock = threading.Lock()  # passyunk keeps module-level state while it parses
 
@@ -50,7 +52,9 @@ def parser():
         root.setLevel(logging.ERROR)  # "USPS file not found" and the refused check are expected here
         try:
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # its regexes' invalid escapes (SyntaxWarning on first compile)
+                warnings.simplefilter(
+                    "ignore"
+                )  # its regexes' invalid escapes (SyntaxWarning on first compile)
                 from passyunk.parser import PassyunkParser
         finally:
             requests.get = real_get
@@ -86,19 +90,7 @@ class StreetName:
     @property
     def label(self) -> str:
         """As people write it: "S 21st St", "John F Kennedy Blvd"."""
-        return " ".join(_title(p) for p in (self.pre_dir, self.st_name, self.st_type, self.post_dir) if p)
-
-
-def _title(part: str) -> str:
-    if len(part) <= 2 and part in {"N", "S", "E", "W", "NE", "NW", "SE", "SW"}:
-        return part
-    # "21ST" -> "21st" (str.title would give "21St"); "MC CALLUM" -> "Mc Callum"
-    return " ".join(w if not w[0].isalpha() and w.lower() == w else w.capitalize() for w in part.lower().split())
-
-
-def title_case(standard: str) -> str:
-    """passyunk's upper-case standard form as people write it: "2313 S LAMBERT ST" -> "2313 S Lambert St"."""
-    return " ".join(_title(w) for w in standard.split())
+        return display_name(self.pre_dir, self.st_name, self.st_type, self.post_dir)
 
 
 class StreetNames:

@@ -49,8 +49,13 @@ class Crossings:
 
     def __init__(self, rows: Iterable[tuple[int, int, float, float]]) -> None:
         self._points: dict[tuple[int, int], list[tuple[float, float]]] = defaultdict(list)
+        lons, lats = [], []
         for a, b, lon, lat in rows:
             self._points[(a, b)].append((lon, lat))
+            lons.append(lon)
+            lats.append(lat)
+        # The city's extent as its cross streets draw it (min_lon, min_lat, max_lon, max_lat).
+        self.bounds = (min(lons), min(lats), max(lons), max(lats)) if lons else (0.0, 0.0, 0.0, 0.0)
 
     @classmethod
     def read(cls, path: Path) -> Crossings:

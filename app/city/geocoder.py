@@ -26,10 +26,62 @@ HOUSE_NUMBER = re.compile(r"^\d+[A-Z]?\s+\D", re.IGNORECASE)
 ZIP_CODE = re.compile(r"^\d{5}(?:\d{4})?$")
 CITY_NAMES = frozenset({"PHILADELPHIA", "PHILA", "PHILLY", "PHL"})
 US_STATES = frozenset(
-    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH "
-    "OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY".split()
+    [
+        "AL",
+        "AK",
+        "AZ",
+        "AR",
+        "CA",
+        "CO",
+        "CT",
+        "DE",
+        "DC",
+        "FL",
+        "GA",
+        "HI",
+        "ID",
+        "IL",
+        "IN",
+        "IA",
+        "KS",
+        "KY",
+        "LA",
+        "ME",
+        "MD",
+        "MA",
+        "MI",
+        "MN",
+        "MS",
+        "MO",
+        "MT",
+        "NE",
+        "NV",
+        "NH",
+        "NJ",
+        "NM",
+        "NY",
+        "NC",
+        "ND",
+        "OH",
+        "OK",
+        "OR",
+        "PA",
+        "RI",
+        "SC",
+        "SD",
+        "TN",
+        "TX",
+        "UT",
+        "VT",
+        "VA",
+        "WA",
+        "WV",
+        "WI",
+        "WY",
+    ]
 )
 AMBIGUOUS_SCORE_GAP = 0.05
+NEAR_MISS_M = 120.0  # two streets this close without a shared point "meet" (a square, a jog, a divided road)
 AMBIGUOUS_DISTANCE_M = 150.0
 
 
@@ -122,11 +174,17 @@ class CityGeocoder:
 
     def _cross(self, codes_a: set[int], codes_b: set[int], matched: str, score: float) -> list[Candidate]:
         out = []
-        for a in codes_a:
-            for b in codes_b:
-                for lon, lat in self.crossings.between(a, b):
+        pairs = [(a, b) for a in codes_a for b in codes_b if a != b]
+        for a, b in pairs:
+            for lon, lat in self.crossings.between(a, b):
+                label = f"{self.names.label(a)} & {self.names.label(b)}"
+                out.append(Candidate(lon, lat, score, "intersection", label, matched))
+        if not out:  # no shared point: where the two streets come closest, if they nearly meet
+            for a, b in pairs:
+                point = self.addresses.meeting_point(a, b, NEAR_MISS_M)
+                if point is not None:
                     label = f"{self.names.label(a)} & {self.names.label(b)}"
-                    out.append(Candidate(lon, lat, score, "intersection", label, matched))
+                    out.append(Candidate(*point, score - 0.1, "intersection", label, matched, exact=False))
         return out
 
     def _cross_streets(self, query: str) -> list[Candidate]:
@@ -148,8 +206,8 @@ class CityGeocoder:
         point = self._address_point(parsed)
         if point is None:
             return []
-        lon, lat, exact = point
-        return [Candidate(lon, lat, score, "landmark", name.title(), f"{name} ({address})", exact)]
+        lon, lat, exact, _ = point
+        return [Candidate(lon, lat, score, "landmark", name.title(), f"{name}: {address}", exact)]
 
     def _landmark_prefix(self, query: str) -> list[Candidate]:
         if HOUSE_NUMBER.match(query):
@@ -172,7 +230,8 @@ class CityGeocoder:
             for s, p in self.places.match(query.split(",")[0])
         ]
 
-    def _address_point(self, parsed: dict) -> tuple[float, float, bool] | None:
+    def _address_point(self, parsed: dict) -> tuple[float, float, bool, str] | None:
+        """(lon, lat, exact, the street's name) of a parsed address, or of its street when it has no number."""
         comp = parsed["components"]
         code = _int(comp["street"]["street_code"])
         number = _int(comp["address"]["low_num"])
@@ -180,9 +239,11 @@ class CityGeocoder:
             return None
         if number is not None:
             point = self.addresses.locate(code, number, _int(comp.get("cl_seg_id")))
-            return (point.lon, point.lat, point.exact) if point else None
+            if point is None:
+                return None
+            return point.lon, point.lat, point.exact, self.addresses.by_id[point.seg_id].name
         mid = self.addresses.street_point(code)
-        return (mid[0], mid[1], False) if mid else None
+        return (mid[0], mid[1], False, self.names.label(code)) if mid else None
 
     def _parsed(self, query: str) -> list[Candidate]:
         parsed = addresses.parse(query)
@@ -196,12 +257,13 @@ class CityGeocoder:
         point = self._address_point(parsed)
         if point is None:
             return []
-        lon, lat, exact = point
+        lon, lat, exact, street = point
         if kind == "landmark":
             return [Candidate(lon, lat, 0.75, "landmark", query, text, exact)]
         if kind == "address" or comp["address"]["low_num"] is not None:
-            return [Candidate(lon, lat, 1.0 if exact else 0.5, "address", addresses.title_case(text), text, exact)]
-        return [Candidate(lon, lat, 0.4, "street", addresses.title_case(text), text, exact=False)]
+            label = f"{comp['address']['full']} {street}"
+            return [Candidate(lon, lat, 1.0 if exact else 0.5, "address", label, text, exact)]
+        return [Candidate(lon, lat, 0.4, "street", street, text, exact=False)]
 
 
 def _int(value) -> int | None:
@@ -212,10 +274,13 @@ def _int(value) -> int | None:
 
 
 def _rank(found: list[Candidate], limit: int) -> list[Candidate]:
-    """Best first; the same point reached twice (a landmark that is also our place) counted once."""
+    """Best first; the same point or the same name reached twice (a landmark that is also our place) once."""
     out: list[Candidate] = []
     for cand in sorted(found, key=lambda c: -c.score):
-        if any(distance((c.lat, c.lon), (cand.lat, cand.lon)).m < 25 for c in out):
+        key = addresses.simplify(cand.label)
+        if any(
+            addresses.simplify(c.label) == key or distance((c.lat, c.lon), (cand.lat, cand.lon)).m < 25 for c in out
+        ):
             continue
         out.append(cand)
         if len(out) == limit:

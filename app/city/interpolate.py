@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from shapely import LineString
+from shapely import LineString, MultiLineString
+from shapely.ops import nearest_points
 
 # Houses stand back from the centreline: a few metres towards the side the number is on (a degree of latitude is
 # ~111 km; at 40° N a degree of longitude is ~85 km, close enough for a 6 m nudge).
@@ -19,6 +20,7 @@ M_PER_DEG_LON = 85_000.0
 
 class AddressedSegment(Protocol):
     seg_id: int
+    name: str
     st_code: int
     l_from: int
     l_to: int
@@ -68,10 +70,12 @@ class AddressIndex:
     def __init__(self, segments: Iterable[AddressedSegment]) -> None:
         self.by_code: dict[int, list[AddressedSegment]] = defaultdict(list)
         self.by_id: dict[int, AddressedSegment] = {}
+        self.all_by_code: dict[int, list[AddressedSegment]] = defaultdict(list)
         for seg in segments:
             if len(seg.coords) < 2:
                 continue
             self.by_id[seg.seg_id] = seg
+            self.all_by_code[seg.st_code].append(seg)
             if seg.l_from or seg.l_to or seg.r_from or seg.r_to:
                 self.by_code[seg.st_code].append(seg)
 
@@ -109,3 +113,17 @@ class AddressIndex:
             return None
         mid = segs[len(segs) // 2]
         return _point(mid, 0.5, 0)
+
+    def meeting_point(self, code_a: int, code_b: int, within_m: float) -> tuple[float, float] | None:
+        """Where two streets come closest, if within ``within_m``: streets that meet at a square or a jog have no
+        shared intersection point (Broad and Market meet around City Hall at Penn Square)."""
+        segs_a, segs_b = self.all_by_code.get(code_a), self.all_by_code.get(code_b)
+        if not segs_a or not segs_b:
+            return None
+        a = MultiLineString([s.coords for s in segs_a])
+        b = MultiLineString([s.coords for s in segs_b])
+        pa, pb = nearest_points(a, b)
+        gap_m = (((pa.x - pb.x) * M_PER_DEG_LON) ** 2 + ((pa.y - pb.y) * M_PER_DEG_LAT) ** 2) ** 0.5
+        if gap_m > within_m:
+            return None
+        return (pa.x + pb.x) / 2, (pa.y + pb.y) / 2

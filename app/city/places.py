@@ -60,7 +60,9 @@ class Places:
             name = str(props.get("name") or "").strip()
             if name:
                 lon, lat = geom["coordinates"][:2]
-                points.append(NamedPoint(name, simplify(name), float(lon), float(lat), str(props.get("id", ""))))
+                points.append(
+                    NamedPoint(name, simplify(name), float(lon), float(lat), str(props.get("id", "")))
+                )
         return cls(points)
 
     def match(self, text: str, limit: int = 5) -> list[tuple[float, NamedPoint]]:
