@@ -1,4 +1,4 @@
-"""The geocoder against a local stand-in Nominatim server: policy headers, caching, rate, failures."""
+"""The optional Nominatim fallback against a local stand-in server: policy headers, caching, rate, failures."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from app.core.errors import problem_for
 from app.core.exceptions import InvalidParameter, ServiceUnavailable
 from app.db.migrate import upgrade_to_head
 from app.db.session import make_engine
-from app.services.geocode import Geocoder
+from app.services.nominatim import NominatimGeocoder
 from tests.conftest import make_settings
 from tests.support.http_stub import Reply, closed_port_url, http_stub
 
@@ -41,8 +41,8 @@ def engine(tmp_path):
     return e
 
 
-def geocoder_for(tmp_path, url: str, **kw) -> Geocoder:
-    return Geocoder(make_settings(tmp_path, geocoder_url=url, **kw))
+def geocoder_for(tmp_path, url: str, **kw) -> NominatimGeocoder:
+    return NominatimGeocoder(make_settings(tmp_path, geocoder_url=url, geocoder_fallback=True, **kw))
 
 
 def test_geocodes_sends_user_agent_and_caches(tmp_path, engine):

@@ -100,7 +100,8 @@ class StreetNames:
     def __init__(self) -> None:
         self.by_key: dict[str, set[int]] = defaultdict(set)
         self.names: dict[int, StreetName] = {}
-        seen: set[tuple[str, ...]] = set()
+        self.by_segment: dict[int, StreetName] = {}
+        seen: dict[tuple[str, ...], StreetName] = {}
         suffixes: dict[str, str] = {}
         with _pdata("suffix.csv") as fh:
             for row in csv.reader(fh):
@@ -115,9 +116,13 @@ class StreetNames:
                     continue
                 parts = (row["PRE_DIR"], row["ST_NAME"], row["ST_TYPE"], row["POST_DIR"])
                 if parts in seen:
+                    if row["SEG_ID"].isdigit():
+                        self.by_segment[int(row["SEG_ID"])] = seen[parts]
                     continue
-                seen.add(parts)
                 name = StreetName(code, *(p.strip() for p in parts))
+                seen[parts] = name
+                if row["SEG_ID"].isdigit():
+                    self.by_segment[int(row["SEG_ID"])] = name
                 self.names.setdefault(code, name)
                 for key in {name.st_name, f"{name.st_name} {name.st_type}".strip(), name.key}:
                     self.by_key[key].add(code)
@@ -135,6 +140,11 @@ class StreetNames:
     def label(self, code: int) -> str:
         name = self.names.get(code)
         return name.label if name else str(code)
+
+    def segment_label(self, seg_id: int, code: int) -> str:
+        """The name of one segment ("S Lambert St": the direction is the segment's own), else the street's."""
+        name = self.by_segment.get(seg_id)
+        return name.label if name else self.label(code)
 
 
 class Landmarks:

@@ -9,7 +9,6 @@ matching only when they find nothing."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,8 +16,8 @@ from geopy.distance import distance
 
 from app.city import addresses
 from app.city.crossings import Crossings
-from app.city.geocoder_build import CROSSINGS_FILE, TOWNS_FILE
-from app.city.interpolate import AddressedSegment, AddressIndex
+from app.city.geocoder_build import CROSSINGS_FILE, SEGMENTS_FILE, TOWNS_FILE
+from app.city.interpolate import AddressIndex
 from app.city.places import Places, prefix_names, words
 
 CROSS_SPLIT = re.compile(r"\s+(?:&|AND|AT|\+)\s+|\s*[&/@+]\s*", re.IGNORECASE)
@@ -132,24 +131,27 @@ class CityGeocoder:
         self,
         crossings: Crossings,
         places: Places,
-        segments: Iterable[AddressedSegment],
+        addresses_index: AddressIndex,
         towns: frozenset[str] = frozenset(),
     ) -> None:
         self.crossings = crossings
         self.towns = towns
         self.places = places
-        self.addresses = AddressIndex(segments)
+        self.addresses = addresses_index
         self.names = addresses.street_names()
         self.landmarks = addresses.landmarks()
         addresses.parser()
 
     @classmethod
-    def load(
-        cls, data_dir: Path, places_path: Path, segments: Callable[[], Iterable[AddressedSegment]]
-    ) -> CityGeocoder:
-        """From the committed files in ``data_dir`` (data/city/geocoder), our places and the City's segments."""
+    def load(cls, data_dir: Path, places_path: Path) -> CityGeocoder:
+        """From the committed files in ``data_dir`` (data/city/geocoder) and our places."""
         towns = frozenset((data_dir / TOWNS_FILE).read_text(encoding="utf-8").split("\n")) - {""}
-        return cls(Crossings.read(data_dir / CROSSINGS_FILE), Places.read(places_path), segments(), towns)
+        return cls(
+            Crossings.read(data_dir / CROSSINGS_FILE),
+            Places.read(places_path),
+            AddressIndex.read(data_dir / SEGMENTS_FILE),
+            towns,
+        )
 
     # --- the one entry point --------------------------------------------------------------------------
 
@@ -241,7 +243,7 @@ class CityGeocoder:
             point = self.addresses.locate(code, number, _int(comp.get("cl_seg_id")))
             if point is None:
                 return None
-            return point.lon, point.lat, point.exact, self.addresses.by_id[point.seg_id].name
+            return point.lon, point.lat, point.exact, self.names.segment_label(point.seg_id, code)
         mid = self.addresses.street_point(code)
         return (mid[0], mid[1], False, self.names.label(code)) if mid else None
 
@@ -279,7 +281,8 @@ def _rank(found: list[Candidate], limit: int) -> list[Candidate]:
     for cand in sorted(found, key=lambda c: -c.score):
         key = addresses.simplify(cand.label)
         if any(
-            addresses.simplify(c.label) == key or distance((c.lat, c.lon), (cand.lat, cand.lon)).m < 25 for c in out
+            addresses.simplify(c.label) == key or distance((c.lat, c.lon), (cand.lat, cand.lon)).m < 25
+            for c in out
         ):
             continue
         out.append(cand)

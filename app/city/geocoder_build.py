@@ -9,17 +9,20 @@ from pathlib import Path
 
 from app.city.addresses import simplify
 from app.city.crossings import build_crossings
+from app.city.interpolate import build_address_arrays
 
 INTERSECTIONS_SOURCE = "intersections_2018-07-31.csv"
 NEIGHBOURHOODS_SOURCE = "neighborhoods_2024-10-09.geojson"
 CROSSINGS_FILE = "intersections.csv.gz"
 TOWNS_FILE = "neighbourhood_names.txt"
+SEGMENTS_FILE = "segments.npz"
 
 
 @dataclass(frozen=True)
 class Built:
     crossings: int
     neighbourhoods: int
+    segments: int
 
 
 def build_town_names(source: Path, target: Path) -> int:
@@ -36,9 +39,14 @@ def build_town_names(source: Path, target: Path) -> int:
     return len(names)
 
 
-def build(city_dir: Path, target_dir: Path) -> Built:
+def build(city_dir: Path, target_dir: Path, streets_file: Path | None = None) -> Built:
+    """Everything under ``target_dir``: cross streets and neighbourhood names from the City's files in
+    ``city_dir``, the segments' address arrays from the shipped data/city/streets.geojson.gz."""
+    from app.city.streets import load_segments  # the build alone reads the 90 MB of Segment objects
+
     target_dir.mkdir(parents=True, exist_ok=True)
     return Built(
         crossings=build_crossings(city_dir / INTERSECTIONS_SOURCE, target_dir / CROSSINGS_FILE),
         neighbourhoods=build_town_names(city_dir / NEIGHBOURHOODS_SOURCE, target_dir / TOWNS_FILE),
+        segments=build_address_arrays(load_segments(streets_file), target_dir / SEGMENTS_FILE),
     )

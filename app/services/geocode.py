@@ -8,6 +8,8 @@ cross streets), in a thread at start-up so the first request rarely waits for it
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
@@ -15,7 +17,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.city.geocoder import Candidate, CityGeocoder, Lookup, decide
-from app.city.streets import load_segments
 from app.core.config import SHIPPED_DATA, Settings
 from app.core.exceptions import AddressNotFound, AddressOutsideCity, AmbiguousAddress, InvalidParameter
 from app.services.nominatim import NominatimGeocoder, Place
@@ -23,6 +24,20 @@ from app.services.nominatim import NominatimGeocoder, Place
 GEOCODER_DATA = SHIPPED_DATA / "city" / "geocoder"
 MAX_QUERY_CHARS = 200
 PROBLEM_CANDIDATES = 5
+
+
+_load_lock = threading.Lock()
+
+
+@lru_cache(maxsize=2)
+def _city_geocoder(places_file: Path) -> CityGeocoder:
+    return CityGeocoder.load(GEOCODER_DATA, places_file)
+
+
+def city_geocoder(places_file: Path) -> CityGeocoder:
+    """The offline index for a places file, built once per process (every app in it shares it)."""
+    with _load_lock:
+        return _city_geocoder(places_file)
 
 
 def candidate_summary(c: Candidate) -> dict[str, Any]:
@@ -36,8 +51,6 @@ class Geocoder:
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._fallback = NominatimGeocoder(settings) if settings.geocoder_fallback else None
-        self._city: CityGeocoder | None = None
-        self._lock = threading.Lock()
 
     @property
     def fallback_enabled(self) -> bool:
@@ -45,13 +58,7 @@ class Geocoder:
 
     def city(self) -> CityGeocoder:
         """The offline index, built on first use (once per process)."""
-        if self._city is None:
-            with self._lock:
-                if self._city is None:
-                    self._city = CityGeocoder.load(
-                        GEOCODER_DATA, self._settings.locations_file, load_segments
-                    )
-        return self._city
+        return city_geocoder(self._settings.locations_file)
 
     def warm_up(self) -> None:
         """Build the offline index in a background thread (start-up does not wait for it)."""
@@ -66,10 +73,12 @@ class Geocoder:
     def search(self, query: str, limit: int = 5, *, field: str = "q") -> Lookup:
         """Ranked offline candidates; text naming a place outside the city is refused (422)."""
         if len(query) > MAX_QUERY_CHARS:
-            raise InvalidParameter(f"at most {MAX_QUERY_CHARS} characters", field=field)
+            raise InvalidParameter(f"{field}: at most {MAX_QUERY_CHARS} characters", field=field)
         lookup = self.city().search(query, limit)
         if lookup.outside:
-            raise AddressOutsideCity(f"{query!r} is outside Philadelphia: {lookup.outside}", field=field)
+            raise AddressOutsideCity(
+                f"{field}: {query!r} is outside Philadelphia ({lookup.outside})", field=field
+            )
         return lookup
 
     # --- one point for a route's start --------------------------------------------------------------
@@ -80,7 +89,7 @@ class Geocoder:
         if ambiguous:
             what = "a whole street" if lookup.candidates[0].kind == "street" else "places far apart"
             raise AmbiguousAddress(
-                f"{query!r} matches {what}; give a house number, a cross street or pick one of the candidates",
+                f"{field}: {query!r} matches {what}; give a house number or a cross street, or pick a candidate",
                 field=field,
                 candidates=[candidate_summary(c) for c in lookup.candidates],
             )
@@ -90,7 +99,7 @@ class Geocoder:
 
     def not_found(self, query: str, field: str) -> AddressNotFound:
         return AddressNotFound(
-            f"no Philadelphia address, cross street, landmark or film place matches {query!r}; "
+            f"{field}: no Philadelphia address, cross street, landmark or film place matches {query!r}; "
             "try '1234 Market St', 'Broad & Tasker' or a landmark's name, or give lat/lon",
             field=field,
         )
@@ -99,7 +108,7 @@ class Geocoder:
         """Nominatim's answer, if it lies in the city the offline index covers."""
         min_lon, min_lat, max_lon, max_lat = self.city().crossings.bounds
         if not (min_lon <= place.lon <= max_lon and min_lat <= place.lat <= max_lat):
-            raise AddressOutsideCity(f"{query!r} is outside Philadelphia", field=field)
+            raise AddressOutsideCity(f"{field}: {query!r} is outside Philadelphia", field=field)
         return place
 
     async def geocode_async(self, db: Engine, query: str, *, field: str = "start.address") -> Place:
