@@ -3,7 +3,6 @@ problem documents (naming the field) for text that is too long, unknown, ambiguo
 
 from __future__ import annotations
 
-from app.core.errors import PROBLEM_JSON
 from tests.test_locations_api import assert_problem
 
 
@@ -34,17 +33,18 @@ def test_q_is_required_and_bounded(client):
     assert_problem(client.get("/api/v1/geocode", params={"q": "Broad & Tasker", "limit": 0}), 422, "limit")
 
 
-def test_unknown_and_outside_text_get_their_own_problem_types(client):
-    unknown = assert_problem(client.get("/api/v1/geocode", params={"q": "17 Zzyzx Road"}), 422, "q")
-    assert unknown["type"].endswith("/address-not-found")
+def test_no_match_is_an_empty_collection_and_outside_text_a_problem(client):
+    empty = client.get("/api/v1/geocode", params={"q": "17 Zzyzx Road"})
+    assert empty.status_code == 200
+    assert empty.json()["features"] == [] and empty.json()["numberReturned"] == 0
     outside = assert_problem(client.get("/api/v1/geocode", params={"q": "123 Main St, Camden, NJ"}), 422, "q")
     assert outside["type"].endswith("/address-outside-city") and "NJ" in outside["detail"]
 
 
 def test_hostile_text_comes_back_as_data(client):
     resp = client.get("/api/v1/geocode", params={"q": "<script>alert(1)</script>"})
-    assert resp.status_code in (200, 422)
-    assert resp.headers["content-type"].startswith((PROBLEM_JSON, "application/geo+json"))
+    assert resp.status_code == 200 and resp.headers["content-type"].startswith("application/geo+json")
+    assert resp.json()["query"] == "<script>alert(1)</script>"  # JSON data, never markup
 
 
 def test_route_start_address_is_found_offline(client):
@@ -82,3 +82,4 @@ def test_openapi_documents_the_endpoint_and_its_models(client):
     schemas = doc["components"]["schemas"]
     assert "GeocodeCollection" in schemas and "GeocodeProperties" in schemas
     assert set(schemas["GeocodeProperties"]["properties"]) == {"label", "kind", "score", "matched", "exact"}
+    assert "numberReturned" in schemas["GeocodeCollection"]["properties"]

@@ -15,8 +15,8 @@ router = APIRouter(prefix="/api/v1", tags=["geocode"])
 
 PROBLEMS = {
     422: {
-        "description": "Bad `q` or `limit` (named), no match (`address-not-found`), or text naming a place "
-        "outside Philadelphia (`address-outside-city`)",
+        "description": "Bad `q` or `limit` (named), or text naming a place outside Philadelphia "
+        "(`address-outside-city`)",
     }
 }
 
@@ -28,7 +28,8 @@ PROBLEMS = {
     "Lambert St', '1 S. Broad Street'), cross streets ('Broad & Tasker', '9th and Christian'), a landmark "
     "('Valley Green Inn') or one of our places ('Rocky steps'); word beginnings are enough for names, so it "
     "serves suggestions as you type. Answered from the City's data shipped with the service, with no outside "
-    "request (the optional Nominatim fallback is used only for a route's start address).",
+    "request (the optional Nominatim fallback is used only for a route's start address). No match is an empty "
+    "collection.",
     response_class=GeoJSONResponse,
     response_model=GeocodeCollection,
     responses=PROBLEMS,
@@ -44,11 +45,12 @@ def geocode(
     # Sync: the look-up is CPU work of about a millisecond (the first one in a process may wait for the index).
     geocoder = request.app.state.geocoder
     lookup = geocoder.search(q, limit)
-    if not lookup.candidates:
-        raise geocoder.not_found(lookup.query, "q")
+    # Nothing found is an empty collection, not an error: a field that suggests as you type asks for text that
+    # matches nothing yet all the time (a route's start address that matches nothing is a 422).
     body: dict[str, Any] = {
         "type": "FeatureCollection",
         "query": lookup.query,
+        "numberReturned": len(lookup.candidates),
         "attribution": f"{CITY_CREDIT}; film places: filmtour",
         "features": [
             {

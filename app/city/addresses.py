@@ -7,6 +7,7 @@ that request refused at once, so geocoding never leaves the machine and never ha
 
 from __future__ import annotations
 
+import bisect
 import csv
 import logging
 import re
@@ -127,6 +128,8 @@ class StreetNames:
                 for key in {name.st_name, f"{name.st_name} {name.st_type}".strip(), name.key}:
                     self.by_key[key].add(code)
 
+        self._sorted_keys = sorted(self.by_key)
+
     def codes(self, text: str) -> set[int]:
         """Street codes a typed street name can mean ("9th", "Christian Street", "S Broad St")."""
         key = simplify(text)
@@ -136,6 +139,18 @@ class StreetNames:
             if std in self.by_key:
                 return self.by_key[std]
         return self.by_key.get(key, set())
+
+    def prefixed(self, text: str, limit: int = 12) -> set[int]:
+        """Street codes of names that start with the typed text ("christ" while "Christian" is typed)."""
+        key = simplify(text)
+        if len(key) < 2:
+            return set()
+        found: set[int] = set()
+        i = bisect.bisect_left(self._sorted_keys, key)
+        while i < len(self._sorted_keys) and self._sorted_keys[i].startswith(key) and len(found) < limit:
+            found |= self.by_key[self._sorted_keys[i]]
+            i += 1
+        return found
 
     def label(self, code: int) -> str:
         name = self.names.get(code)

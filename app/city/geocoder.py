@@ -162,12 +162,13 @@ class CityGeocoder:
         if lookup.outside or not query:
             return lookup
         found = self._cross_streets(query)
+        crossing = bool(found)  # two street names read as such: no need for the parser's slower guesses
         if not found:
             found = self._landmark_exact(query)
         found += self._places(query)
-        if not found or max(c.score for c in found) < 0.8:
+        if not crossing and (not found or max(c.score for c in found) < 0.8):
             found += self._landmark_prefix(query)
-        if not found or max(c.score for c in found) < 0.8:
+        if not crossing and (not found or max(c.score for c in found) < 0.8):
             found += self._parsed(query)
         lookup.candidates = _rank(found, limit)
         return lookup
@@ -194,8 +195,13 @@ class CityGeocoder:
         if len(parts) != 2 or any(not p.strip() or HOUSE_NUMBER.match(p.strip()) for p in parts):
             return []
         a, b = (self.names.codes(p) for p in parts)
+        matched = f"{addresses.simplify(parts[0])} & {addresses.simplify(parts[1])}"
         if a and b:
-            return self._cross(a, b, f"{addresses.simplify(parts[0])} & {addresses.simplify(parts[1])}", 0.95)
+            return self._cross(a, b, matched, 0.95)
+        if (
+            a and not b
+        ):  # the second name is still being typed: the streets it may become that cross the first
+            return self._cross(a, self.names.prefixed(parts[1]), matched, 0.75)[:8]
         return []
 
     def _landmark_exact(self, query: str) -> list[Candidate]:

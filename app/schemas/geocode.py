@@ -32,4 +32,5 @@ class GeocodeFeature(Feature[Point, GeocodeProperties]):
 
 class GeocodeCollection(FeatureCollection[GeocodeFeature]):
     query: str = Field(description="The text as read (spaces collapsed)")
+    numberReturned: int = Field(description="How many candidates follow (0: nothing matches)")
     attribution: str = Field(description="Credit for the data the candidates come from")
