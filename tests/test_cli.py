@@ -44,9 +44,16 @@ def test_help_explains_every_command(run):
     commands = {c.name or c.callback.__name__ for c in cli.registered_commands} | {
         g.name for g in cli.registered_groups
     }
-    assert commands == {"serve", "db", "locations", "network", "route", "settings"}
+    assert commands == {"serve", "db", "locations", "network", "route", "settings", "geocoder"}
     assert commands <= listed, out
-    for group, sub in (("db", "upgrade"), ("db", "load"), ("network", "build"), ("network", "fetch")):
+    for group, sub in (
+        ("db", "upgrade"),
+        ("db", "load"),
+        ("network", "build"),
+        ("network", "fetch"),
+        ("geocoder", "build"),
+        ("geocoder", "search"),
+    ):
         result = run(group, sub, "--help")
         assert result.exit_code == 0 and "Usage:" in result.output and f"{group} {sub}" in result.output
 

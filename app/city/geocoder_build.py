@@ -10,6 +10,7 @@ from pathlib import Path
 from app.city.addresses import simplify
 from app.city.crossings import build_crossings
 from app.city.interpolate import build_address_arrays
+from app.city.streets import load_segments
 
 INTERSECTIONS_SOURCE = "intersections_2018-07-31.csv"
 NEIGHBOURHOODS_SOURCE = "neighborhoods_2024-10-09.geojson"
@@ -41,9 +42,8 @@ def build_town_names(source: Path, target: Path) -> int:
 
 def build(city_dir: Path, target_dir: Path, streets_file: Path | None = None) -> Built:
     """Everything under ``target_dir``: cross streets and neighbourhood names from the City's files in
-    ``city_dir``, the segments' address arrays from the shipped data/city/streets.geojson.gz."""
-    from app.city.streets import load_segments  # the build alone reads the 90 MB of Segment objects
-
+    ``city_dir``, the segments' address arrays from the shipped data/city/streets.geojson.gz (the build alone
+    reads its 90 MB of Segment objects)."""
     target_dir.mkdir(parents=True, exist_ok=True)
     return Built(
         crossings=build_crossings(city_dir / INTERSECTIONS_SOURCE, target_dir / CROSSINGS_FILE),
