@@ -133,3 +133,10 @@ def test_the_city_parser_never_goes_online():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
     assert out.stdout.strip() == "0", out.stdout + out.stderr
+
+
+def test_text_the_city_parser_cannot_read_is_no_match(geo, client):
+    odd = "r5½#Ji!_JN½,JbU'3 .vo#"  # passyunk raises ValueError on this
+    assert geo.search(odd).candidates == [] or geo.search(odd).candidates[0].kind != "address"
+    resp = client.get("/api/v1/geocode", params={"q": odd})
+    assert resp.status_code == 200

@@ -63,11 +63,15 @@ def parser():
         return PassyunkParser()
 
 
-def parse(text: str) -> dict[str, Any]:
-    """passyunk's parse of ``text`` (a dict: ``type``, ``components`` with ``street``, ``street_2``, ...)."""
+def parse(text: str) -> dict[str, Any] | None:
+    """passyunk's parse of ``text`` (a dict: ``type``, ``components`` with ``street``, ``street_2``, ...), or
+    None for text it cannot read (it raises ValueError, among others, on some: "5 #", say)."""
     p = parser()
     with _parse_lock:
-        return p.parse(text)
+        try:
+            return p.parse(text)
+        except Exception:  # noqa: BLE001 (a third-party parser's failure on odd text means "not an address")
+            return None
 
 
 def _pdata(name: str):

@@ -211,7 +211,7 @@ class CityGeocoder:
 
     def _landmark(self, name: str, address: str, score: float) -> list[Candidate]:
         parsed = addresses.parse(address)
-        point = self._address_point(parsed)
+        point = self._address_point(parsed) if parsed else None
         if point is None:
             return []
         lon, lat, exact, _ = point
@@ -255,6 +255,8 @@ class CityGeocoder:
 
     def _parsed(self, query: str) -> list[Candidate]:
         parsed = addresses.parse(query)
+        if parsed is None:
+            return []
         kind, comp = parsed["type"], parsed["components"]
         text = comp["output_address"] or query.upper()
         if kind == "intersection_addr":
