@@ -19,7 +19,18 @@ INTERSECTIONS = """node_id,int_id,street_1_code,street_2_code,shape
 """
 NEIGHBOURHOODS = {
     "type": "FeatureCollection",
-    "features": [{"type": "Feature", "properties": {"LISTNAME": "Point Breeze", "MAPNAME": "Point Breeze"}}],
+    "features": [
+        {
+            "type": "Feature",
+            "properties": {"LISTNAME": "Point Breeze", "MAPNAME": "Point Breeze"},
+            "geometry": {
+                "type": "Polygon",
+                "coordinates": [
+                    [[-75.19, 39.92], [-75.16, 39.92], [-75.16, 39.94], [-75.19, 39.94], [-75.19, 39.92]]
+                ],
+            },
+        }
+    ],
 }
 
 
@@ -35,6 +46,7 @@ def test_build_writes_files_the_geocoder_reads(tmp_path):
     assert 39.92 < lat < 39.94 and -75.18 < lon < -75.16  # reprojected from state-plane feet to WGS84
     assert (out / "neighbourhood_names.txt").read_text() == "POINT BREEZE\n"
     geo = CityGeocoder.load(out, REAL_LOCATIONS)
+    assert geo.contains(-75.175, 39.93) and not geo.contains(-75.12, 39.93)  # the outline, from the polygons
     assert geo.search("Broad & Tasker").candidates[0].kind == "intersection"
     assert geo.search("2313 S Lambert St").candidates[0].kind == "address"  # the segments' arrays
 

@@ -12,11 +12,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import shapely
 from geopy.distance import distance
 
 from app.city import addresses
 from app.city.crossings import Crossings
-from app.city.geocoder_build import CROSSINGS_FILE, SEGMENTS_FILE, TOWNS_FILE
+from app.city.geocoder_build import CROSSINGS_FILE, OUTLINE_FILE, SEGMENTS_FILE, TOWNS_FILE
 from app.city.interpolate import AddressIndex
 from app.city.places import Places, prefix_names, words
 
@@ -133,8 +134,12 @@ class CityGeocoder:
         places: Places,
         addresses_index: AddressIndex,
         towns: frozenset[str] = frozenset(),
+        outline: shapely.Geometry | None = None,
     ) -> None:
         self.crossings = crossings
+        self.outline = outline
+        if outline is not None:
+            shapely.prepare(outline)
         self.towns = towns
         self.places = places
         self.addresses = addresses_index
@@ -151,7 +156,15 @@ class CityGeocoder:
             Places.read(places_path),
             AddressIndex.read(data_dir / SEGMENTS_FILE),
             towns,
+            shapely.from_geojson((data_dir / OUTLINE_FILE).read_text(encoding="utf-8")),
         )
+
+    def contains(self, lon: float, lat: float) -> bool:
+        """Whether a point lies in the city (its neighbourhoods' outline; the cross streets' extent without it)."""
+        if self.outline is not None:
+            return bool(self.outline.contains(shapely.Point(lon, lat)))
+        min_lon, min_lat, max_lon, max_lat = self.crossings.bounds
+        return min_lon <= lon <= max_lon and min_lat <= lat <= max_lat
 
     # --- the one entry point --------------------------------------------------------------------------
 

@@ -17,6 +17,8 @@ NEIGHBOURHOODS_SOURCE = "neighborhoods_2024-10-09.geojson"
 CROSSINGS_FILE = "intersections.csv.gz"
 TOWNS_FILE = "neighbourhood_names.txt"
 SEGMENTS_FILE = "segments.npz"
+OUTLINE_FILE = "city_outline.geojson"
+OUTLINE_TOLERANCE_DEG = 0.0002  # ~20 m: the outline only tells Philadelphia from Camden or Upper Darby
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class Built:
     crossings: int
     neighbourhoods: int
     segments: int
+    outline_points: int
 
 
 def build_town_names(source: Path, target: Path) -> int:
@@ -40,6 +43,20 @@ def build_town_names(source: Path, target: Path) -> int:
     return len(names)
 
 
+def build_city_outline(source: Path, target: Path) -> int:
+    """The city's outline: the union of its neighbourhoods, simplified; returns its number of points."""
+    from shapely import MultiPolygon, Polygon, geometry, set_precision, to_geojson, unary_union
+
+    doc = json.loads(source.read_text(encoding="utf-8"))
+    shapes = [geometry.shape(f["geometry"]) for f in doc["features"] if f.get("geometry")]
+    merged = unary_union(shapes).buffer(0).simplify(OUTLINE_TOLERANCE_DEG, preserve_topology=True)
+    # Slivers between neighbourhoods are no holes in the city: keep each part's exterior only.
+    outline = MultiPolygon([Polygon(p.exterior) for p in getattr(merged, "geoms", [merged])])
+    outline = set_precision(outline, 1e-5)  # ~1 m
+    target.write_text(to_geojson(outline) + "\n", encoding="utf-8")
+    return sum(len(p.exterior.coords) for p in outline.geoms)
+
+
 def build(city_dir: Path, target_dir: Path, streets_file: Path | None = None) -> Built:
     """Everything under ``target_dir``: cross streets and neighbourhood names from the City's files in
     ``city_dir``, the segments' address arrays from the shipped data/city/streets.geojson.gz (the build alone
@@ -49,4 +66,5 @@ def build(city_dir: Path, target_dir: Path, streets_file: Path | None = None) ->
         crossings=build_crossings(city_dir / INTERSECTIONS_SOURCE, target_dir / CROSSINGS_FILE),
         neighbourhoods=build_town_names(city_dir / NEIGHBOURHOODS_SOURCE, target_dir / TOWNS_FILE),
         segments=build_address_arrays(load_segments(streets_file), target_dir / SEGMENTS_FILE),
+        outline_points=build_city_outline(city_dir / NEIGHBOURHOODS_SOURCE, target_dir / OUTLINE_FILE),
     )

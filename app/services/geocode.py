@@ -106,8 +106,7 @@ class Geocoder:
 
     def _inside(self, place: Place, query: str, field: str) -> Place:
         """Nominatim's answer, if it lies in the city the offline index covers."""
-        min_lon, min_lat, max_lon, max_lat = self.city().crossings.bounds
-        if not (min_lon <= place.lon <= max_lon and min_lat <= place.lat <= max_lat):
+        if not self.city().contains(place.lon, place.lat):
             raise AddressOutsideCity(f"{field}: {query!r} is outside Philadelphia", field=field)
         return place
 
