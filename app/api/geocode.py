@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from app.api.caching import GEOJSON, GeoJSONResponse, dumps
 from app.core.config import CITY_CREDIT
@@ -34,7 +35,7 @@ PROBLEMS = {
     response_model=GeocodeCollection,
     responses=PROBLEMS,
 )
-def geocode(
+async def geocode(
     request: Request,
     q: Annotated[
         str,
@@ -42,9 +43,11 @@ def geocode(
     ],
     limit: Annotated[int, Query(ge=1, le=10, description="Most candidates returned")] = 5,
 ) -> Response:
-    # Sync: the look-up is CPU work of about a millisecond (the first one in a process may wait for the index).
+    # The index is awaited (no thread held while a fresh process builds it); the look-up, CPU work of about a
+    # millisecond (tens when the City's parser guesses), runs in the thread pool.
     geocoder = request.app.state.geocoder
-    lookup = geocoder.search(q, limit)
+    await geocoder.ready()
+    lookup = await run_in_threadpool(geocoder.search, q, limit)
     # Nothing found is an empty collection, not an error: a field that suggests as you type asks for text that
     # matches nothing yet all the time (a route's start address that matches nothing is a 422).
     body: dict[str, Any] = {

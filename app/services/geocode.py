@@ -2,13 +2,15 @@
 (app.city.geocoder: addresses, cross streets, landmarks, our places; no outside request), then, only when the
 setting ``geocoder_fallback`` is on, Nominatim (app.services.nominatim) for a start address it does not find.
 
-The offline index is built once per process, lazily (about 3 s: the City's parser, 40,000 segments, 24,000
-cross streets), in a thread at start-up so the first request rarely waits for it."""
+The offline index is built once per process (about 3 s: the City's parser, 40,000 segments, 24,000 cross
+streets) on one builder thread, started at start-up. A request that comes before it is ready awaits it without
+holding a server thread (a blocked pool thread per early request would starve every other endpoint)."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from functools import lru_cache
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -27,17 +29,23 @@ PROBLEM_CANDIDATES = 5
 
 
 _load_lock = threading.Lock()
+_builds: dict[Path, Future[CityGeocoder]] = {}
+_builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="geocoder-index")
 
 
-@lru_cache(maxsize=2)
-def _city_geocoder(places_file: Path) -> CityGeocoder:
-    return CityGeocoder.load(GEOCODER_DATA, places_file)
+def city_geocoder_future(places_file: Path) -> Future[CityGeocoder]:
+    """The offline index for a places file, being built or built (once per process: every app shares it; a
+    build that failed is tried again)."""
+    with _load_lock:
+        built = _builds.get(places_file)
+        if built is None or (built.done() and built.exception() is not None):
+            built = _builds[places_file] = _builder.submit(CityGeocoder.load, GEOCODER_DATA, places_file)
+        return built
 
 
 def city_geocoder(places_file: Path) -> CityGeocoder:
-    """The offline index for a places file, built once per process (every app in it shares it)."""
-    with _load_lock:
-        return _city_geocoder(places_file)
+    """The offline index for a places file, waiting for its build if need be."""
+    return city_geocoder_future(places_file).result()
 
 
 def candidate_summary(c: Candidate) -> dict[str, Any]:
@@ -61,8 +69,12 @@ class Geocoder:
         return city_geocoder(self._settings.locations_file)
 
     def warm_up(self) -> None:
-        """Build the offline index in a background thread (start-up does not wait for it)."""
-        threading.Thread(target=self.city, name="geocoder-warm-up", daemon=True).start()
+        """Start building the offline index (start-up does not wait for it)."""
+        city_geocoder_future(self._settings.locations_file)
+
+    async def ready(self) -> None:
+        """Await the offline index (holding no thread while it is built)."""
+        await asyncio.wrap_future(city_geocoder_future(self._settings.locations_file))
 
     def close(self) -> None:
         if self._fallback is not None:
@@ -111,7 +123,8 @@ class Geocoder:
         return place
 
     async def geocode_async(self, db: Engine, query: str, *, field: str = "start.address") -> Place:
-        """Offline first (in a pool thread: the first call may build the index), then the fallback."""
+        """Offline first (in a pool thread, once the index is built), then the fallback."""
+        await self.ready()
         place = await anyio.to_thread.run_sync(self._offline, query, field)
         if place is not None:
             return place
