@@ -25,61 +25,13 @@ CROSS_SPLIT = re.compile(r"\s+(?:&|AND|AT|\+)\s+|\s*[&/@+]\s*", re.IGNORECASE)
 HOUSE_NUMBER = re.compile(r"^\d+[A-Z]?\s+\D", re.IGNORECASE)
 ZIP_CODE = re.compile(r"^\d{5}(?:\d{4})?$")
 CITY_NAMES = frozenset({"PHILADELPHIA", "PHILA", "PHILLY", "PHL"})
-US_STATES = frozenset(
-    [
-        "AL",
-        "AK",
-        "AZ",
-        "AR",
-        "CA",
-        "CO",
-        "CT",
-        "DE",
-        "DC",
-        "FL",
-        "GA",
-        "HI",
-        "ID",
-        "IL",
-        "IN",
-        "IA",
-        "KS",
-        "KY",
-        "LA",
-        "ME",
-        "MD",
-        "MA",
-        "MI",
-        "MN",
-        "MS",
-        "MO",
-        "MT",
-        "NE",
-        "NV",
-        "NH",
-        "NJ",
-        "NM",
-        "NY",
-        "NC",
-        "ND",
-        "OH",
-        "OK",
-        "OR",
-        "PA",
-        "RI",
-        "SC",
-        "SD",
-        "TN",
-        "TX",
-        "UT",
-        "VT",
-        "VA",
-        "WA",
-        "WV",
-        "WI",
-        "WY",
-    ]
-)
+# fmt: off
+US_STATES = frozenset({
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS",
+    "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC",
+    "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY",
+})
+# fmt: on
 AMBIGUOUS_SCORE_GAP = 0.05
 NEAR_MISS_M = 120.0  # two streets this close without a shared point "meet" (a square, a jog, a divided road)
 AMBIGUOUS_DISTANCE_M = 150.0
