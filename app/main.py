@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from app.api import (
     cards,
     docs,
+    geocode,
     downloads,
     health,
     locations,
@@ -119,6 +120,7 @@ def start_up(app: FastAPI) -> None:
         ensure_tiles(settings)  # first start builds them (seconds); later starts find them cached
     app.state.basemap = _basemap(settings)
     app.state.geocoder = Geocoder(settings)
+    app.state.geocoder.warm_up()
     routes_service.prune_saved_routes(settings, app.state.db_engine)
 
 
@@ -174,6 +176,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(locations.router)
     app.include_router(tours.router)
     app.include_router(routes.router)
+    app.include_router(geocode.router)
     app.include_router(pages.router)
     app.include_router(run_pages.router)
     app.include_router(runs.router)

@@ -54,6 +54,7 @@ def test_help_explains_every_command(run):
         "route",
         "settings",
         "export-site",
+        "geocoder",
     }
     assert commands <= listed, out
     for group, sub in (
@@ -62,6 +63,8 @@ def test_help_explains_every_command(run):
         ("data", "audit"),
         ("network", "build"),
         ("network", "fetch"),
+        ("geocoder", "build"),
+        ("geocoder", "search"),
     ):
         result = run(group, sub, "--help")
         assert result.exit_code == 0 and "Usage:" in result.output and f"{group} {sub}" in result.output

@@ -106,7 +106,15 @@ class Settings(BaseSettings):
     max_loop_km: float = Field(50.0, description="Longest loop (`loop_km`) a request may ask for.")
 
     # --- geocoding / downloads -------------------------------------------------------------------
-    geocoder_url: str = Field("https://nominatim.openstreetmap.org", description="Nominatim base URL.")
+    geocoder_fallback: bool = Field(
+        False,
+        description="Ask Nominatim (`geocoder_url`) for a route's start address that the offline geocoder does not "
+        "find. Off by default: addresses, cross streets and landmarks are found offline.",
+    )
+    geocoder_url: str = Field(
+        "https://nominatim.openstreetmap.org",
+        description="Nominatim base URL (only with `geocoder_fallback`).",
+    )
     geocoder_user_agent: str = Field(
         DEFAULT_USER_AGENT, description="User-Agent sent to Nominatim (its policy asks for a real one)."
     )

@@ -246,7 +246,7 @@ def render_planner(
         title=translations(lang).gettext("Plan your Rocky run — filmtour"),
         lang=lang,
         data={"mode": "planner"},
-        scripts=("filmtour/planner.js",),
+        scripts=("filmtour/address.js", "filmtour/planner.js"),
         controls=("fullscreen", "locate", "cluster"),
         max_loop_km=settings.max_loop_km,
         basemap_version=basemap_version,

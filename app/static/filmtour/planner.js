@@ -148,6 +148,13 @@
     var data = new FormData(ev.target), button = $("ft-first-button");
     var body = { first_steps: { km: parseInt(data.get("km"), 10), shape: data.get("shape") },
                  language: document.documentElement.lang || "en" };
+    // A suggestion picked from the list is a point already; typed text is geocoded by the server.
+    var picked = window.filmtourAddress && window.filmtourAddress.chosen();
+    if (picked) {
+      body.start = { lat: +picked.lat.toFixed(6), lon: +picked.lon.toFixed(6), name: t("Start") };
+      post(body, button);
+      return;
+    }
     var address = String(data.get("address") || "").trim();
     if (address) { body.start = { address: address }; post(body, button); return; }
     if (customPoints.length) {
