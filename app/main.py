@@ -16,8 +16,8 @@ from starlette.concurrency import run_in_threadpool
 from app.api import (
     cards,
     docs,
-    geocode,
     downloads,
+    geocode,
     health,
     locations,
     offline,
