@@ -91,7 +91,8 @@ def data_stats(
         typer.Argument(help="Folder with locations.geojson, films.json, tours.json (default: data/)."),
     ] = None,
     write: Annotated[
-        bool, typer.Option("--write", help="Rewrite the block between the counts markers of DATASET.md in place.")
+        bool,
+        typer.Option("--write", help="Rewrite the block between the counts markers of DATASET.md in place."),
     ] = False,
 ) -> None:
     """Print the counts block of DATASET.md (places, appearances, films, tours, viewpoints, precision, source

@@ -118,7 +118,9 @@ def _types(records: Iterable[dict[str, Any]]) -> Counter[str]:
     return Counter(kind for r in records for kind in {source_type(u) for u in cited(r)})
 
 
-def counts_block(features: list[dict[str, Any]], films: list[dict[str, Any]], tours: list[dict[str, Any]]) -> str:
+def counts_block(
+    features: list[dict[str, Any]], films: list[dict[str, Any]], tours: list[dict[str, Any]]
+) -> str:
     """The Markdown counts block (without the markers), one fact a line, then the per-film table."""
     props = [f["properties"] for f in features]
     apps = [a for p in props for a in p["appearances"]]
@@ -134,23 +136,30 @@ def counts_block(features: list[dict[str, Any]], films: list[dict[str, Any]], to
     for p in props:
         for a in p["appearances"]:
             if a.get("viewpoint"):
-                viewed.setdefault(p["id"], []).append(f"{titles.get(a['film'], a['film'])}: {a['viewpoint']['confidence']}")
+                viewed.setdefault(p["id"], []).append(
+                    f"{titles.get(a['film'], a['film'])}: {a['viewpoint']['confidence']}"
+                )
     lines = [
-        f"- **{len(props)} places**, {len(apps)} appearances, **{len(films)} films**, {len(tours)} tours; "
-        f"{len(views)} viewpoints (confidence: {_counted(Counter(v['confidence'] for v in views))}).",
+        (
+            f"- **{len(props)} places**, {len(apps)} appearances, **{len(films)} films**, {len(tours)} tours; "
+            f"{len(views)} viewpoints (confidence: {_counted(Counter(v['confidence'] for v in views))})."
+        ),
         f"- Places by `as_of`: {_counted(as_of)}.",
         f"- In Philadelphia: {len(philly)}; outside the city (never routed to): {len(props) - len(philly)}.",
         f"- visitable: {_counted(Counter(p['visitable'] for p in props))}",
         f"- confidence: {_counted(Counter(p['confidence'] for p in props))}",
         "- precision of the points, all places: "
         + _counted(Counter(_precision(p["precision_m"]) for p in props)),
-        "- precision, Philadelphia places only: " + _counted(Counter(_precision(p["precision_m"]) for p in philly)),
+        "- precision, Philadelphia places only: "
+        + _counted(Counter(_precision(p["precision_m"]) for p in philly)),
         "- places citing each source type (a place counts once per type, by the cited URL's site): "
         + _counted(_types(props), by_count=True),
         "- films citing each source type: " + _counted(_types(films), by_count=True),
-        f"- sources per place (distinct URLs): min {min(per_place)}, median {median(per_place):g}, "
-        f"mean {mean(per_place):.1f}, max {max(per_place)}; {per_place.count(1)} places have 1, "
-        f"{per_place.count(2)} have 2, {sum(1 for n in per_place if n >= 3)} have 3 or more.",
+        (
+            f"- sources per place (distinct URLs): min {min(per_place)}, median {median(per_place):g}, "
+            f"mean {mean(per_place):.1f}, max {max(per_place)}; {per_place.count(1)} places have 1, "
+            f"{per_place.count(2)} have 2, {sum(1 for n in per_place if n >= 3)} have 3 or more."
+        ),
         f"- weak sourcing (one page, or only fan sites; `filmtour data audit` lists them): {len(weak)} places.",
         f"- places with appearances in two or more films (one pin, several appearances): {len(shared)} — "
         + ", ".join(shared),
