@@ -5,11 +5,10 @@ passes through to the network."""
 
 from __future__ import annotations
 
-import json
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 
 from app.api.caching import NOT_MODIFIED, json_response
 from app.api.deps import ItemId, SessionDep, SettingsDep, base_url, tour_route
@@ -57,16 +56,17 @@ def service_worker() -> FileResponse:
     )
 
 
+class ManifestResponse(JSONResponse):  # JSON, so the OpenAPI schema is the model's (not "type: string")
+    media_type = "application/manifest+json"
+
+
 @router.get(
     "/manifest.webmanifest",
     summary="The web app manifest",
-    response_class=Response,
-    responses={
-        200: {
-            "content": {"application/manifest+json": {"schema": WebManifest.model_json_schema()}},
-            "description": "The manifest",
-        }
-    },
+    response_class=ManifestResponse,
+    # "model" puts WebManifest (and ManifestIcon, which it refers to) under components/schemas; a schema
+    # pasted in from model_json_schema() kept a "#/$defs/ManifestIcon" reference that pointed nowhere.
+    responses={200: {"model": WebManifest, "description": "The manifest"}},
 )
 def web_manifest() -> Response:
     icons = [
@@ -85,11 +85,7 @@ def web_manifest() -> Response:
         "theme_color": "#b3202b",
         "icons": icons,
     }
-    return Response(
-        json.dumps(body),
-        media_type="application/manifest+json",
-        headers={"Cache-Control": "public, max-age=3600"},
-    )
+    return ManifestResponse(body, headers={"Cache-Control": "public, max-age=3600"})
 
 
 def _pack(request: Request, settings: Settings, fc: dict[str, Any], kind: str, item_id: str) -> Response:
