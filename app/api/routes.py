@@ -18,6 +18,7 @@ from app.api.formats import (
     route_responses,
 )
 from app.core.config import Settings
+from app.core.exceptions import InvalidParameter
 from app.schemas.responses import CreatedRoute, SavedRoute
 from app.schemas.routes import AddressIn, RouteRequest
 from app.services import routes as routes_service
@@ -72,8 +73,18 @@ async def create_route(body: RouteRequest, request: Request, settings: SettingsD
 
 
 def charge_limits(request: Request, body: RouteRequest) -> None:
+    """Refuse (422) what can never be served before charging anything, then charge the client's budgets."""
+    limiter = request.app.state.route_limiter
+    routes_service.check_limits(body, request.app.state.settings)
+    units = routes_service.cost(body)
+    if limiter.per_minute and units > limiter.per_minute:
+        raise InvalidParameter(
+            f"this request costs {units} route-planning units, more than the {limiter.per_minute} a client "
+            "may spend in a minute; ask for fewer stops or a shorter loop",
+            field="stops" if body.stops else "loop_km",
+        )
     client = client_key(request)
-    request.app.state.route_limiter.check(client, "route-planning units", routes_service.cost(body))
+    limiter.check(client, "route-planning units", units)
     if isinstance(body.start, AddressIn):
         request.app.state.geocode_limiter.check(client, "geocoding requests")
 
