@@ -18,6 +18,7 @@ from app.api.caching import DatasetCache
 from app.core.config import Settings, get_settings
 from app.core.errors import document_problems, install_error_handlers
 from app.core.exceptions import ServiceUnavailable
+from app.core.keyfile import client_hash_key
 from app.core.logging import configure_logging
 from app.core.middleware import (
     GZIP_LEVEL,
@@ -99,6 +100,8 @@ def start_up(app: FastAPI) -> None:
     storage = SQLStorage(app.state.limit_engine)
     app.state.route_limiter = RateLimiter("routes", settings.rate_limit_routes_per_minute, storage)
     app.state.geocode_limiter = RateLimiter("geocode", settings.rate_limit_geocode_per_minute, storage)
+    app.state.save_limiter = RateLimiter("saves", settings.saved_routes_per_client_per_hour, storage, "hour")
+    app.state.client_hash_key = client_hash_key(settings)
     app.state.routing = get_engine(settings)
     if settings.build_tiles_on_startup and not settings.valhalla_url:
         ensure_tiles(settings)  # first start builds them (seconds); later starts find them cached

@@ -19,6 +19,7 @@ from app.api.formats import (
 )
 from app.core.config import Settings
 from app.core.exceptions import InvalidParameter
+from app.core.ratelimit import storage_key
 from app.schemas.responses import CreatedRoute, SavedRoute
 from app.schemas.routes import AddressIn, RouteRequest
 from app.services import routes as routes_service
@@ -54,7 +55,7 @@ def with_links(fc: dict[str, Any], base: str) -> dict[str, Any]:
     response_model=CreatedRoute,
     responses={
         422: {"description": "Bad input, named"},
-        403: {"description": "This client holds as many saved routes as it may (quota)"},
+        429: {"description": "Too many route-planning units a minute, or saved routes an hour"},
         503: {"description": "Routing service or geocoder down"},
         507: {"description": "The database's disk is full"},
     },
@@ -85,6 +86,9 @@ def charge_limits(request: Request, body: RouteRequest) -> None:
         )
     client = client_key(request)
     limiter.check(client, "route-planning units", units)
+    # Saves per client an hour (IPv6 by /48): behind a shared address, one person can use up at most an
+    # hour's saves, never lock the others out for long (docs/saved-routes-quota.md).
+    request.app.state.save_limiter.check(storage_key(client), "saved routes")
     if isinstance(body.start, AddressIn):
         request.app.state.geocode_limiter.check(client, "geocoding requests")
 
@@ -97,9 +101,11 @@ def charge_plan_and_save(body: RouteRequest, request: Request, settings: Setting
 def plan_and_save(body: RouteRequest, request: Request, settings: Settings, geocoder) -> Response:
     client = client_key(request)
     with thread_session(request) as session:
-        routes_service.check_quota(session, client, settings)  # before planning: a refusal costs no CPU
         fc = plan_route(session, body, request, settings, geocoder)
-        route_id, saved, token = routes_service.save(session, body, fc, client)
+        routes_service.make_room(session, settings)
+        route_id, saved, token = routes_service.save(
+            session, body, fc, client, client_key=request.app.state.client_hash_key
+        )
     doc = with_links(saved, base_url(request, settings))
     doc["delete_token"] = token
     return Response(

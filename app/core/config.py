@@ -184,11 +184,22 @@ class Settings(BaseSettings):
         description="A saved route nobody has read (API, map, embed or export) for this many days is deleted: "
         "at start-up, hourly while serving, and by `filmtour db prune`. 0 keeps saved routes forever.",
     )
-    max_saved_routes_per_client: int = Field(
-        500,
+    saved_routes_per_client_per_hour: int = Field(
+        60,
         ge=0,
-        description="Most saved routes one client (its rate-limit key) may hold; past it, saving answers 403 "
-        "problem+json until some are deleted or expire. 0: no quota.",
+        description="Routes one client (its rate-limit key; IPv6 by /48) may save an hour; past it, saving "
+        "answers 429 + Retry-After until the hour is over. 0: no limit. See docs/saved-routes-quota.md.",
+    )
+    max_saved_routes: int = Field(
+        100_000,
+        ge=0,
+        description="Storage budget for saved routes, all clients together; saving past it deletes the "
+        "routes read longest ago to make room. 0: no budget.",
+    )
+    client_hash_secret: str | None = Field(
+        None,
+        description="Secret key of the HMAC that stores a saving client's key (never the address). Unset: "
+        "a random one is made once in `FILMTOUR_DATA_DIR/client-hash.key`; set it for several replicas.",
     )
 
     @computed_field  # type: ignore[prop-decorator]

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, func, select
 
 from app.core.config import ATTRIBUTION, Settings
-from app.core.exceptions import Forbidden, InvalidParameter, NotFound, QuotaExceeded, Unroutable
+from app.core.exceptions import Forbidden, InvalidParameter, NotFound, Unroutable
 from app.db import repository as repo
 from app.db.models import Location, SavedRoute, utcnow
 from app.maps.i18n import choose_language, translations
@@ -435,11 +435,18 @@ INSERT_ROUTE = insert(SavedRoute.__table__)  # type: ignore[attr-defined]
 
 
 def save(
-    session: Session, req: RouteRequest, fc: dict[str, Any], client: str | None = None
+    session: Session,
+    req: RouteRequest,
+    fc: dict[str, Any],
+    client: str | None = None,
+    *,
+    client_key: bytes = b"",
 ) -> tuple[str, dict[str, Any], str]:
     """Store the route in one transaction; returns its id, the stored document and the delete token (shown
-    once, stored hashed). ``client`` (the rate-limit key) is kept hashed, for the quota. The caller answers from
-    these, not from the row: reading the row's attributes after the commit would load it again."""
+    once, stored hashed). ``client`` (the rate-limit key) is kept as an HMAC under the deployment's
+    ``client_key`` (app.core.keyfile), so an operator can find one abuser's routes, and a dump of the table
+    cannot be reversed to addresses. The caller answers from these, not from the row: reading the row's
+    attributes after the commit would load it again."""
     token = secrets.token_urlsafe(24)
     request_doc = req.model_dump(mode="json", exclude_none=True)
     if isinstance(req.start, AddressIn):
@@ -458,7 +465,7 @@ def save(
             "request": request_doc,
             "result": fc_saved,
             "delete_token_hash": hash_token(token),
-            "client_hash": client_hash(client) if client else None,
+            "client_hash": client_hash(client, client_key) if client else None,
         }
         try:
             # One Core INSERT on the session's connection: the ORM's unit of work (identity map, flush, refresh)
@@ -482,30 +489,31 @@ def load(session: Session, route_id: str, *, viewed: bool = True) -> SavedRoute:
     return row
 
 
-# --- bounded storage: the per-client quota and the retention of unread routes --------------------------------
+# --- bounded storage: a rate of saves per client, a global budget, the retention of unread routes ----------
 
 VIEW_WRITE_EVERY = timedelta(days=1)  # a read is written down at most this often per route
 
 
-def client_hash(client: str) -> str:
-    return hashlib.sha256(f"filmtour-client:{client}".encode()).hexdigest()
+def client_hash(client: str, key: bytes) -> str:
+    """HMAC-SHA-256 of the client key: an unsalted hash of an IPv4 address is reversed in minutes."""
+    return hmac.new(key, client.encode(), hashlib.sha256).hexdigest()
 
 
-def check_quota(session: Session, client: str, settings: Settings) -> None:
-    """QuotaExceeded when this client already holds ``max_saved_routes_per_client`` saved routes."""
-    most = settings.max_saved_routes_per_client
-    if not most:
-        return
-    held = session.exec(
-        select(func.count()).select_from(SavedRoute).where(SavedRoute.client_hash == client_hash(client))
-    ).one()
-    if held >= most:
-        keep = settings.saved_route_retention_days
-        expiry = f"; unread ones expire after {keep} days" if keep else ""
-        raise QuotaExceeded(
-            f"this client already holds {held} saved routes (at most {most}): delete some with their delete "
-            f"tokens{expiry}"
-        )
+def make_room(session: Session, settings: Settings) -> int:
+    """Keep the saved routes within ``max_saved_routes`` (0: no budget): when one more would pass it, delete
+    the routes read longest ago. Returns how many were deleted. Called before each save; nobody is refused."""
+    budget = settings.max_saved_routes
+    if not budget:
+        return 0
+    held = session.exec(select(func.count()).select_from(SavedRoute)).one()
+    excess = held - budget + 1
+    if excess <= 0:
+        return 0
+    oldest = select(SavedRoute.id).order_by(SavedRoute.last_viewed_at).limit(excess)  # type: ignore[arg-type]
+    gone = session.connection().execute(sql_delete(SavedRoute).where(SavedRoute.id.in_(oldest))).rowcount  # type: ignore[attr-defined]
+    session.commit()
+    log.info("storage budget of %d saved routes reached: deleted the %d read longest ago", budget, gone)
+    return int(gone or 0)
 
 
 def _aware(t: datetime) -> datetime:
