@@ -91,9 +91,8 @@ def _route_page(
         basemap_version=basemap_version(request),
         lang=lang,
     )
-    return html_page(
-        request, page, settings, embeddable=embed, lang=lang, max_age=86400 if kind == "routes" else 300
-    )
+    # Five minutes for every kind: a saved route the person deleted must leave shared caches soon.
+    return html_page(request, page, settings, embeddable=embed, lang=lang, max_age=300)
 
 
 @router.get("/", response_class=HTMLResponse, summary="The route planner")

@@ -144,14 +144,10 @@ def get_route(
     fmt = choose_format(format, accept)
     row = routes_service.load(session, route_id)
     base = base_url(request, settings)
-    # Saved routes never change: clients may keep them for a day.
+    # Saved routes never change, but may be deleted by their saver: kept in shared caches 5 minutes, not a day
+    # (the ETag makes a revalidation cheap).
     return route_response(
-        request,
-        with_links(row.result, base),
-        fmt,
-        link=f"{base}/routes/{route_id}/map",
-        name=route_id,
-        max_age=86400,
+        request, with_links(row.result, base), fmt, link=f"{base}/routes/{route_id}/map", name=route_id
     )
 
 

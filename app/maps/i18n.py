@@ -60,6 +60,10 @@ GENERATED_TITLES = (N_("Rocky (1976) montage route"), N_("First steps: {km} km")
 
 # What the page scripts show. {name} placeholders are filled in by the script.
 JS_MESSAGES = (
+    N_("Delete this route"),
+    N_("Click again to delete it for everyone with the link"),
+    N_("Route deleted"),
+    N_("Could not delete the route"),
     N_("Open to the public"),
     N_("View from the street (private property)"),
     N_("Gone: the filming site no longer exists"),

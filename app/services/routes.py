@@ -20,6 +20,7 @@ from sqlmodel import Session, func, select
 
 from app.core.config import ATTRIBUTION, Settings
 from app.core.exceptions import Forbidden, InvalidParameter, NotFound, Unroutable
+from app.core.geo import coarse
 from app.db import repository as repo
 from app.db.models import Location, SavedRoute, utcnow
 from app.maps.i18n import choose_language, translations
@@ -122,8 +123,10 @@ def resolve_start(session: Session, req: RouteRequest, geocoder: Geocoder | None
         place = geocoder.geocode(session, req.start.address)
         # The address itself stays out of the stored route's public name: only where it geocoded to.
         info = {"geocoded": True, "field": "start.address"}
-        return Stop(lat=place.lat, lon=place.lon, name="Start", location_id=None, info=info)
-    return point_stop(req.start, "Start", "start")
+        lat, lon = coarse(place.lat, place.lon)
+        return Stop(lat=lat, lon=lon, name="Start", location_id=None, info=info)
+    lat, lon = coarse(req.start.lat, req.start.lon)  # a device position: never kept more precisely
+    return point_stop(req.start.model_copy(update={"lat": lat, "lon": lon}), "Start", "start")
 
 
 def start_time_of(req: RouteRequest) -> datetime | None:
@@ -451,6 +454,8 @@ def save(
     request_doc = req.model_dump(mode="json", exclude_none=True)
     if isinstance(req.start, AddressIn):
         request_doc["start"] = {"address": "(geocoded; not stored)"}
+    elif req.start is not None:
+        request_doc["start"]["lat"], request_doc["start"]["lon"] = coarse(req.start.lat, req.start.lon)
     now = utcnow()
     for _ in range(3):  # a collision of 96 random bits will not happen; a retry costs nothing to write
         route_id = new_route_id()
