@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from app.core.config import Settings
 
 WORKER_STARTUP_TIMEOUT_S = 60
+SHUTDOWN_TIMEOUT_S = 10  # then open requests are cut: a stop never waits on a slow client
 
 
 @cli.command()
@@ -31,6 +32,7 @@ def serve(
     """Start the web service: JSON API, maps and the planner page."""
     import uvicorn
 
+    from app.cli.http_protocol import BoundedH11Protocol
     from app.core.config import get_settings
     from app.core.logging import uvicorn_log_config
 
@@ -61,6 +63,11 @@ def serve(
         # A worker's start-up (migrations check, dataset load, tile check) can take longer than uvicorn's 5 s
         # on a busy host; the supervisor would kill and restart it forever.
         timeout_worker_healthcheck=WORKER_STARTUP_TIMEOUT_S,
+        # Bounds that hold without nginx in front (app/cli/http_protocol.py): h11's 16 KB cap on a request
+        # head, a deadline for the head, a cap on connections, and a bounded shutdown.
+        http=BoundedH11Protocol,
+        limit_concurrency=settings.max_connections,
+        timeout_graceful_shutdown=SHUTDOWN_TIMEOUT_S,
     )
 
 

@@ -177,6 +177,15 @@ class Settings(BaseSettings):
         description="Requests `filmtour serve` holds per worker while the application is still starting "
         "(each waits up to 60 s for it); more get 503 + Retry-After at once. /healthz is always answered.",
     )
+    http_header_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        description="`filmtour serve` closes a connection that has not sent a complete request head this "
+        "long after its first byte (slow-header attacks); heads over 16 KB get 400.",
+    )
+    max_connections: int = Field(
+        1000, ge=1, description="Open connections one `filmtour serve` process accepts; more get 503."
+    )
     max_body_bytes: int = Field(64 * 1024, description="Largest request body accepted (413 above).")
     saved_route_retention_days: int = Field(
         365,
