@@ -35,7 +35,7 @@ from app.core.ratelimit import (
 )
 from app.db.loader import load_dataset
 from app.db.migrate import startup_lock, upgrade_to_head
-from app.db.session import check_database, make_engine
+from app.db.session import Readiness, check_database, make_engine
 from app.maps.assets import STATIC_PREFIX, static_files_app
 from app.maps.basemap import current_basemap, ensure_basemap, open_archive
 from app.routing.factory import get_engine
@@ -96,6 +96,7 @@ def start_up(app: FastAPI) -> None:
     app.state."""
     settings: Settings = app.state.settings
     app.state.db_engine = prepare_database(settings)
+    app.state.readiness = Readiness(app.state.db_engine)
     app.state.limit_engine = _limit_store_engine(settings, app.state.db_engine)
     storage = SQLStorage(app.state.limit_engine)
     app.state.route_limiter = RateLimiter("routes", settings.rate_limit_routes_per_minute, storage)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from app.core.metrics import render_metrics
-from app.db.session import check_writable
 from app.schemas.responses import Health, Readiness
 
 router = APIRouter(tags=["health"])
@@ -21,7 +20,7 @@ async def healthz() -> Health:  # async: answered on the event loop, whatever th
     summary="The database answers and can be written (503 problem+json when not: unreachable, or a full disk)",
 )
 def readyz(request: Request) -> Readiness:
-    check_writable(request.app.state.db_engine)
+    request.app.state.readiness.check()
     return Readiness(status="ready", database="ok")
 
 

@@ -115,7 +115,9 @@ class SQLStorage(Storage):
 def sqlite_counter_engine(path: Path) -> Engine:
     """The single-node counter store: its own SQLite file, shared by the workers of this machine."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False, "timeout": 10})
+    engine = create_engine(
+        f"sqlite:///{path}", connect_args={"check_same_thread": False, "timeout": 10}, hide_parameters=True
+    )
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn, _record) -> None:
