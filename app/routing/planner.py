@@ -88,6 +88,8 @@ class RoutePlan:
     duration_s: float
     engine_duration_s: float
     skipped: list[Stop] = field(default_factory=list)
+    # Why each of ``skipped`` was left out, in the same order ("does not fit", "cannot be reached").
+    skip_reasons: list[str] = field(default_factory=list)
     # For order="optimized": visit_order[k] is the index, in the stops given, of the k-th stop visited.
     visit_order: list[int] = field(default_factory=list)
 
@@ -442,17 +444,20 @@ def plan_loop(
             field="loop_km",
         )
     skipped: list[Stop] = []
+    reasons: list[str] = []
     for cand in candidates:
         trial = _best_insertion(seq, cand)
         try:
             got, got_trip = _route_length(engine, trial, pace_min_per_km, profile=profile)
         except Unroutable:  # a place cut off from the others' paths: skip it, as one that does not fit
             skipped.append(cand)
+            reasons.append("cannot be reached from the route's other places on foot")
             continue
         if got <= target * (1 + LOOP_TOLERANCE):
             seq, length, trip = trial, got, got_trip
         else:
             skipped.append(cand)
+            reasons.append(f"does not fit a {loop_km:g} km route (it would make it {got / 1000:.1f} km)")
     if trip is None and require_place and candidates:
         raise InvalidParameter(
             f"loop_km: {loop_km:g} km is too short to visit even one of the places from the "
@@ -462,4 +467,4 @@ def plan_loop(
     # (no place fits: trip is None, and the padding makes a loop of the asked length through a turn-around point)
     if trip is None or not (1 - LOOP_TOLERANCE) * target <= length <= (1 + LOOP_TOLERANCE) * target:
         trip = _pad_to_length(engine, seq, target, pace_min_per_km, length, trip, profile)
-    return replace(_assemble(trip, seq, pace_min_per_km), skipped=skipped)
+    return replace(_assemble(trip, seq, pace_min_per_km), skipped=skipped, skip_reasons=reasons)

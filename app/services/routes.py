@@ -260,6 +260,7 @@ def plan_document(
             max_snap_distance_m=settings.max_snap_distance_m,
             profile=profile,
         )
+        skipped = [*skipped, *planner_skipped(result)]  # the answer lists every place left out, and why
         order = "loop"
     else:
         stops, skipped = resolve_stops(session, req)
@@ -320,6 +321,14 @@ def with_extras(fc: dict[str, Any], req: RouteRequest, *, in_place: bool = False
         step_free=req.step_free,
         in_place=in_place,
     )
+
+
+def planner_skipped(result: RoutePlan) -> list[dict[str, Any]]:
+    """The places the loop planner left out (RoutePlan.skipped), as the answer's ``skipped`` entries."""
+    return [
+        {"location_id": stop.location_id, "name": stop.name, "reason": reason}
+        for stop, reason in zip(result.skipped, result.skip_reasons, strict=True)
+    ]
 
 
 def _loop_candidates(session: Session, req: RouteRequest) -> tuple[list[Stop], list[dict[str, Any]]]:
