@@ -102,3 +102,18 @@ def test_interfaces_do_not_import_their_users(module):
     upward = {"app.routing.embedded", "app.routing.http", "app.api", "app.services", "app.core.errors"}
     imported = graph.find_upstream_modules(module)
     assert not {m for m in imported if any(m == u or m.startswith(u + ".") for u in upward)}
+
+
+# app/maps/basemap.py (416 lines) is being split by the basemap work; drop it from here once that has landed.
+OVER_400_FOR_NOW = {"app/maps/basemap.py"}
+
+
+def test_modules_stay_under_400_lines():
+    from app.core.config import PROJECT_ROOT
+
+    long = {
+        str(path.relative_to(PROJECT_ROOT)): n
+        for path in (PROJECT_ROOT / "app").rglob("*.py")
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > 400
+    }
+    assert set(long) <= OVER_400_FOR_NOW, long
