@@ -33,8 +33,7 @@ from app.core.ratelimit import (
     parse_networks,
     sqlite_counter_engine,
 )
-from app.db.loader import load_dataset
-from app.db.migrate import startup_lock, upgrade_to_head
+from app.db.prepare import prepare
 from app.db.session import Readiness, check_database, make_engine
 from app.maps.assets import STATIC_PREFIX, static_files_app
 from app.maps.basemap import current_basemap, ensure_basemap, open_archive
@@ -58,24 +57,21 @@ async def _prune_periodically(settings: Settings, engine) -> None:
 
 
 def prepare_database(settings: Settings):
-    """Connect, migrate to the newest schema and load the dataset. Raises if the database is unreachable."""
+    """Connect, and migrate and load the dataset unless that was done for these files already
+    (app.db.prepare: a start with unchanged data writes nothing). Raises if the database is unreachable."""
     engine = make_engine(settings)
     try:
         check_database(engine)
     except ServiceUnavailable as exc:  # say where: the operator reads this in the start-up log
         where = engine.url.render_as_string(hide_password=True)
         raise ServiceUnavailable(f"{exc.detail} at {where}", retry_after_s=exc.retry_after_s) from exc
-    with startup_lock(engine):  # replicas starting together migrate and load one at a time
-        upgrade_to_head(engine)
-        if settings.load_locations_on_startup:
-            report = load_dataset(engine, settings.locations_file)
-            log.info("locations loaded: %s", report)
+    prepare(settings, engine)
     return engine
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    # In a worker thread: under app.boot the event loop keeps answering /healthz while this runs.
+    # In a worker thread: the blocking start-up work (database check, tiles, basemap) off the event loop.
     await run_in_threadpool(start_up, app)
     pruner = asyncio.create_task(_prune_periodically(app.state.settings, app.state.db_engine))
     try:
