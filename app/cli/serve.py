@@ -40,18 +40,15 @@ def serve(
     n_workers = workers or settings.workers
     if n_workers > 1:
         # Several workers: check first (a clear message), or uvicorn's supervisor would restart each worker
-        # that exits for want of a database, forever. One worker checks it behind app.boot and exits itself.
+        # that exits for want of a database, forever. One worker checks it in its own start and exits.
         reachable(settings).dispose()
         _shared_metrics_dir(settings)
-    # For app.boot, which answers before app.core.config (slow to import) is loaded: the validated value,
-    # also when it came from a .env file. The workers inherit it.
-    os.environ["FILMTOUR_BOOT_QUEUE_MAX"] = str(settings.boot_queue_max)
     if not settings.valhalla_url and sys.stderr.isatty():
         build_tiles(settings)  # at a terminal, a first build shows its progress (else the app checks them)
     uvicorn.run(
-        # app.boot listens at once and answers /healthz while app.main is imported and started behind it
-        # (migrations, dataset load, tile and basemap checks): a restart is alive in about a second.
-        "app.boot:app",
+        # The application itself: it listens once started, so /healthz and /readyz are its own answers. A
+        # restart does no per-deploy work (app.db.prepare), so that takes about a second.
+        "app.main:app",
         host=host or settings.host,
         port=port or settings.port,
         workers=n_workers,

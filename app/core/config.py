@@ -171,12 +171,6 @@ class Settings(BaseSettings):
         4, ge=1, description="Route plans computed at once per process; more wait planning_wait_s, then 503."
     )
     planning_wait_s: float = Field(2.0, ge=0, description="How long a plan waits for a free slot.")
-    boot_queue_max: int = Field(
-        64,
-        ge=0,
-        description="Requests `filmtour serve` holds per worker while the application is still starting "
-        "(each waits up to 60 s for it); more get 503 + Retry-After at once. /healthz is always answered.",
-    )
     http_header_timeout_s: float = Field(
         10.0,
         gt=0,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,8 +14,11 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from app.core.exceptions import ServiceUnavailable
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 STARTUP_LOCK_KEY = 0x66696C6D  # "film": the PostgreSQL advisory-lock key for start-up work
+STARTUP_LOCK_WAIT_S = 120.0  # a migration and a dataset load take seconds; waiting longer means one is stuck
 
 
 @contextmanager
@@ -24,7 +28,17 @@ def startup_lock(engine: Engine) -> Iterator[None]:
     beside the database (every worker on the node)."""
     if engine.dialect.name == "postgresql":
         with engine.connect() as conn:
-            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": STARTUP_LOCK_KEY})
+            # Bounded: a replica stuck holding the lock (or a migration waiting on a table lock) must not keep
+            # the others starting for ever; they give up, exit non-zero and their supervisor restarts them.
+            deadline = time.monotonic() + STARTUP_LOCK_WAIT_S
+            while not conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": STARTUP_LOCK_KEY}).scalar():
+                conn.commit()
+                if time.monotonic() > deadline:
+                    raise ServiceUnavailable(
+                        f"another process has held the start-up lock for over {STARTUP_LOCK_WAIT_S:.0f} s",
+                        retry_after_s=30,
+                    )
+                time.sleep(0.2)
             try:
                 yield
             finally:

@@ -47,7 +47,11 @@ def head_revision() -> str | None:
 def dataset_digest(locations_file: Path) -> str:
     """sha256 over the places file and the films.json and tours.json beside it (those that exist)."""
     h = hashlib.sha256()
-    for path in (locations_file, locations_file.with_name("films.json"), locations_file.with_name("tours.json")):
+    for path in (
+        locations_file,
+        locations_file.with_name("films.json"),
+        locations_file.with_name("tours.json"),
+    ):
         if path.exists():
             h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return h.hexdigest()
