@@ -70,3 +70,37 @@ def test_a_changed_dataset_is_loaded_at_the_next_start(tmp_path):
     with TestClient(create_app(settings)) as c:
         again = c.get("/api/v1/locations/art-museum-steps").json()
     assert first["properties"]["name"] != again["properties"]["name"] == "The Rocky Steps (renamed)"
+
+
+def test_the_head_read_from_the_migration_files_is_alembics(tmp_path):
+    """A start reads the head revision from the files (no Alembic import, ≈ 0.6 s): it must be Alembic's."""
+    from alembic.script import ScriptDirectory
+
+    from app.db.migrate import alembic_config, current_revision, head_revision
+    from app.db.session import make_engine
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+    engine = make_engine(make_settings(tmp_path))
+    assert current_revision(engine) is None  # an empty database
+    engine.dispose()
+
+
+def test_a_prepared_start_does_not_import_alembic(tmp_path):
+    import subprocess
+    import sys
+
+    from app.core.config import PROJECT_ROOT
+
+    settings = make_settings(tmp_path)
+    with TestClient(create_app(settings)):
+        pass  # prepares the database
+    code = (
+        "import sys; from app.main import create_app; from tests.conftest import make_settings; "
+        "from fastapi.testclient import TestClient; from pathlib import Path; "
+        f"c = TestClient(create_app(make_settings(Path({str(tmp_path)!r}))));"
+        "c.__enter__(); c.__exit__(None, None, None); print('alembic' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip().splitlines()[-1] == "False"

@@ -20,12 +20,11 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 from app.core.config import Settings
 from app.db.loader import LoadReport, load_dataset
-from app.db.migrate import alembic_config, current_revision, startup_lock, upgrade_to_head
+from app.db.migrate import current_revision, head_revision, startup_lock, upgrade_to_head
 
 log = logging.getLogger("filmtour")
 STAMP = "prepared.json"
@@ -38,10 +37,6 @@ class Prepared:
     already: bool
     revision: str | None
     loaded: LoadReport | None = None
-
-
-def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def dataset_digest(locations_file: Path) -> str:
