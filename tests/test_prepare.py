@@ -80,7 +80,7 @@ def test_the_head_read_from_the_migration_files_is_alembics(tmp_path):
     from app.db.session import make_engine
 
     assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
-    engine = make_engine(make_settings(tmp_path))
+    engine = make_engine(make_settings(tmp_path, seed=False))
     assert current_revision(engine) is None  # an empty database
     engine.dispose()
 

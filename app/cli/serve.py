@@ -38,10 +38,10 @@ def serve(
 
     settings = get_settings()
     n_workers = workers or settings.workers
+    # The database first: a clear message and exit code, not uvicorn's traceback of a failed lifespan (and with
+    # several workers, not a supervisor restarting each worker that exits for want of a database, forever).
+    reachable(settings).dispose()
     if n_workers > 1:
-        # Several workers: check first (a clear message), or uvicorn's supervisor would restart each worker
-        # that exits for want of a database, forever. One worker checks it in its own start and exits.
-        reachable(settings).dispose()
         _shared_metrics_dir(settings)
     if not settings.valhalla_url and sys.stderr.isatty():
         build_tiles(settings)  # at a terminal, a first build shows its progress (else the app checks them)

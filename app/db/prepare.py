@@ -52,10 +52,19 @@ def dataset_digest(locations_file: Path) -> str:
     return h.hexdigest()
 
 
-def _stamp(settings: Settings, engine: Engine, revision: str | None) -> dict[str, str | None]:
+def _database_id(settings: Settings, engine: Engine) -> str:
+    """Which database the stamp speaks of: a SQLite file inside the data directory by its name there (the
+    stamp lies beside it, and the two move together), any other by its address without the password."""
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and Path(database).parent == settings.data_dir:
+        return f"sqlite:{Path(database).name}"
     where = engine.url.render_as_string(hide_password=True)
+    return hashlib.sha256(where.encode()).hexdigest()
+
+
+def _stamp(settings: Settings, engine: Engine, revision: str | None) -> dict[str, str | None]:
     return {
-        "database": hashlib.sha256(where.encode()).hexdigest(),
+        "database": _database_id(settings, engine),
         "dataset": dataset_digest(settings.locations_file) if settings.load_locations_on_startup else None,
         "revision": revision,
     }
