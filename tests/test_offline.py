@@ -16,6 +16,8 @@ from tests.conftest import SHARED_BASEMAP, make_settings
 
 MONTAGE = "rocky-1976-montage"
 
+pytestmark = pytest.mark.slow  # the module fixture builds the basemap: seconds
+
 
 @pytest.fixture(scope="module")
 def app_client(tmp_path_factory):

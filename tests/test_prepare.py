@@ -8,6 +8,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -85,6 +86,7 @@ def test_the_head_read_from_the_migration_files_is_alembics(tmp_path):
     engine.dispose()
 
 
+@pytest.mark.slow
 def test_a_prepared_start_does_not_import_alembic(tmp_path):
     import subprocess
     import sys

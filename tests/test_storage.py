@@ -170,6 +170,7 @@ def _fill(disk: Path) -> Path:
     return filler
 
 
+@pytest.mark.slow
 def test_a_full_disk_gives_507_reads_go_on_and_readyz_fails(small_disk, tmp_path):
     data = small_disk / "data"
     env = {
