@@ -20,7 +20,7 @@ import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import ClassVar, Literal, Self
+from typing import Literal, Self
 
 from limits import RateLimitItem, RateLimitItemPerHour, RateLimitItemPerMinute
 from limits.storage import Storage
@@ -57,7 +57,7 @@ _SWEEP_EVERY_S = 30.0
 class SQLStorage(Storage):
     """A ``limits`` storage on one SQL table (SQLite ≥ 3.35 or PostgreSQL: both speak ON CONFLICT ... RETURNING)."""
 
-    STORAGE_SCHEME: ClassVar[list[str]] = ["filmtour+sql"]
+    STORAGE_SCHEME = ["filmtour+sql"]  # noqa: RUF012  (limits declares it an instance attribute; mypy refuses ClassVar)
 
     def __init__(self, engine: Engine) -> None:
         super().__init__()

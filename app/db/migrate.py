@@ -97,7 +97,7 @@ def head_revision() -> str | None:
     ``revision``/``down_revision`` assignments (ast, no import of Alembic or of the migrations)."""
     revises: dict[str, set[str]] = {}
     for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
-        values: dict[str, object] = {}
+        values: dict[str, str | list[str] | tuple[str, ...] | None] = {}
         for node in ast.parse(path.read_text(encoding="utf-8")).body:
             if (
                 isinstance(node, ast.Assign)
@@ -108,7 +108,7 @@ def head_revision() -> str | None:
         if isinstance(values.get("revision"), str):
             down = values.get("down_revision")
             revises[str(values["revision"])] = set(
-                down if isinstance(down, (tuple, list)) else [down] if down else []
+                down if isinstance(down, (tuple, list)) else [down] if isinstance(down, str) else []
             )
     revised = set().union(*revises.values()) if revises else set()
     heads = [r for r in revises if r not in revised]

@@ -226,7 +226,7 @@ def _engine_route(
             if stops and len(stops) == len(locations)
             else None
         )
-        if culprit is None:
+        if culprit is None or stops is None:
             raise Unroutable(f"no walking route between the stops: {exc}", field="stops") from exc
         i, stop = stops[culprit]
         raise Unroutable(

@@ -80,7 +80,7 @@ def to_feature_collection(
         "distance_m": round(result.distance_m, 1),
         "duration_s": round(result.duration_s, 1),
         "start_time": start_time.isoformat(timespec="seconds") if start_time else None,
-        "dawn": dawn_times(req.start_at_dawn or start_time.date())
+        "dawn": dawn_times(req.start_at_dawn or start_time.date())  # type: ignore[union-attr]
         if (req.start_at_dawn or start_time)
         else None,
         "tour": req.tour,

@@ -150,7 +150,10 @@ def plan_document(
     )
     start = resolve_start(session, req, geocoder)
     pace = req.effective_pace()
-    if req.first_steps is not None:
+    skipped: list[dict[str, Any]]
+    if (req.first_steps is not None or req.loop_km is not None) and start is None:
+        raise InvalidParameter("a loop or first_steps needs a start", field="start")  # check_coherent says so
+    if req.first_steps is not None and start is not None:
         fs = req.first_steps
         place = first_steps_finish(session, start, fs.km, fs.shape)
         result = plan_loop(
@@ -165,7 +168,7 @@ def plan_document(
             profile=profile,
         )
         skipped, order = [], "first_steps"
-    elif req.loop_km is not None:
+    elif req.loop_km is not None and start is not None:
         candidates, skipped = _loop_candidates(session, req)
         finish = _finish_stop(session, req.finish_at) if req.finish_at else None
         result = plan_loop(

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from app.core.config import Settings
 from app.core.exceptions import Forbidden, NotFound
@@ -117,8 +117,8 @@ def make_room(session: Session, settings: Settings) -> int:
     excess = held - budget + 1
     if excess <= 0:
         return 0
-    oldest = select(SavedRoute.id).order_by(SavedRoute.last_viewed_at).limit(excess)  # type: ignore[arg-type]
-    gone = session.connection().execute(sql_delete(SavedRoute).where(SavedRoute.id.in_(oldest))).rowcount  # type: ignore[attr-defined]
+    oldest = select(SavedRoute.id).order_by(col(SavedRoute.last_viewed_at)).limit(excess)
+    gone = session.connection().execute(sql_delete(SavedRoute).where(col(SavedRoute.id).in_(oldest))).rowcount
     session.commit()
     log.info("storage budget of %d saved routes reached: deleted the %d read longest ago", budget, gone)
     return int(gone or 0)
@@ -136,7 +136,7 @@ def mark_viewed(session: Session, row: SavedRoute) -> None:
         return
     try:
         session.connection().execute(
-            update(SavedRoute).where(SavedRoute.id == row.id).values(last_viewed_at=now)
+            update(SavedRoute).where(col(SavedRoute.id) == row.id).values(last_viewed_at=now)
         )
         session.commit()
     except OperationalError as exc:
@@ -151,7 +151,7 @@ def prune(session: Session, retention_days: int, now: datetime | None = None) ->
     cutoff = (now or utcnow()) - timedelta(days=retention_days)
     gone = (
         session.connection()
-        .execute(sql_delete(SavedRoute).where(SavedRoute.last_viewed_at < cutoff))
+        .execute(sql_delete(SavedRoute).where(col(SavedRoute.last_viewed_at) < cutoff))
         .rowcount
     )
     session.commit()

@@ -48,7 +48,7 @@ def resolve_stops(session: Session, req: RouteRequest) -> tuple[list[Stop], list
         locs, skipped = tours_service.tour_locations(session, tour)
         return [location_stop(loc) for loc in locs], skipped
     stops: list[Stop] = []
-    skipped: list[dict[str, Any]] = []
+    skipped = []
     named = [item for item in req.stops if not isinstance(item, PointIn)]
     places = {loc.id: loc for loc in repo.locations_by_ids(session, named)} if named else {}  # one query
     for i, item in enumerate(req.stops):
