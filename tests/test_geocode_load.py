@@ -8,6 +8,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 
 from app.core.config import Settings
 from app.routing.tiles import ensure_tiles
@@ -27,6 +28,7 @@ MARKET = [
 ]
 
 
+@pytest.mark.slow
 def test_slow_geocoder_does_not_block_the_rest(tmp_path):
     ensure_tiles(Settings(data_dir=tmp_path, valhalla_tiles_dir=SHARED_TILES))
     slow = lambda req: Reply(body=json.dumps(MARKET).encode(), delay_s=0.2)

@@ -257,3 +257,17 @@ def test_rate_limit_on_route_creation(tmp_path):
         resp = c.post("/api/v1/routes", json=body)
         assert_problem(resp, 429, None)
         assert int(resp.headers["Retry-After"]) > 0
+
+
+def test_a_loop_lists_the_places_that_did_not_fit(client):
+    """The loop planner's RoutePlan.skipped reaches the answer, each with why (it was never read: a 5 km loop
+    silently left out most of the montage)."""
+    resp = client.post("/api/v1/routes", json={"start": {"lat": 39.9526, "lon": -75.1635}, "loop_km": 5})
+    assert resp.status_code == 201, resp.text
+    doc = resp.json()
+    visited = {
+        f["properties"].get("location_id") for f in doc["features"] if f["properties"]["kind"] == "stop"
+    }
+    unfit = [s for s in doc["skipped"] if s["reason"].startswith("does not fit a 5 km route")]
+    assert unfit, doc["skipped"]
+    assert all(s["location_id"] and s["location_id"] not in visited and s["name"] for s in unfit)

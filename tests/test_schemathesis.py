@@ -19,6 +19,8 @@ from tests.conftest import REAL_LOCATIONS, SHARED_BASEMAP, SHARED_TILES
 from tests.support.http_stub import Reply, http_stub
 from tests.support.live import live_app
 
+pytestmark = pytest.mark.slow  # fuzzes the whole API: tens of seconds
+
 
 @pytest.fixture(scope="module")
 def fuzz_target(tmp_path_factory):

@@ -6,7 +6,6 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.core.metrics import render_metrics
-from app.db.session import check_writable
 from app.schemas.responses import Health, Readiness
 
 router = APIRouter(tags=["health"])
@@ -25,7 +24,7 @@ async def healthz() -> Health:  # async: answered on the event loop, whatever th
 )
 async def readyz(request: Request) -> Readiness:
     await request.app.state.geocoder.ready()  # awaited: no thread is held meanwhile
-    await run_in_threadpool(check_writable, request.app.state.db_engine)
+    await run_in_threadpool(request.app.state.readiness.check)
     return Readiness(status="ready", database="ok")
 
 
