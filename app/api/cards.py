@@ -73,7 +73,7 @@ def route_card(fc: dict[str, Any], title: str) -> Card:
     ]
     activity = "run" if props.get("activity") == "run" else "walk"
     subtitle = f"{_km(props.get('distance_m') or 0)} {activity} · {len(stops)} stops"
-    return Card(title, subtitle, CREDIT, lines, stops)  # type: ignore[arg-type]
+    return Card(title, subtitle, CREDIT, lines, stops)
 
 
 def film_card(session: Session, film: Film) -> Card:

@@ -14,7 +14,7 @@ from app.services.geocode import MAX_QUERY_CHARS
 
 router = APIRouter(prefix="/api/v1", tags=["geocode"])
 
-PROBLEMS = {
+PROBLEMS: dict[int | str, dict[str, Any]] = {
     422: {
         "description": "Bad `q` or `limit` (named), or text naming a place outside Philadelphia "
         "(`address-outside-city`)",

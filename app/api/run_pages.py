@@ -40,7 +40,7 @@ def run_tour(
     workout: WorkoutLevel = None,
 ) -> Response:
     spoken = run_language(lang, None, page_lang)
-    options = {"workout": workout} if workout else {}
+    options: dict[str, str] = {"workout": workout} if workout else {}
     if spoken != "en":
         options["language"] = spoken  # the tour's turns in the language the page speaks
     fc = tour_route(request, session, settings, tour_id, **options)

@@ -67,6 +67,7 @@ def _compare(
         if route is not None:
             fc = routes_service.load(session, route).result
         else:
+            assert tour is not None  # compare_run lets exactly one of route and tour through
             fc = tour_route(request, session, settings, tour, **({"workout": workout} if workout else {}))
     with state.planning_slots:
         result = runs_service.compare(fc, track, state.routing)

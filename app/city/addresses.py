@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import csv
+import io
 import logging
 import re
 import threading
@@ -74,8 +75,10 @@ def parse(text: str) -> dict[str, Any] | None:
             return None
 
 
-def _pdata(name: str):
-    return resources.files("passyunk").joinpath("pdata", name).open(encoding="utf-8", newline="")
+def _pdata(name: str) -> io.TextIOWrapper:
+    # Traversable.open() takes no newline=, which the csv module wants as ""
+    raw = resources.files("passyunk").joinpath("pdata", name).open("rb")
+    return io.TextIOWrapper(raw, encoding="utf-8", newline="")
 
 
 @dataclass(frozen=True)
@@ -114,20 +117,20 @@ class StreetNames:
                     suffixes[row[1]] = row[2]
         self.suffixes = suffixes
         with _pdata("centerline.csv") as fh:
-            for row in csv.DictReader(fh):
+            for rec in csv.DictReader(fh):
                 try:
-                    code = int(row["ST_CODE"])
+                    code = int(rec["ST_CODE"])
                 except ValueError:
                     continue
-                parts = (row["PRE_DIR"], row["ST_NAME"], row["ST_TYPE"], row["POST_DIR"])
+                parts = (rec["PRE_DIR"], rec["ST_NAME"], rec["ST_TYPE"], rec["POST_DIR"])
                 if parts in seen:
-                    if row["SEG_ID"].isdigit():
-                        self.by_segment[int(row["SEG_ID"])] = seen[parts]
+                    if rec["SEG_ID"].isdigit():
+                        self.by_segment[int(rec["SEG_ID"])] = seen[parts]
                     continue
                 name = StreetName(code, *(p.strip() for p in parts))
                 seen[parts] = name
-                if row["SEG_ID"].isdigit():
-                    self.by_segment[int(row["SEG_ID"])] = name
+                if rec["SEG_ID"].isdigit():
+                    self.by_segment[int(rec["SEG_ID"])] = name
                 self.names.setdefault(code, name)
                 for key in {name.st_name, f"{name.st_name} {name.st_type}".strip(), name.key}:
                     self.by_key[key].add(code)

@@ -26,13 +26,22 @@ MICRODEGREES = 1_000_000  # coordinates are stored as whole micro-degrees (0.1 m
 
 
 class AddressedSegment(Protocol):
-    seg_id: int
-    st_code: int
-    l_from: int
-    l_to: int
-    r_from: int
-    r_to: int
-    coords: tuple[tuple[float, float], ...]
+    """What the arrays need of a segment; read-only, so frozen dataclasses (streets.Segment) fit."""
+
+    @property
+    def seg_id(self) -> int: ...
+    @property
+    def st_code(self) -> int: ...
+    @property
+    def l_from(self) -> int: ...
+    @property
+    def l_to(self) -> int: ...
+    @property
+    def r_from(self) -> int: ...
+    @property
+    def r_to(self) -> int: ...
+    @property
+    def coords(self) -> tuple[tuple[float, float], ...]: ...
 
 
 @dataclass(frozen=True)
@@ -46,7 +55,9 @@ class AddressPoint:
 def arrays_of(segments: Iterable[AddressedSegment]) -> dict[str, np.ndarray]:
     """The named segments (street code > 0, two points or more) as arrays: ``meta`` (seg_id, st_code, l_from,
     l_to, r_from, r_to), ``offsets`` into ``coords`` (micro-degrees, lon/lat)."""
-    meta, offsets, coords = [], [0], []
+    meta: list[tuple[int, int, int, int, int, int]] = []
+    offsets = [0]
+    coords: list[tuple[float, float]] = []
     for seg in segments:
         if seg.st_code <= 0 or len(seg.coords) < 2:
             continue
@@ -66,7 +77,7 @@ def build_address_arrays(segments: Iterable[AddressedSegment], target: Path) -> 
     arrays = arrays_of(segments)
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("wb") as fh:
-        np.savez_compressed(fh, **arrays)
+        np.savez_compressed(fh, meta=arrays["meta"], offsets=arrays["offsets"], coords=arrays["coords"])
     return len(arrays["meta"])
 
 

@@ -79,7 +79,7 @@ def prefix_names(sorted_names: list[str], text: str, limit: int) -> list[str]:
     if len(key) < 3:
         return []
     i = bisect.bisect_left(sorted_names, key)
-    out = []
+    out: list[str] = []
     while i < len(sorted_names) and sorted_names[i].startswith(key) and len(out) < limit:
         out.append(sorted_names[i])
         i += 1

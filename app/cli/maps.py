@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeGuard
 
 import typer
 
 from app.cli.common import cli, console, fail
+
+if TYPE_CHECKING:  # folium is imported only when the command runs (a fast `filmtour --help`)
+    from app.folium_maps.basemap import Basemap
+
+BASEMAPS = ("filmtour", "openstreetmap", "none")  # app.folium_maps.basemap.Basemap's values
+
+
+def _is_basemap(value: str) -> TypeGuard[Basemap]:
+    return value in BASEMAPS
 
 
 @cli.command("map")
@@ -36,7 +45,7 @@ def map_cmd(
 ) -> None:
     """Write a standalone map file: tours and films from the local atlas (planned as `filmtour route` plans),
     a saved route from the service."""
-    if basemap not in ("filmtour", "openstreetmap", "none"):
+    if not _is_basemap(basemap):
         fail(f"--basemap: {basemap!r} is not one of filmtour, openstreetmap, none")
     if out.is_dir() or not out.parent.is_dir():
         fail(f"--out: {out} is not a file in an existing folder")
@@ -52,16 +61,15 @@ def map_cmd(
     with Session(fm.sources.open_atlas(settings)) as session:
         tour = repo.get_tour(session, what)
         film = None if tour else repo.resolve_film(session, what)
-    options = {"basemap": basemap, "self_contained": self_contained}
     try:
         if tour:
             if not settings.valhalla_url:
                 build_tiles(settings)  # with a progress bar on a first build
-            m = fm.route_map(fm.tour_route(tour.id), service_url=url, **options)
+            m = fm.route_map(fm.tour_route(tour.id), service_url=url, basemap=basemap, self_contained=self_contained)
         elif film:  # the places from the local atlas; the tiles from the service
-            m = fm.places_map(fm.places(film=film.id), service_url=url, **options)
+            m = fm.places_map(fm.places(film=film.id), service_url=url, basemap=basemap, self_contained=self_contained)
         elif url:
-            m = fm.route_map(what, service_url=url, **options)
+            m = fm.route_map(what, service_url=url, basemap=basemap, self_contained=self_contained)
         else:
             fail(
                 f"{what!r} is no tour or film of the local atlas; for a saved route give --service-url "

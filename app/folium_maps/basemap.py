@@ -19,7 +19,7 @@ import folium
 import xstatic.pkg.jquery as xjquery
 import xstatic.pkg.leaflet as xleaflet
 import xyzservices.providers as xyz
-from branca.element import Element, MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from app.folium_maps.draw import PIN_CSS
@@ -89,14 +89,15 @@ def new_map(
     basemap: Basemap = "filmtour",
     self_contained: bool = False,
     credit: str = DATA_CREDIT,
-    **map_options: object,
 ) -> folium.Map:
     """An empty folium map of Philadelphia with our basemap and attribution, ready for route_layer and
     places_layer. ``service_url`` is the filmtour service whose tiles (and, unless self-contained, scripts) the
     map loads; ``credit`` is HTML (escaped) naming the data drawn on it, always shown."""
     service = (service_url or DEFAULT_SERVICE_URL).rstrip("/")
-    m = folium.Map(location=PHILADELPHIA, zoom_start=13, tiles=None, control_scale=True, **map_options)
-    header = m.get_root().header
+    m = folium.Map(location=PHILADELPHIA, zoom_start=13, tiles=None, control_scale=True)
+    root = m.get_root()
+    assert isinstance(root, Figure)  # a folium.Map is always created inside a branca Figure (the page)
+    header = root.header
     if self_contained:
         m.default_js, m.default_css = [], []
         header.add_child(

@@ -73,12 +73,12 @@ class CityNetworkStats:
 def _read_extract(path: Path, net: Network) -> list[Way]:
     ways: list[Way] = []
     for obj in osmium.FileProcessor(str(path)):
-        if obj.is_node():
+        if isinstance(obj, osmium.osm.Node):  # isinstance, not is_node(): it narrows the entity union
             net.nodes[obj.id] = (obj.location.lon, obj.location.lat)
             net.node_time[obj.id] = obj.timestamp
             if len(obj.tags):
                 net.node_tags[obj.id] = dict(obj.tags)
-        elif obj.is_way():
+        elif isinstance(obj, osmium.osm.Way):
             ways.append(Way(obj.id, [n.ref for n in obj.nodes], dict(obj.tags), obj.timestamp))
     net.ways.extend(ways)
     return ways

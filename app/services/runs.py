@@ -124,8 +124,8 @@ class LinePosition:
         off = np.empty(len(xs))
         at = 0.0
         for i, (px, py) in enumerate(zip(xs, ys, strict=True)):
-            lo = np.searchsorted(self.cum, at - LOOK_BEHIND_M) - 1
-            hi = np.searchsorted(self.cum, at + LOOK_AHEAD_M) + 1
+            lo = int(np.searchsorted(self.cum, at - LOOK_BEHIND_M)) - 1
+            hi = int(np.searchsorted(self.cum, at + LOOK_AHEAD_M)) + 1
             lo, hi = max(lo, 0), min(hi, len(self.seg))
             f = ((px - self.x0[lo:hi]) * self.dx[lo:hi] + (py - self.y0[lo:hi]) * self.dy[lo:hi]) / self.seg[
                 lo:hi

@@ -140,7 +140,7 @@ def places(path: Path) -> list[dict[str, Any]]:
 
 def read_osm(pbf: Path, layers: Layers) -> None:
     for way in osmium.FileProcessor(str(pbf), osmium.osm.NODE | osmium.osm.WAY).with_locations():
-        if not way.is_way():
+        if not isinstance(way, osmium.osm.Way):  # isinstance, not is_way(): it narrows the entity union
             continue
         tags = way.tags
         try:
@@ -233,7 +233,7 @@ def read_trails(directory: Path, layers: Layers) -> None:
     a name set along a winding woodland path rarely finds a straight stretch long enough to be drawn."""
     named: dict[str, list[Any]] = {}
     for f in _read_geojson(directory / "trails.geojson"):
-        name = (f.get("properties") or {}).get("NAME")
+        name: str = (f.get("properties") or {}).get("NAME") or ""
         minor = not name or name == MINOR_TRAIL
         line = shape(f["geometry"])
         layers.add("trails", line, 14 if minor else 12, {})
