@@ -221,3 +221,14 @@ def test_cli_sample_dataset_keeps_markup_inert(run, tmp_path, monkeypatch):
     html = out.read_text()
     assert "Italian &lt;script&gt;alert(1)&lt;/script&gt; Market" in html
     assert "<img src=x" not in html
+
+
+def test_cli_basemap_choices_are_the_basemap_type():
+    """The CLI checks --basemap against its own tuple (folium loads only when the command runs): it must name
+    exactly the values of app.folium_maps.basemap.Basemap."""
+    from typing import get_args
+
+    from app.cli.maps import BASEMAPS
+    from app.folium_maps.basemap import Basemap
+
+    assert BASEMAPS == get_args(Basemap)

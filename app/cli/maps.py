@@ -65,9 +65,13 @@ def map_cmd(
         if tour:
             if not settings.valhalla_url:
                 build_tiles(settings)  # with a progress bar on a first build
-            m = fm.route_map(fm.tour_route(tour.id), service_url=url, basemap=basemap, self_contained=self_contained)
+            m = fm.route_map(
+                fm.tour_route(tour.id), service_url=url, basemap=basemap, self_contained=self_contained
+            )
         elif film:  # the places from the local atlas; the tiles from the service
-            m = fm.places_map(fm.places(film=film.id), service_url=url, basemap=basemap, self_contained=self_contained)
+            m = fm.places_map(
+                fm.places(film=film.id), service_url=url, basemap=basemap, self_contained=self_contained
+            )
         elif url:
             m = fm.route_map(what, service_url=url, basemap=basemap, self_contained=self_contained)
         else:

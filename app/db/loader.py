@@ -26,7 +26,7 @@ from pydantic import (
 )
 from sqlalchemy import delete, text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, select
 
 from app.core.paces import Activity, Pace
 from app.db import search
@@ -181,7 +181,8 @@ class ToursFile(_Strict):
     tours: Annotated[list[TourIn], Field(min_length=1)]
 
 
-PlaceFeature = Feature[Point, PlaceIn]
+class PlaceFeature(Feature[Point, PlaceIn]):
+    properties: PlaceIn  # every place has its properties (GeoJSON itself allows null)
 
 
 class PlacesFile(FeatureCollection[PlaceFeature]):
@@ -298,7 +299,9 @@ def _location_values(feat: dict[str, Any], film_titles: dict[str, str]) -> dict[
     }
 
 
-def _upsert(session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> tuple[int, int, int, int]:
+def _upsert[Row: (Film, Location, Tour)](  # the tables keyed by the dataset's string ids
+    session: Session, model: type[Row], rows: list[dict[str, Any]]
+) -> tuple[int, int, int, int]:
     """Insert new ids, update changed rows (touching ``updated_at`` only then), delete ids no longer listed."""
     existing = {row.id: row for row in session.exec(select(model)).all()}
     inserted = updated = unchanged = 0
