@@ -3,8 +3,9 @@ line at a steady pace, one point every `step_m`, with seeded GPS-like noise of a
 
 The noise is correlated in time (a first-order Gauss-Markov process, as GNSS position error is: it drifts over
 tens of seconds rather than jumping at each fix). Independent noise at every fix zig-zags across the street
-every couple of seconds; on the whole-city network, whose sidewalks are mapped as ways of their own a few
-metres from the street, the matcher then hops between them and a run at the plan's pace read 2.7 % long."""
+every couple of seconds; on the whole-city network the matcher then strays onto nearby alleys and service
+roads (558 matched edges instead of 454) and leaves isolated fixes unmatched at their raw, zig-zagging places,
+so a run at the plan's pace read 2.7 % long (5.74 min/km for 6.00)."""
 
 from __future__ import annotations
 
