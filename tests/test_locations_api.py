@@ -32,16 +32,34 @@ def assert_problem(resp, status: int, field: str | None) -> dict:
 
 
 def test_lists_every_location_as_geojson(client):
-    resp = client.get("/api/v1/locations")
-    assert resp.status_code == 200
-    assert resp.headers["content-type"].startswith("application/geo+json")
-    body = resp.json()
-    assert body["type"] == "FeatureCollection"
-    assert len(FeatureCollection(**body).features) == len(body["features"])  # RFC 7946, per geojson-pydantic
-    assert body["numberMatched"] == len(real_features())
-    ids = [f["id"] for f in body["features"]]
-    assert sorted(ids) == sorted(f["properties"]["id"] for f in real_features())
-    for feat in body["features"]:
+    """Every shipped place, once, following `next` links (pages of 100 by default), in the documented order:
+    the Rocky (1976) montage places in film order, then the others by name."""
+    features: list[dict] = []
+    url: str | None = "/api/v1/locations"
+    pages = 0
+    while url is not None:
+        resp = client.get(url)
+        assert resp.status_code == 200
+        assert resp.headers["content-type"].startswith("application/geo+json")
+        body = resp.json()
+        assert body["type"] == "FeatureCollection"
+        assert len(FeatureCollection(**body).features) == len(
+            body["features"]
+        )  # RFC 7946, per geojson-pydantic
+        assert body["numberMatched"] == len(real_features())
+        assert body["numberReturned"] == len(body["features"]) <= 100
+        features += body["features"]
+        url = next((link["href"] for link in body["links"] if link["rel"] == "next"), None)
+        pages += 1
+    assert pages == -(-len(real_features()) // 100)  # a page per 100 places, no empty last page
+    ids = [f["id"] for f in features]
+    assert len(ids) == len(set(ids))
+    assert set(ids) == {f["properties"]["id"] for f in real_features()}
+    montage = [f for f in features if f["properties"]["scene_order"] is not None]
+    others = features[len(montage) :]
+    assert features[: len(montage)] == sorted(montage, key=lambda f: f["properties"]["scene_order"])
+    assert [f["properties"]["name"] for f in others] == sorted(f["properties"]["name"] for f in others)
+    for feat in features:
         assert feat["geometry"]["type"] == "Point"
         lon, lat = feat["geometry"]["coordinates"]
         assert -180 <= lon <= 180 and -90 <= lat <= 90

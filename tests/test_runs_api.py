@@ -54,7 +54,8 @@ def test_a_run_at_the_planned_pace_matches_the_plan(runs_client, montage, caplog
         abs(body["moving_time_s"] - montage["properties"]["duration_s"])
         < 0.03 * montage["properties"]["duration_s"]
     )
-    assert body["average_pace_min_per_km"] == pytest.approx(6.0, abs=0.25)
+    # seeds 1-6 and 21 read 6.00-6.02 (tests/run_tracks.py: time-correlated GPS noise)
+    assert body["average_pace_min_per_km"] == pytest.approx(montage["properties"]["pace_min_per_km"], abs=0.1)
     assert len(body["splits"]) == len(montage["features"]) - 2  # every stop but the start
     for split in body["splits"]:
         assert split["elapsed_s"] is not None, split
