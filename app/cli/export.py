@@ -13,8 +13,8 @@ rewrites links so they work as files:
   Content-Encoding), read by the same protomaps-leaflet layer as from the service.
 
 The planner needs the service (it plans routes on the server): the exported home page lists the maps and says
-so. "Save for offline" registers the service worker at the site's root, so it works when the export is served at
-a root (``--base-url https://films.example.org``), not under a sub-path."""
+so. "Save for offline" registers the service worker at the export's root (``<base path>/sw.js``, the page's
+``data-sw`` link rewritten like every other) with that directory as its scope, so it works under a sub-path too."""
 
 from __future__ import annotations
 
@@ -31,10 +31,10 @@ from app.cli.common import cli, console, err, fail, progress_bar
 PLACEHOLDER = (
     "https://filmtour-export.invalid"  # the origin pages are rendered with when no --base-url is given
 )
-ROOTS = r"static|tiles|api|map|films|tours|embed|cards|oembed|sw\.js|manifest\.webmanifest|favicon"
+ROOTS = r"static|tiles|api|map|films|places|tours|embed|cards|oembed|sw\.js|manifest\.webmanifest|favicon"
 _ROOT_LINK = re.compile(rf"(?<=[\"'(])/(?=(?:{ROOTS})\b)")
 _FORMAT = re.compile(r"(/api/v1/(?:tours|routes)/[A-Za-z0-9_-]+)\?format=(gpx|kml|txt)")
-_GEOJSON = re.compile(r"(/api/v1/(?:tours|routes)/[A-Za-z0-9_-]+)(?=[\"'])")
+_GEOJSON = re.compile(r"(/api/v1/(?:tours|routes|locations)/[A-Za-z0-9_-]+)(?=[\"'])")
 _FILM_PLACES = re.compile(r"/api/v1/locations\?film=([A-Za-z0-9_-]+)[^\"']*")
 _OEMBED = re.compile(r"/oembed\?url=[^\"']*?%2F(tours|routes)%2F([A-Za-z0-9_-]+)%2Fmap[^\"']*")
 
@@ -62,10 +62,11 @@ def file_for(path: str, query: str = "") -> str:
         return f"api/v1/films/{film.group(1)}/locations.geojson"
     if path.endswith("/offline-manifest"):
         return path.lstrip("/")  # a file: offline.js reads it as JSON whatever its type
-    if re.fullmatch(r"/api/v1/(tours|routes)/[A-Za-z0-9_-]+", path):
+    if re.fullmatch(r"/api/v1/(tours|routes|locations)/[A-Za-z0-9_-]+", path):
         return path.lstrip("/") + (f".{fmt.group(1)}" if fmt else ".geojson")
     name = path.strip("/")
-    if not name or not Path(name).suffix or path.endswith("/map") or path.startswith(("/films/", "/embed/")):
+    dirs = ("/films/", "/places/", "/embed/")
+    if not name or not Path(name).suffix or path.endswith("/map") or path.startswith(dirs):
         return f"{name}/index.html" if name else "index.html"
     return name
 
@@ -213,10 +214,13 @@ def _export(
         with Session(app.state.db_engine) as session:
             tour_rows = tours_service.all_tours(session)
             film_rows = repo.films(session)
+            place_ids = [loc.id for loc in repo.all_locations(session)]
         urls = ["/map", "/cards/map.png"]
         for f in film_rows:
             urls += [f"/films/{f['id']}", f"/cards/films/{f['id']}.png"]
             urls += [f"/api/v1/locations?film={f['id']}&limit=500"]  # the film page's "dataset" link
+        for place in place_ids:  # its page, card and feature (the page's "dataset" link)
+            urls += [f"/places/{place}", f"/cards/places/{place}.png", f"/api/v1/locations/{place}"]
         for t in (tour.id for tour in tour_rows):
             api = f"/api/v1/tours/{t}"
             page_url = quote(f"{origin}/tours/{t}/map", safe="")
@@ -232,6 +236,7 @@ def _export(
                 pages.append(body.decode())
             progress.advance(task)
         _home(ex, tour_rows, film_rows, service_url)
+        _web_manifest_at(directory / "manifest.webmanifest", prefix)
         assets = sorted({a for html in pages for a in ex.assets_of(html)})
         for manifest in directory.glob("api/v1/tours/*/offline-manifest"):
             assets += [u for u in _manifest_urls(manifest) if u.startswith(prefix + "/static/")]
@@ -245,6 +250,15 @@ def _export(
             progress.advance(task)
         archive = getattr(app.state, "basemap", None)
         return ex, (_tiles(ex, archive) if archive is not None else 0)
+
+
+def _web_manifest_at(path: Path, prefix: str) -> None:
+    """The web app manifest's start URL and scope: the export's root (the service's is "/")."""
+    import json
+
+    manifest = json.loads(path.read_text())
+    manifest.update(start_url=prefix + "/", scope=prefix + "/")
+    path.write_text(json.dumps(manifest))
 
 
 def _manifest_urls(path: Path) -> list[str]:
