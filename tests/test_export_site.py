@@ -68,6 +68,9 @@ def test_refuses_a_non_empty_directory_and_a_bad_base_url(tmp_path):
     assert result.exit_code == 1 and "give a new or empty directory" in " ".join(result.output.split())
     result = CliRunner().invoke(cli, ["export-site", str(tmp_path / "new"), "--base-url", "ftp://x"])
     assert result.exit_code == 1 and "must be an http(s) URL" in " ".join(result.output.split())
+    result = CliRunner().invoke(cli, ["export-site", str(tmp_path / "new"), "--service-url", "javascript:x"])
+    assert result.exit_code == 1 and "--service-url must be an http(s) URL" in " ".join(result.output.split())
+    assert not (tmp_path / "new").exists()
 
 
 @pytest.mark.slow
@@ -86,7 +89,7 @@ def test_every_place_page_and_card_is_written_and_links_work_under_a_base_path(t
     ensure_basemap(settings)
     root = tmp_path / "site"
     root.mkdir()
-    _export(create_app(settings), root, origin, "/atlas", None)
+    _export(create_app(settings), root, origin, "/atlas", "https://plan.example.org/")
     places = [f["id"] for f in json.loads(SAMPLE_LOCATIONS.read_text())["features"]]
     for place in places:
         page = (root / "places" / place / "index.html").read_text()
@@ -109,3 +112,5 @@ def test_every_place_page_and_card_is_written_and_links_work_under_a_base_path(t
     manifest = json.loads((root / "manifest.webmanifest").read_text())
     assert manifest["scope"] == manifest["start_url"] == "/atlas/"
     assert 'data-sw="/atlas/sw.js"' in (root / "tours/rocky-steps-run/map/index.html").read_text()
+    home = (root / "index.html").read_text()  # planning needs the service: the home links to it
+    assert 'needs the filmtour service:\n  <a href="https://plan.example.org/">plan a route there</a>' in home

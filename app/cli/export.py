@@ -183,6 +183,8 @@ def export_site(
     origin = (base_url or PLACEHOLDER).rstrip("/")
     if urlsplit(origin).scheme not in ("http", "https"):
         fail("--base-url must be an http(s) URL, e.g. https://example.org/films")
+    if service_url and urlsplit(service_url).scheme not in ("http", "https"):
+        fail("--service-url must be an http(s) URL, e.g. https://filmtour.example.org")
     prefix = "" if origin == PLACEHOLDER else urlsplit(origin).path.rstrip("/")
     settings = get_settings().model_copy(update={"public_base_url": origin})
     started = time.perf_counter()
@@ -226,7 +228,7 @@ def _export(
             page_url = quote(f"{origin}/tours/{t}/map", safe="")
             urls += [f"/tours/{t}/map", f"/embed/tours/{t}", api, f"{api}?format=gpx", f"{api}?format=kml"]
             urls += [f"{api}?format=txt", f"/oembed?url={page_url}&format=json", f"/cards/tours/{t}.png"]
-            urls += [f"{api}/offline-manifest"]
+            urls += [f"{api}/offline-manifest", f"/tours/{t}/run"]  # the run page: in the offline pack
         urls += ["/sw.js", "/manifest.webmanifest"]
         task = progress.add_task("pages and documents", total=len(urls))
         pages: list[str] = []
@@ -249,7 +251,21 @@ def _export(
                     ex.fetch(image, image.split("?")[0].lstrip("/"))
             progress.advance(task)
         archive = getattr(app.state, "basemap", None)
-        return ex, (_tiles(ex, archive) if archive is not None else 0)
+        n_tiles = _tiles(ex, archive) if archive is not None else 0
+        if n_tiles:
+            _empty_tiles(ex, directory)
+        return ex, n_tiles
+
+
+def _empty_tiles(exporter: Exporter, directory: Path) -> None:
+    """A tile an offline pack lists but the archive lacks (nothing drawn there) is answered "no content" (204)
+    by the service; a static server would answer 404 and the pack could not be saved, so it is written as an
+    empty file (an empty vector tile)."""
+    for manifest in directory.glob("api/v1/tours/*/offline-manifest"):
+        for url in _manifest_urls(manifest):
+            tile = re.search(r"/(tiles/\d+/\d+/\d+\.mvt)", url)
+            if tile and not (directory / tile.group(1)).exists():
+                exporter.write(tile.group(1), b"")
 
 
 def _web_manifest_at(path: Path, prefix: str) -> None:
