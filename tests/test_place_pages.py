@@ -91,3 +91,13 @@ def test_a_viewpoint_says_where_to_stand_in_both_languages(real_client: TestClie
     assert es.headers["content-language"] == "es" and '<html lang="es">' in es.text
     assert "Colóquese aquí, mirando al NO" in es.text and "Rodado aquí" in es.text
     assert "<h2>Filmed here</h2>" not in es.text and "<h2>Rodado aquí</h2>" in es.text
+
+
+def test_only_web_addresses_among_the_sources_become_links(sample_client: TestClient, tmp_path):
+    from app.maps.render import render_place_page
+
+    feature = sample_client.get("/api/v1/locations/steps").json()
+    feature["properties"]["sources"] = ["javascript:alert(1)", "https://example.org/ok", '"><b>x</b>']
+    html = render_place_page(feature, [], make_settings(tmp_path))
+    assert 'href="javascript:' not in html and "<b>x</b>" not in html
+    assert "<li>javascript:alert(1)</li>" in html and 'href="https://example.org/ok"' in html
