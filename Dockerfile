@@ -32,6 +32,8 @@ USER 10001:10001
 RUN filmtour network build-city --no-rebuild
 
 EXPOSE 8000
+# Per deploy, before the servers: `docker run IMAGE filmtour db prepare` (migrations and the dataset load; compose
+# runs it as its `prepare` service). A lone container that skips it prepares its database on its first start.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"]
 CMD ["filmtour", "serve", "--host", "0.0.0.0", "--port", "8000"]

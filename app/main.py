@@ -17,6 +17,7 @@ from app.api import (
     cards,
     docs,
     downloads,
+    geocode,
     health,
     locations,
     offline,
@@ -32,6 +33,7 @@ from app.api.caching import DatasetCache
 from app.core.config import Settings, get_settings
 from app.core.errors import document_problems, install_error_handlers
 from app.core.exceptions import ServiceUnavailable
+from app.core.keyfile import client_hash_key
 from app.core.logging import configure_logging
 from app.core.middleware import (
     GZIP_LEVEL,
@@ -46,9 +48,8 @@ from app.core.ratelimit import (
     parse_networks,
     sqlite_counter_engine,
 )
-from app.db.loader import load_dataset
-from app.db.migrate import startup_lock, upgrade_to_head
-from app.db.session import check_database, make_engine
+from app.db.prepare import prepare
+from app.db.session import Readiness, check_database, make_engine
 from app.maps.assets import STATIC_PREFIX, static_files_app
 from app.maps.basemap import current_basemap, ensure_basemap, open_archive
 from app.routing.factory import get_engine
@@ -72,24 +73,21 @@ async def _prune_periodically(settings: Settings, engine) -> None:
 
 
 def prepare_database(settings: Settings):
-    """Connect, migrate to the newest schema and load the dataset. Raises if the database is unreachable."""
+    """Connect, and migrate and load the dataset unless that was done for these files already
+    (app.db.prepare: a start with unchanged data writes nothing). Raises if the database is unreachable."""
     engine = make_engine(settings)
     try:
         check_database(engine)
     except ServiceUnavailable as exc:  # say where: the operator reads this in the start-up log
         where = engine.url.render_as_string(hide_password=True)
         raise ServiceUnavailable(f"{exc.detail} at {where}", retry_after_s=exc.retry_after_s) from exc
-    with startup_lock(engine):  # replicas starting together migrate and load one at a time
-        upgrade_to_head(engine)
-        if settings.load_locations_on_startup:
-            report = load_dataset(engine, settings.locations_file)
-            log.info("locations loaded: %s", report)
+    prepare(settings, engine)
     return engine
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    # In a worker thread: under app.boot the event loop keeps answering /healthz while this runs.
+    # In a worker thread: the blocking start-up work (database check, tiles, basemap) off the event loop.
     await run_in_threadpool(start_up, app)
     pruner = asyncio.create_task(_prune_periodically(app.state.settings, app.state.db_engine))
     try:
@@ -110,15 +108,19 @@ def start_up(app: FastAPI) -> None:
     app.state."""
     settings: Settings = app.state.settings
     app.state.db_engine = prepare_database(settings)
+    app.state.readiness = Readiness(app.state.db_engine)
     app.state.limit_engine = _limit_store_engine(settings, app.state.db_engine)
     storage = SQLStorage(app.state.limit_engine)
     app.state.route_limiter = RateLimiter("routes", settings.rate_limit_routes_per_minute, storage)
     app.state.geocode_limiter = RateLimiter("geocode", settings.rate_limit_geocode_per_minute, storage)
+    app.state.save_limiter = RateLimiter("saves", settings.saved_routes_per_client_per_hour, storage, "hour")
+    app.state.client_hash_key = client_hash_key(settings)
     app.state.routing = get_engine(settings)
     if settings.build_tiles_on_startup and not settings.valhalla_url:
         ensure_tiles(settings)  # first start builds them (seconds); later starts find them cached
     app.state.basemap = _basemap(settings)
     app.state.geocoder = Geocoder(settings)
+    app.state.geocoder.warm_up()
     routes_service.prune_saved_routes(settings, app.state.db_engine)
 
 
@@ -174,6 +176,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(locations.router)
     app.include_router(tours.router)
     app.include_router(routes.router)
+    app.include_router(geocode.router)
     app.include_router(pages.router)
     app.include_router(run_pages.router)
     app.include_router(runs.router)

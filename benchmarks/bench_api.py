@@ -99,6 +99,7 @@ def server_env(data_dir: Path, tiles_dir: Path) -> dict[str, str]:
         "FILMTOUR_RATE_LIMIT_ROUTES_PER_MINUTE": "0",
         "FILMTOUR_RATE_LIMIT_GEOCODE_PER_MINUTE": "0",
         "FILMTOUR_MAX_SAVED_ROUTES_PER_CLIENT": "0",  # the benchmark is one client saving hundreds of routes
+        "FILMTOUR_SAVED_ROUTES_PER_CLIENT_PER_HOUR": "0",  # (the same, after the quota became a rate)
         "FILMTOUR_LOG_LEVEL": "warning",
     }
 
@@ -599,7 +600,8 @@ def main() -> None:
             first_start_s = first.wait_for("/readyz")
             routes = bench_routes(first.url, actor, settings, points, args.rounds, work)
         with Serve(env, work / "restart.log") as again:
-            healthz_s = again.wait_for("/healthz")
+            # The first real answer (a data endpoint), not /healthz: a start is only done when that answers.
+            healthz_s = again.wait_for("/api/v1/locations")
             readyz_s = again.wait_for("/readyz")
             locations = bench_locations(again.url, work, args.seconds)
         restart = {
@@ -685,8 +687,8 @@ def markdown(r: dict) -> str:
     )
     rs = r["restart"]
     rows.append(
-        f"| restart with cached tiles → first 200 /healthz | {rs['healthz_s']} s | /readyz {rs['readyz_s']} s; "
-        f"first start {rs['first_start_readyz_s']} s | | ≤ 2 s | {verdict(rs['healthz_s'] <= 2)} |"
+        f"| restart with cached tiles → first 200 GET /api/v1/locations | {rs['healthz_s']} s | /readyz {rs['readyz_s']} s; "
+        f"first start {rs['first_start_readyz_s']} s | | ≤ 1.5 s | {verdict(rs['healthz_s'] <= 1.5)} |"
     )
     h = r["cli_help"]
     rows.append(

@@ -79,6 +79,7 @@ def start_server(workers: int, data_dir: Path, checkout: Path = ROOT) -> tuple[s
         "FILMTOUR_DATA_DIR": str(data_dir),
         "FILMTOUR_RATE_LIMIT_ROUTES_PER_MINUTE": "0",
         "FILMTOUR_MAX_SAVED_ROUTES_PER_CLIENT": "0",  # every simulated user is 127.0.0.1: one client
+        "FILMTOUR_SAVED_ROUTES_PER_CLIENT_PER_HOUR": "0",  # (the same, after the quota became a rate)
         "FILMTOUR_LOG_LEVEL": "warning",
     }
     log = data_dir / "server.log"

@@ -61,10 +61,7 @@ def test_no_import_cycles_in_app():
 # The command line imports each command's modules when the command runs (so `filmtour --help` starts fast):
 # lazy imports of modules below it, which grimp and import-linter see like any other import (the cycle and
 # layer checks above cover them); nowhere else may an import of app hide inside a function.
-LAZY_IMPORTERS = {
-    *(f"app/cli/{p.name}" for p in (ROOT / "app" / "cli").glob("*.py")),
-    "app/boot.py",
-}  # (app.boot imports app.main after the socket listens)
+LAZY_IMPORTERS = {f"app/cli/{p.name}" for p in (ROOT / "app" / "cli").glob("*.py")}
 
 
 def test_no_imports_of_app_inside_functions():
@@ -102,3 +99,18 @@ def test_interfaces_do_not_import_their_users(module):
     upward = {"app.routing.embedded", "app.routing.http", "app.api", "app.services", "app.core.errors"}
     imported = graph.find_upstream_modules(module)
     assert not {m for m in imported if any(m == u or m.startswith(u + ".") for u in upward)}
+
+
+# app/maps/basemap.py (416 lines) is being split by the basemap work; drop it from here once that has landed.
+OVER_400_FOR_NOW = {"app/maps/basemap.py"}
+
+
+def test_modules_stay_under_400_lines():
+    from app.core.config import PROJECT_ROOT
+
+    long = {
+        str(path.relative_to(PROJECT_ROOT)): n
+        for path in (PROJECT_ROOT / "app").rglob("*.py")
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > 400
+    }
+    assert set(long) <= OVER_400_FOR_NOW, long

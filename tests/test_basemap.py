@@ -73,6 +73,7 @@ def test_shipped_basemap_has_every_layer_with_labels_from_z15(shipped):
         archive.close()
 
 
+@pytest.mark.slow
 def test_cached_by_inputs_and_rebuilt_when_damaged(shipped, tmp_path):
     settings, basemap = shipped
     mtime = basemap.archive.stat().st_mtime_ns

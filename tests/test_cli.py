@@ -54,6 +54,7 @@ def test_help_explains_every_command(run):
         "route",
         "settings",
         "export-site",
+        "geocoder",
     }
     assert commands <= listed, out
     for group, sub in (
@@ -62,6 +63,8 @@ def test_help_explains_every_command(run):
         ("data", "audit"),
         ("network", "build"),
         ("network", "fetch"),
+        ("geocoder", "build"),
+        ("geocoder", "search"),
     ):
         result = run(group, sub, "--help")
         assert result.exit_code == 0 and "Usage:" in result.output and f"{group} {sub}" in result.output
@@ -103,6 +106,7 @@ def test_db_upgrade_migrates_to_the_newest_revision(run, tmp_path):
     assert run("db", "upgrade").exit_code == 0  # again: nothing to do, no error
 
 
+@pytest.mark.slow
 def test_network_fetch_downloads_converts_builds_and_installs(run, tmp_path, monkeypatch):
     monkeypatch.setenv("FILMTOUR_VALHALLA_TILES_DIR", str(tmp_path / "own-tiles"))
     with http_stub(lambda req: Reply(body=OVERPASS_RECORDED)) as overpass:
@@ -128,6 +132,7 @@ def test_db_load_is_idempotent_and_locations_print(run):
     assert "Italian" in table and "Rocky (1976) filming locations" in table
 
 
+@pytest.mark.slow
 def test_route_writes_gpx(run, tmp_path):
     out = tmp_path / "rocky.gpx"
     result = run(
@@ -139,6 +144,7 @@ def test_route_writes_gpx(run, tmp_path):
     assert gpx.waypoints and gpx.tracks[0].length_2d() > 10_000
 
 
+@pytest.mark.slow
 def test_errors_are_messages_not_tracebacks(run, tmp_path):
     bad = run("route", "--stop", "nowhere", "--stop", "italian-market")
     assert bad.exit_code != 0 and "nowhere" in bad.output and "Traceback" not in bad.output

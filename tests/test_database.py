@@ -43,7 +43,7 @@ def exercise_loading(engine, tmp_path: Path) -> None:
 
 
 def test_sqlite_is_created_in_the_data_dir_and_migrated(tmp_path):
-    settings = make_settings(tmp_path)
+    settings = make_settings(tmp_path, seed=False)
     engine = migrated_engine(settings)
     assert (tmp_path / "data" / "filmtour.db").exists()
     assert current_revision(engine) is not None
@@ -52,11 +52,11 @@ def test_sqlite_is_created_in_the_data_dir_and_migrated(tmp_path):
 
 
 def test_loading_is_idempotent_on_sqlite(tmp_path):
-    exercise_loading(migrated_engine(make_settings(tmp_path)), tmp_path)
+    exercise_loading(migrated_engine(make_settings(tmp_path, seed=False)), tmp_path)
 
 
 def test_bad_dataset_changes_nothing(tmp_path):
-    engine = migrated_engine(make_settings(tmp_path))
+    engine = migrated_engine(make_settings(tmp_path, seed=False))
     load_dataset(engine, SAMPLE_LOCATIONS)
     broken = tmp_path / "broken.geojson"
     doc = json.loads(SAMPLE_LOCATIONS.read_text())

@@ -92,3 +92,51 @@ def test_nginx_refuses_a_broken_configuration(tmp_path):
     broken.write_text(NGINX_SITE.read_text().replace("client_max_body_size 64k;", "client_max_body_size 64k"))
     out = nginx_test(broken, tmp_path)
     assert out.returncode != 0 and "test failed" in out.stderr
+
+
+def test_nginx_keeps_metrics_and_readyz_inside_and_passes_the_rest(tmp_path):
+    """The shipped site, run by a real nginx in front of a stand-in API: /metrics and /readyz (which writes
+    to the database) are not reachable through the proxy; other paths are proxied."""
+    import httpx
+
+    from tests.support.http_stub import Reply, http_stub
+    from tests.support.live import free_port
+
+    port = free_port()
+    with http_stub(lambda seen: Reply(body=b'{"ok": true}')) as api:
+        site = tmp_path / "site.conf"
+        text = NGINX_SITE.read_text()
+        text = text.replace("resolver 127.0.0.11 valid=10s ipv6=off;", "")
+        text = text.replace("set $filmtour_api http://api:8000;", f"set $filmtour_api {api.url};")
+        site.write_text(text.replace("listen 80;", f"listen 127.0.0.1:{port};"))
+        (tmp_path / "logs").mkdir()
+        main = tmp_path / "nginx.conf"
+        main.write_text(f"events {{}}\nhttp {{\n    include {site};\n}}\n")
+        cmd = [tool("nginx", "nginx"), "-p", str(tmp_path), "-c", str(main)]
+        proc = subprocess.Popen(
+            [*cmd, "-g", "daemon off; pid nginx.pid; error_log stderr;"],
+            stderr=subprocess.PIPE,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            for _ in range(100):
+                try:
+                    httpx.get(f"{url}/healthz", timeout=1)
+                    break
+                except httpx.TransportError:
+                    import time
+
+                    time.sleep(0.05)
+            assert httpx.get(f"{url}/metrics").status_code == 404
+            assert httpx.get(f"{url}/readyz").status_code == 404
+            assert httpx.get(f"{url}/healthz").status_code == 200
+            assert httpx.get(f"{url}/api/v1/tours/rocky-1976-montage").status_code == 200
+            assert [s.path for s in api.requests] == [
+                "/healthz",
+                "/healthz",
+                "/api/v1/tours/rocky-1976-montage",
+            ][-len(api.requests) :]
+            assert not any(s.path in ("/metrics", "/readyz") for s in api.requests)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)

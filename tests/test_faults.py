@@ -12,6 +12,7 @@ import threading
 import time
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
@@ -35,6 +36,7 @@ def test_routing_service_down_keeps_the_rest_up(tmp_path):
         assert c.get("/readyz").status_code == 200
 
 
+@pytest.mark.slow
 def test_database_unreachable_at_start_is_a_clear_message_and_exit_code(tmp_path):
     env = {
         **os.environ,
@@ -55,6 +57,7 @@ def test_database_unreachable_at_start_is_a_clear_message_and_exit_code(tmp_path
     assert "Traceback" not in proc.stderr + proc.stdout
 
 
+@pytest.mark.slow
 def test_damaged_tiles_are_rebuilt_at_start(tmp_path):
     tiles_dir = tmp_path / "tiles"
     shutil_copy = __import__("shutil").copytree
@@ -79,6 +82,7 @@ def _env(data_dir) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow
 def test_kill_while_saving_leaves_no_half_route_and_restart_keeps_all(tmp_path):
     data_dir = tmp_path / "data"
     port = free_port()

@@ -1,4 +1,4 @@
-"""The geocoder against a local stand-in Nominatim server: policy headers, caching, rate, failures."""
+"""The optional Nominatim fallback against a local stand-in server: policy headers, caching, rate, failures."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ import pytest
 from sqlmodel import Session
 
 from app.core.errors import problem_for
-from app.core.exceptions import InvalidParameter, ServiceUnavailable
+from app.core.exceptions import AddressOutsideCity, InvalidParameter, ServiceUnavailable
 from app.db.migrate import upgrade_to_head
+from app.db.models import GeocodeCache
 from app.db.session import make_engine
 from app.services.geocode import Geocoder
+from app.services.nominatim import NominatimGeocoder
 from tests.conftest import make_settings
 from tests.support.http_stub import Reply, closed_port_url, http_stub
 
@@ -41,8 +43,8 @@ def engine(tmp_path):
     return e
 
 
-def geocoder_for(tmp_path, url: str, **kw) -> Geocoder:
-    return Geocoder(make_settings(tmp_path, geocoder_url=url, **kw))
+def geocoder_for(tmp_path, url: str, **kw) -> NominatimGeocoder:
+    return NominatimGeocoder(make_settings(tmp_path, geocoder_url=url, geocoder_fallback=True, **kw))
 
 
 def test_geocodes_sends_user_agent_and_caches(tmp_path, engine):
@@ -108,3 +110,28 @@ def test_not_found_is_cached_too(tmp_path, engine):
             with pytest.raises(InvalidParameter):
                 geo.geocode(session, "Nowhere Street 99")
         assert len(stub.requests) == 1
+
+
+def test_two_workers_storing_the_same_new_address_both_succeed(tmp_path, engine):
+    # Review finding T3-9: a merge (SELECT, then INSERT) let the second writer hit the primary key: a 500.
+    from types import SimpleNamespace
+
+    found = SimpleNamespace(latitude=39.9524, longitude=-75.1636, address="City Hall")
+    with Session(engine) as first, Session(engine) as second:
+        assert first.get(GeocodeCache, "city hall") is None and second.get(GeocodeCache, "city hall") is None
+        NominatimGeocoder._store(first, "city hall", found)
+        place = NominatimGeocoder._store(second, "city hall", found)
+    assert (place.lat, place.lon) == (39.9524, -75.1636)
+    with Session(engine) as session:
+        assert session.get(GeocodeCache, "city hall").display_name == "City Hall"
+
+
+def test_a_fallback_answer_outside_the_city_is_refused(tmp_path, engine):
+    camden = [{"lat": "39.9259", "lon": "-75.1196", "display_name": "Camden, NJ", "place_id": 2}]
+    with http_stub(lambda req: Reply(body=json.dumps(camden).encode())) as stub, Session(engine) as session:
+        geo = Geocoder(
+            make_settings(tmp_path, geocoder_url=stub.url, geocoder_min_interval_s=0, geocoder_fallback=True)
+        )
+        with pytest.raises(AddressOutsideCity) as exc:
+            geo.geocode(session, "17 Zzyzx Road")
+    assert exc.value.field == "start.address" and len(stub.requests) == 1

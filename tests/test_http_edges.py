@@ -180,3 +180,39 @@ def test_a_spoofed_host_never_reaches_a_link(client):
     assert page.status_code == 200 and "evil.example" not in page.text
     ok = client.get(f"/api/v1/routes/{rid}", headers={"Host": "127.0.0.1:8000"})
     assert ok.json()["links"][0]["href"].startswith("http://127.0.0.1:8000/")
+
+
+def test_readyz_writes_at_most_every_few_seconds(client):
+    """A public or busy /readyz must not become a stream of committed writes: the write check's success is
+    reused for a few seconds (the connection and disk checks still run every time)."""
+    from sqlalchemy import event
+
+    writes = []
+    engine = client.app.state.db_engine
+
+    def count(conn, cursor, statement, *args):
+        if statement.startswith("UPDATE alembic_version"):
+            writes.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for _ in range(20):
+            assert client.get("/readyz").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(writes) <= 1
+
+
+def test_database_errors_carry_no_bound_parameters(client):
+    """A failing statement's message (logged with the traceback) names no bound value: an address being cached
+    or a route being saved stayed in the log."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    engine = client.app.state.db_engine
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t_hidden (k TEXT PRIMARY KEY)"))
+        conn.execute(text("INSERT INTO t_hidden VALUES (:k)"), {"k": "1 S Broad St private"})
+    with pytest.raises(IntegrityError) as caught, engine.begin() as conn:
+        conn.execute(text("INSERT INTO t_hidden VALUES (:k)"), {"k": "1 S Broad St private"})
+    assert "Broad St" not in str(caught.value) and "parameters hidden" in str(caught.value)

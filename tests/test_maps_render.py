@@ -379,6 +379,7 @@ def test_route_page_chrome_only_outside_embeds(locations, settings):
     assert [a["id"] for t, a in full.tags if t == "textarea"] == ["ft-embed-code"]
     assert [a["id"] for t, a in full.tags if t == "button"] == [
         "ft-copy-embed",
+        "ft-delete-route",  # hidden: shown by share.js to the browser holding the delete token
         "ft-offline-save",
         "ft-offline-remove",
     ]

@@ -35,7 +35,7 @@ def head_revision() -> str | None:
 def saved_routes_made_by_the_app(tmp_path) -> list[tuple[dict, str, dict]]:
     """Routes saved through the real API: the saved_route rows (unchanged between 0001 and 0002), their tokens
     and their GeoJSON as first served."""
-    settings = make_settings(tmp_path / "maker")
+    settings = make_settings(tmp_path / "maker", seed=False)
     out = []
     with TestClient(create_app(settings)) as c:
         for body in ROUTE_BODIES:
@@ -104,7 +104,7 @@ def build_0001_database(engine: sa.Engine, routes: list[dict]) -> None:
 
 def exercise_upgrade(tmp_path, database_url: str | None) -> None:
     made = saved_routes_made_by_the_app(tmp_path)
-    settings = make_settings(tmp_path / "old", database_url=database_url)
+    settings = make_settings(tmp_path / "old", seed=False, database_url=database_url)
     engine = make_engine(settings)
     build_0001_database(engine, [row for row, _, _ in made])
     assert current_revision(engine) == "0001"
@@ -146,7 +146,7 @@ def test_upgrade_from_0001_keeps_every_saved_route_on_postgres(tmp_path, fresh_p
 
 def test_downgrade_to_0001_keeps_saved_routes(tmp_path):
     made = saved_routes_made_by_the_app(tmp_path)
-    engine = make_engine(make_settings(tmp_path / "old"))
+    engine = make_engine(make_settings(tmp_path / "old", seed=False))
     build_0001_database(engine, [row for row, _, _ in made[:1]])
     cfg = alembic_config()
     with engine.begin() as conn:

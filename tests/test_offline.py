@@ -16,6 +16,8 @@ from tests.conftest import SHARED_BASEMAP, make_settings
 
 MONTAGE = "rocky-1976-montage"
 
+pytestmark = pytest.mark.slow  # the module fixture builds the basemap: seconds
+
 
 @pytest.fixture(scope="module")
 def app_client(tmp_path_factory):
@@ -125,3 +127,35 @@ def test_with_a_raster_provider_no_tiles_are_saved(tmp_path):
     assert pack["tiles"] == 0 and pack["tile_bytes"] == 0
     assert not any("/tiles/" in u or "tiles.example" in u for u in pack["urls"])
     assert not any("protomaps" in u for u in pack["urls"])
+
+
+def test_an_offline_pack_is_built_once_and_a_304_builds_nothing(app_client, monkeypatch):
+    """A pack cost ~100-170 ms of CPU on every GET, a 304 included: now it is kept where it is computed. The
+    real builder runs; the wrapper only counts its calls."""
+    from app.services import offline as offline_service
+
+    real, built = offline_service.offline_pack, []
+
+    def counting(*args, **kwargs):
+        built.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(offline_service, "offline_pack", counting)
+    created = app_client.post("/api/v1/routes", json={"stops": ["art-museum-steps", "italian-market"]})
+    rid, token = created.json()["id"], created.json()["delete_token"]
+    url = f"/api/v1/routes/{rid}/offline-manifest"
+    first = app_client.get(url)
+    assert first.status_code == 200 and first.json()["tiles"] > 0
+    again = app_client.get(url)
+    same = app_client.get(url, headers={"If-None-Match": first.headers["etag"]})
+    assert again.content == first.content and same.status_code == 304
+    assert len(built) == 1  # one build, however often asked
+    tour = f"/api/v1/tours/{MONTAGE}/offline-manifest"
+    etag = app_client.get(tour).headers["etag"]  # built now, or kept from an earlier test of this module
+    after_first = len(built)
+    assert app_client.get(tour).headers["etag"] == etag
+    assert app_client.get(tour, headers={"If-None-Match": etag}).status_code == 304
+    assert len(built) == after_first
+    # A kept pack is not served for a route deleted since.
+    assert app_client.delete(f"/api/v1/routes/{rid}", headers={"X-Delete-Token": token}).status_code == 204
+    assert app_client.get(url).status_code == 404

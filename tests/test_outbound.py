@@ -21,7 +21,7 @@ from app.db.session import make_engine
 from app.routing.factory import get_engine
 from app.routing.http import HttpEngine
 from app.routing.network import NetworkFetchError, download_overpass
-from app.services.geocode import Geocoder
+from app.services.nominatim import NominatimGeocoder
 from tests.conftest import make_settings
 from tests.routing.test_network_fetch import BOX, RECORDED
 from tests.support.http_stub import Reply, closed_port_url, http_stub
@@ -164,7 +164,7 @@ def test_geocoder_sends_its_own_user_agent_and_retries_after_429(tmp_path):
     city_hall = [{"lat": "39.9524", "lon": "-75.1636", "display_name": "City Hall", "place_id": 1}]
     busy = Reply(status=429, body=b"slow down", headers={"Retry-After": "1"})
     with http_stub(replies(busy, Reply(body=json.dumps(city_hall).encode()))) as stub, Session(engine) as s:
-        geo = Geocoder(
+        geo = NominatimGeocoder(
             make_settings(
                 tmp_path,
                 geocoder_url=stub.url,

@@ -101,12 +101,14 @@ def run_inner_pytest(tmp_path, ci: str | None) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow
 def test_missing_binaries_skip_on_a_developer_machine(tmp_path):
     proc = run_inner_pytest(tmp_path, ci=None)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "1 skipped" in proc.stdout and "apt-get install postgresql" in proc.stdout
 
 
+@pytest.mark.slow
 def test_missing_binaries_fail_in_ci(tmp_path):
     proc = run_inner_pytest(tmp_path, ci="true")
     assert proc.returncode == 1, proc.stdout + proc.stderr

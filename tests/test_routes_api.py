@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from app.db.models import SavedRoute
 from app.main import create_app
 from tests.conftest import make_settings
-from tests.support.http_stub import Reply, http_stub
+from tests.support.http_stub import Reply, closed_port_url, http_stub
 from tests.test_locations_api import assert_problem
 
 RUN = {"tour": "rocky-1976-montage", "activity": "run", "pace_min_per_km": 6}
@@ -152,7 +152,7 @@ def test_loop_from_a_hotel(client):
     assert stops_of(fc)[-1]["location_id"] == "art-museum-steps"
 
 
-def test_address_start_is_geocoded_through_the_configured_geocoder(tmp_path):
+def test_address_start_is_found_offline_and_the_fallback_only_for_the_rest(tmp_path):
     answer = json.dumps(
         [
             {
@@ -165,18 +165,35 @@ def test_address_start_is_geocoded_through_the_configured_geocoder(tmp_path):
         ]
     ).encode()
     with http_stub(lambda req: Reply(body=answer)) as stub:
-        settings = make_settings(tmp_path, geocoder_url=stub.url, geocoder_min_interval_s=0)
+        settings = make_settings(
+            tmp_path, geocoder_url=stub.url, geocoder_min_interval_s=0, geocoder_fallback=True
+        )
         with TestClient(create_app(settings)) as c:
             fc = create(c, {"start": {"address": "1200 Market St"}, "stops": ["art-museum-steps"]})
-            create(c, {"start": {"address": "1200 market st "}, "stops": ["italian-market"]})
-    assert stops_of(fc)[0]["name"] == "Start"
-    assert len(stub.requests) == 1  # the second lookup came from the cache
+            assert not stub.requests  # a Philadelphia address never leaves the machine
+            create(c, {"start": {"address": "17 Zzyzx Road"}, "stops": ["italian-market"]})
+            create(c, {"start": {"address": "17 zzyzx road "}, "stops": ["italian-market"]})
+    start = stops_of(fc)[0]
+    assert start["name"] == "Start"
+    assert (
+        len(stub.requests) == 1
+    )  # the unknown one went to the fallback once; the second came from the cache
 
 
-def test_geocoder_down_is_503(client):
+def test_unknown_address_without_the_fallback_is_a_clear_422(client):
     resp = client.post(
-        "/api/v1/routes", json={"start": {"address": "1200 Market St"}, "stops": ["italian-market"]}
+        "/api/v1/routes", json={"start": {"address": "17 Zzyzx Road"}, "stops": ["italian-market"]}
     )
+    body = assert_problem(resp, 422, "start.address")
+    assert body["type"].endswith("/address-not-found")
+
+
+def test_fallback_down_is_503(tmp_path):
+    settings = make_settings(tmp_path, geocoder_url=closed_port_url(), geocoder_fallback=True)
+    with TestClient(create_app(settings)) as c:
+        resp = c.post(
+            "/api/v1/routes", json={"start": {"address": "17 Zzyzx Road"}, "stops": ["italian-market"]}
+        )
     assert_problem(resp, 503, None)
     assert "Retry-After" in resp.headers
 
@@ -240,3 +257,17 @@ def test_rate_limit_on_route_creation(tmp_path):
         resp = c.post("/api/v1/routes", json=body)
         assert_problem(resp, 429, None)
         assert int(resp.headers["Retry-After"]) > 0
+
+
+def test_a_loop_lists_the_places_that_did_not_fit(client):
+    """The loop planner's RoutePlan.skipped reaches the answer, each with why (it was never read: a 5 km loop
+    silently left out most of the montage)."""
+    resp = client.post("/api/v1/routes", json={"start": {"lat": 39.9526, "lon": -75.1635}, "loop_km": 5})
+    assert resp.status_code == 201, resp.text
+    doc = resp.json()
+    visited = {
+        f["properties"].get("location_id") for f in doc["features"] if f["properties"]["kind"] == "stop"
+    }
+    unfit = [s for s in doc["skipped"] if s["reason"].startswith("does not fit a 5 km route")]
+    assert unfit, doc["skipped"]
+    assert all(s["location_id"] and s["location_id"] not in visited and s["name"] for s in unfit)

@@ -19,6 +19,8 @@ from tests.conftest import REAL_LOCATIONS, SHARED_BASEMAP, SHARED_TILES
 from tests.support.http_stub import Reply, http_stub
 from tests.support.live import live_app
 
+pytestmark = pytest.mark.slow  # fuzzes the whole API: tens of seconds
+
 
 @pytest.fixture(scope="module")
 def fuzz_target(tmp_path_factory):
@@ -80,6 +82,11 @@ GOOD_CASES = {
             {"stops": ["italian-market", {"lat": 39.9526, "lon": -75.1635}], "start_at_dawn": "2026-06-21"},
         ),
     ],
+    ("GET", "/api/v1/geocode"): [
+        ({}, {"q": "2313 S Lambert St"}, None),
+        ({}, {"q": "Broad & Tasker", "limit": 3}, None),
+        ({}, {"q": "17 Zzyzx Road"}, None),
+    ],
     ("GET", "/tiles/{z}/{x}/{y}.mvt"): [({"z": 14, "x": 4771, "y": 6205}, {}, None)],
     ("GET", "/healthz"): [({}, {}, None)],
     ("GET", "/readyz"): [({}, {}, None)],
@@ -125,6 +132,7 @@ def test_fuzzing_covers_the_api(api_schema):
         "/api/v1/routes",
         "/api/v1/routes/{route_id}",
         "/api/v1/tours/{tour_id}",
+        "/api/v1/geocode",
         "/oembed",
     } <= paths
     assert json.loads(REAL_LOCATIONS.read_text())["features"]

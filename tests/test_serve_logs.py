@@ -9,12 +9,14 @@ import subprocess
 import sys
 
 import httpx
+import pytest
 
 from app.core.config import PROJECT_ROOT
 from tests.conftest import REAL_LOCATIONS, SHARED_TILES
 from tests.support.live import LiveApp, free_port, wait_ready
 
 
+@pytest.mark.slow
 def test_serve_logs_are_json_lines_without_query_or_address(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}

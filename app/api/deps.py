@@ -59,15 +59,21 @@ def tour_route(
 ) -> dict[str, Any]:
     """A tour planned with its defaults, or with the given ``options`` (activity, pace, pace_min_per_km,
     workout, song_s, step_free, language: app.services.tour_plans.TourPlans.get), from the process's plan
-    cache, for the current dataset."""
+    cache, for the current dataset. A plan not cached yet is charged to the client's route-planning budget,
+    as a POST of it would be: varying language, step_free or activity must not plan for free."""
     state = request.app.state
+
+    def charge(cost: int) -> None:
+        state.route_limiter.check(client_key(request), "route-planning units", cost)
+
     return state.tour_plans.get(
-        session, state.routing, settings, tour_id, **_plan_cache(request, session), **options
+        session, state.routing, settings, tour_id, **_plan_cache(request, session), charge=charge, **options
     )
 
 
 def posted_tour(request: Request, session: Session, settings: Settings, body: Any) -> dict[str, Any]:
-    """A POSTed ready-made tour (TourPlans.serves), from the same plan cache as tour_route."""
+    """A POSTed ready-made tour (TourPlans.serves), from the same plan cache as tour_route (the POST was
+    charged before it got here)."""
     state = request.app.state
     return state.tour_plans.for_request(
         session, state.routing, settings, body, **_plan_cache(request, session)

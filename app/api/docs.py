@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import re
 from functools import cache
+from html.parser import HTMLParser
 
 from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -20,7 +20,45 @@ from app.maps.assets import APIDOCS_PATH, STATIC_PREFIX
 
 router = APIRouter(include_in_schema=False)
 ASSETS = f"{STATIC_PREFIX}/{APIDOCS_PATH}"
-_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+
+
+class _InlineCode(HTMLParser):
+    """The text of the page's inline <script> (no src) and <style> elements, read by an HTML parser: a
+    regular expression missed any element with an attribute (<script type="module">) and so its hash."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)  # script and style text is raw: hash it as written
+        self.scripts: list[str] = []
+        self.styles: list[str] = []
+        self._into: list[str] | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "script" and not dict(attrs).get("src"):
+            self._into, self._text = self.scripts, []
+        elif tag == "style":
+            self._into, self._text = self.styles, []
+
+    def handle_data(self, data: str) -> None:
+        if self._into is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._into is not None and tag in ("script", "style"):
+            self._into.append("".join(self._text))
+            self._into = None
+
+
+def _sha256(source: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode()).digest()).decode() + "'"
+
+
+def inline_hashes(html: str) -> tuple[list[str], list[str]]:
+    """CSP hash sources for the inline scripts and styles of ``html``."""
+    parser = _InlineCode()
+    parser.feed(html)
+    parser.close()
+    return [_sha256(s) for s in parser.scripts], [_sha256(s) for s in parser.styles]
 
 
 @cache
@@ -33,12 +71,10 @@ def docs_page(openapi_url: str, title: str) -> tuple[bytes, str]:
         swagger_css_url=f"{ASSETS}/swagger-ui.css",
         swagger_favicon_url=f"{ASSETS}/favicon.png",
     ).body
-    hashes = " ".join(
-        "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
-        for s in _INLINE_SCRIPT.findall(html.decode())
-    )
+    scripts, styles = inline_hashes(bytes(html).decode())
     csp = (
-        f"default-src 'none'; script-src 'self' {hashes}; style-src 'self'; img-src 'self' data:; "
+        f"default-src 'none'; script-src {' '.join(["'self'", *scripts])}; "
+        f"style-src {' '.join(["'self'", *styles])}; img-src 'self' data:; "
         "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     )
     return bytes(html), csp

@@ -8,6 +8,7 @@ from fastapi import Header, Query, Request, Response
 
 from app.api.caching import GEOJSON, cached_response, dumps, one_item
 from app.core.exceptions import InvalidParameter
+from app.core.negotiation import acceptable
 from app.services import exports
 
 FORMATS = {
@@ -43,8 +44,7 @@ def choose_format(fmt: str | None, accept: str | None) -> str:
         if fmt not in FORMATS:
             raise InvalidParameter(f"format must be one of {', '.join(FORMATS)}", field="format")
         return fmt
-    for part in (accept or "").split(","):
-        media = part.split(";")[0].strip().lower()
+    for media in acceptable(accept):  # most wanted first (q-values), q=0 refused
         if media in ACCEPT_TO_FORMAT:
             return ACCEPT_TO_FORMAT[media]
     return "geojson"

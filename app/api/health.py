@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from app.core.metrics import render_metrics
-from app.db.session import check_writable
 from app.schemas.responses import Health, Readiness
 
 router = APIRouter(tags=["health"])
@@ -19,9 +19,12 @@ async def healthz() -> Health:  # async: answered on the event loop, whatever th
 @router.get(
     "/readyz",
     summary="The database answers and can be written (503 problem+json when not: unreachable, or a full disk)",
+    description="Answers once the offline geocoder's index, built in the background at start-up, is ready: a "
+    "replica takes traffic when every part of it answers, not while the build competes with requests.",
 )
-def readyz(request: Request) -> Readiness:
-    check_writable(request.app.state.db_engine)
+async def readyz(request: Request) -> Readiness:
+    await request.app.state.geocoder.ready()  # awaited: no thread is held meanwhile
+    await run_in_threadpool(request.app.state.readiness.check)
     return Readiness(status="ready", database="ok")
 
 

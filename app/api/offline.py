@@ -5,14 +5,15 @@ passes through to the network."""
 
 from __future__ import annotations
 
-import json
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
-from app.api.caching import NOT_MODIFIED, json_response
-from app.api.deps import ItemId, SessionDep, SettingsDep, base_url, tour_route
+from app.api.caching import NOT_MODIFIED
+from app.api.deps import ItemId, SettingsDep, base_url, thread_session, tour_route
 from app.core.config import Settings
 from app.maps.assets import STATIC_DIR, own_asset
 from app.maps.render import map_config, route_page_assets
@@ -58,16 +59,17 @@ def service_worker() -> FileResponse:
     )
 
 
+class ManifestResponse(JSONResponse):  # JSON, so the OpenAPI schema is the model's (not "type: string")
+    media_type = "application/manifest+json"
+
+
 @router.get(
     "/manifest.webmanifest",
     summary="The web app manifest",
-    response_class=Response,
-    responses={
-        200: {
-            "content": {"application/manifest+json": {"schema": WebManifest.model_json_schema()}},
-            "description": "The manifest",
-        }
-    },
+    response_class=ManifestResponse,
+    # "model" puts WebManifest (and ManifestIcon, which it refers to) under components/schemas; a schema
+    # pasted in from model_json_schema() kept a "#/$defs/ManifestIcon" reference that pointed nowhere.
+    responses={200: {"model": WebManifest, "description": "The manifest"}},
 )
 def web_manifest() -> Response:
     icons = [
@@ -86,18 +88,16 @@ def web_manifest() -> Response:
         "theme_color": "#b3202b",
         "icons": icons,
     }
-    return Response(
-        json.dumps(body),
-        media_type="application/manifest+json",
-        headers={"Cache-Control": "public, max-age=3600"},
-    )
+    return ManifestResponse(body, headers={"Cache-Control": "public, max-age=3600"})
 
 
-def _pack(request: Request, settings: Settings, fc: dict[str, Any], kind: str, item_id: str) -> Response:
+def _pack(
+    request: Request, settings: Settings, fc: dict[str, Any], kind: str, item_id: str
+) -> dict[str, Any]:
     base = base_url(request, settings)
     archive = getattr(request.app.state, "basemap", None)
     tiles = map_config(settings, archive.version if archive else None)["tiles"]
-    pack = offline_service.offline_pack(
+    return offline_service.offline_pack(
         fc,
         page=f"{base}/{kind}/{item_id}/map",
         api_url=f"{base}/api/v1/{kind}/{item_id}",
@@ -106,7 +106,6 @@ def _pack(request: Request, settings: Settings, fc: dict[str, Any], kind: str, i
         tile_url=tiles.get("vector", ""),
         get_tile=archive.get if archive is not None and "vector" in tiles else None,
     )
-    return json_response(request, pack)
 
 
 @router.get(
@@ -115,15 +114,33 @@ def _pack(request: Request, settings: Settings, fc: dict[str, Any], kind: str, i
     "sheet, assets and corridor tiles",
     responses=OFFLINE_MANIFEST,
 )
-def offline_manifest(
+async def offline_manifest(
     kind: Literal["tours", "routes"],
     item_id: ItemId,
     request: Request,
-    session: SessionDep,
     settings: SettingsDep,
 ) -> Response:
-    if kind == "tours":
-        fc = tour_route(request, session, settings, item_id)
-    else:
-        fc = routes_service.load(session, item_id).result
-    return _pack(request, settings, fc, kind, item_id)
+    # A pack costs ~100-170 ms of CPU (the corridor's tiles looked up in the archive), so it is built once and
+    # kept (app.api.caching.DatasetCache: dropped when the dataset changes), keyed by what it depends on: the
+    # item, the basemap's version and the links' base. A saved route never changes, but may be deleted: its
+    # existence is checked (one primary-key read) before the kept pack is served. If-None-Match is answered
+    # from the kept pack's ETag, so a 304 builds nothing.
+    state = request.app.state
+    if kind == "routes":
+        await run_in_threadpool(_route_exists, request, item_id)
+    archive = getattr(state, "basemap", None)
+    key = f"offline:{kind}:{item_id}:{archive.version if archive else None}:{base_url(request, settings)}"
+
+    def render(session: Session) -> dict[str, Any]:
+        if kind == "tours":
+            fc = tour_route(request, session, settings, item_id)
+        else:
+            fc = routes_service.load(session, item_id, viewed=False).result
+        return _pack(request, settings, fc, kind, item_id)
+
+    return await state.dataset_cache.response(request, key, render)
+
+
+def _route_exists(request: Request, route_id: str) -> None:
+    with thread_session(request) as session:
+        routes_service.load(session, route_id)  # NotFound (404) once deleted; a read keeps it from expiring

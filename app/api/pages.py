@@ -99,9 +99,8 @@ def _route_page(
         lang=lang,
         card=None if embed else card,
     )
-    return html_page(
-        request, page, settings, embeddable=embed, lang=lang, max_age=86400 if kind == "routes" else 300
-    )
+    # Five minutes for every kind: a saved route the person deleted must leave shared caches soon.
+    return html_page(request, page, settings, embeddable=embed, lang=lang, max_age=300)
 
 
 @router.get("/", response_class=HTMLResponse, summary="The route planner")

@@ -18,6 +18,8 @@ from app.api.formats import (
     route_responses,
 )
 from app.core.config import Settings
+from app.core.exceptions import InvalidParameter
+from app.core.ratelimit import storage_key
 from app.schemas.responses import CreatedRoute, RouteDocument, SavedRoute
 from app.schemas.routes import AddressIn, RouteRequest
 from app.services import routes as routes_service
@@ -57,7 +59,7 @@ def with_links(fc: dict[str, Any], base: str) -> dict[str, Any]:
             "model": RouteDocument,
         },
         422: {"description": "Bad input, named"},
-        403: {"description": "This client holds as many saved routes as it may (quota)"},
+        429: {"description": "Too many route-planning units a minute, or saved routes an hour"},
         503: {"description": "Routing service or geocoder down"},
         507: {"description": "The database's disk is full"},
     },
@@ -76,8 +78,21 @@ async def create_route(body: RouteRequest, request: Request, settings: SettingsD
 
 
 def charge_limits(request: Request, body: RouteRequest) -> None:
+    """Refuse (422) what can never be served before charging anything, then charge the client's budgets."""
+    limiter = request.app.state.route_limiter
+    routes_service.check_limits(body, request.app.state.settings)
+    units = routes_service.cost(body)
+    if limiter.per_minute and units > limiter.per_minute:
+        raise InvalidParameter(
+            f"this request costs {units} route-planning units, more than the {limiter.per_minute} a client "
+            "may spend in a minute; ask for fewer stops or a shorter loop",
+            field="stops" if body.stops else "loop_km",
+        )
     client = client_key(request)
-    request.app.state.route_limiter.check(client, "route-planning units", routes_service.cost(body))
+    limiter.check(client, "route-planning units", units)
+    # Saves per client an hour (IPv6 by /48): behind a shared address, one person can use up at most an
+    # hour's saves, never lock the others out for long (docs/saved-routes-quota.md).
+    request.app.state.save_limiter.check(storage_key(client), "saved routes")
     if isinstance(body.start, AddressIn):
         request.app.state.geocode_limiter.check(client, "geocoding requests")
 
@@ -94,9 +109,11 @@ def plan_and_save(body: RouteRequest, request: Request, settings: Settings, geoc
             fc = plan_route(session, body, request, settings, geocoder)
         return Response(dumps(fc), media_type=GEOJSON, headers={"Cache-Control": "no-store"})
     with thread_session(request) as session:
-        routes_service.check_quota(session, client, settings)  # before planning: a refusal costs no CPU
         fc = plan_route(session, body, request, settings, geocoder)
-        route_id, saved, token = routes_service.save(session, body, fc, client)
+        routes_service.make_room(session, settings)
+        route_id, saved, token = routes_service.save(
+            session, body, fc, client, client_key=request.app.state.client_hash_key
+        )
     doc = with_links(saved, base_url(request, settings))
     doc["delete_token"] = token
     return Response(
@@ -135,14 +152,10 @@ def get_route(
     fmt = choose_format(format, accept)
     row = routes_service.load(session, route_id)
     base = base_url(request, settings)
-    # Saved routes never change: clients may keep them for a day.
+    # Saved routes never change, but may be deleted by their saver: kept in shared caches 5 minutes, not a day
+    # (the ETag makes a revalidation cheap).
     return route_response(
-        request,
-        with_links(row.result, base),
-        fmt,
-        link=f"{base}/routes/{route_id}/map",
-        name=route_id,
-        max_age=86400,
+        request, with_links(row.result, base), fmt, link=f"{base}/routes/{route_id}/map", name=route_id
     )
 
 

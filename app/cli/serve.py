@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from app.core.config import Settings
 
 WORKER_STARTUP_TIMEOUT_S = 60
+SHUTDOWN_TIMEOUT_S = 10  # then open requests are cut: a stop never waits on a slow client
 
 
 @cli.command()
@@ -31,25 +32,23 @@ def serve(
     """Start the web service: JSON API, maps and the planner page."""
     import uvicorn
 
+    from app.cli.http_protocol import BoundedH11Protocol
     from app.core.config import get_settings
     from app.core.logging import uvicorn_log_config
 
     settings = get_settings()
     n_workers = workers or settings.workers
+    # The database first: a clear message and exit code, not uvicorn's traceback of a failed lifespan (and with
+    # several workers, not a supervisor restarting each worker that exits for want of a database, forever).
+    reachable(settings).dispose()
     if n_workers > 1:
-        # Several workers: check first (a clear message), or uvicorn's supervisor would restart each worker
-        # that exits for want of a database, forever. One worker checks it behind app.boot and exits itself.
-        reachable(settings).dispose()
         _shared_metrics_dir(settings)
-    # For app.boot, which answers before app.core.config (slow to import) is loaded: the validated value,
-    # also when it came from a .env file. The workers inherit it.
-    os.environ["FILMTOUR_BOOT_QUEUE_MAX"] = str(settings.boot_queue_max)
     if not settings.valhalla_url and sys.stderr.isatty():
         build_tiles(settings)  # at a terminal, a first build shows its progress (else the app checks them)
     uvicorn.run(
-        # app.boot listens at once and answers /healthz while app.main is imported and started behind it
-        # (migrations, dataset load, tile and basemap checks): a restart is alive in about a second.
-        "app.boot:app",
+        # The application itself: it listens once started, so /healthz and /readyz are its own answers. A
+        # restart does no per-deploy work (app.db.prepare), so that takes about a second.
+        "app.main:app",
         host=host or settings.host,
         port=port or settings.port,
         workers=n_workers,
@@ -61,6 +60,11 @@ def serve(
         # A worker's start-up (migrations check, dataset load, tile check) can take longer than uvicorn's 5 s
         # on a busy host; the supervisor would kill and restart it forever.
         timeout_worker_healthcheck=WORKER_STARTUP_TIMEOUT_S,
+        # Bounds that hold without nginx in front (app/cli/http_protocol.py): h11's 16 KB cap on a request
+        # head, a deadline for the head, a cap on connections, and a bounded shutdown.
+        http=BoundedH11Protocol,
+        limit_concurrency=settings.max_connections,
+        timeout_graceful_shutdown=SHUTDOWN_TIMEOUT_S,
     )
 
 

@@ -106,7 +106,15 @@ class Settings(BaseSettings):
     max_loop_km: float = Field(50.0, description="Longest loop (`loop_km`) a request may ask for.")
 
     # --- geocoding / downloads -------------------------------------------------------------------
-    geocoder_url: str = Field("https://nominatim.openstreetmap.org", description="Nominatim base URL.")
+    geocoder_fallback: bool = Field(
+        False,
+        description="Ask Nominatim (`geocoder_url`) for a route's start address that the offline geocoder does not "
+        "find. Off by default: addresses, cross streets and landmarks are found offline.",
+    )
+    geocoder_url: str = Field(
+        "https://nominatim.openstreetmap.org",
+        description="Nominatim base URL (only with `geocoder_fallback`).",
+    )
     geocoder_user_agent: str = Field(
         DEFAULT_USER_AGENT, description="User-Agent sent to Nominatim (its policy asks for a real one)."
     )
@@ -176,11 +184,14 @@ class Settings(BaseSettings):
         4, ge=1, description="Route plans computed at once per process; more wait planning_wait_s, then 503."
     )
     planning_wait_s: float = Field(2.0, ge=0, description="How long a plan waits for a free slot.")
-    boot_queue_max: int = Field(
-        64,
-        ge=0,
-        description="Requests `filmtour serve` holds per worker while the application is still starting "
-        "(each waits up to 60 s for it); more get 503 + Retry-After at once. /healthz is always answered.",
+    http_header_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        description="`filmtour serve` closes a connection that has not sent a complete request head this "
+        "long after its first byte (slow-header attacks); heads over 16 KB get 400.",
+    )
+    max_connections: int = Field(
+        1000, ge=1, description="Open connections one `filmtour serve` process accepts; more get 503."
     )
     max_body_bytes: int = Field(64 * 1024, description="Largest request body accepted (413 above).")
     max_gpx_bytes: int = Field(
@@ -193,11 +204,22 @@ class Settings(BaseSettings):
         description="A saved route nobody has read (API, map, embed or export) for this many days is deleted: "
         "at start-up, hourly while serving, and by `filmtour db prune`. 0 keeps saved routes forever.",
     )
-    max_saved_routes_per_client: int = Field(
-        500,
+    saved_routes_per_client_per_hour: int = Field(
+        60,
         ge=0,
-        description="Most saved routes one client (its rate-limit key) may hold; past it, saving answers 403 "
-        "problem+json until some are deleted or expire. 0: no quota.",
+        description="Routes one client (its rate-limit key; IPv6 by /48) may save an hour; past it, saving "
+        "answers 429 + Retry-After until the hour is over. 0: no limit. See docs/saved-routes-quota.md.",
+    )
+    max_saved_routes: int = Field(
+        100_000,
+        ge=0,
+        description="Storage budget for saved routes, all clients together; saving past it deletes the "
+        "routes read longest ago to make room. 0: no budget.",
+    )
+    client_hash_secret: str | None = Field(
+        None,
+        description="Secret key of the HMAC that stores a saving client's key (never the address). Unset: "
+        "a random one is made once in `FILMTOUR_DATA_DIR/client-hash.key`; set it for several replicas.",
     )
 
     @computed_field  # type: ignore[prop-decorator]

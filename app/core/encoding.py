@@ -1,35 +1,21 @@
 """Accept-Encoding negotiation (RFC 9110 §12.5.3) between the two codings we send: gzip and identity.
 
-No library in the runtime dependencies parses this header (Werkzeug does, but it is only a test tool's
-dependency here, costs ≈ 0.2 s to import and leaves the identity rule to the caller), so this is the small
-parser: q-values, ``*``, ``identity``, q=0 meaning "not acceptable", case-insensitive codings, ``x-gzip`` as
+The q-list is read by app.core.negotiation (the one parser for Accept, Accept-Language and Accept-Encoding);
+this module adds the coding rules: ``*``, ``identity``, q=0 meaning "not acceptable", case-insensitive codings, ``x-gzip`` as
 ``gzip`` (§8.4.1.3). Items with an invalid q are ignored; a coding named twice keeps its lowest q (a refusal
 wins)."""
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
-_QVALUE = re.compile(r"0(\.[0-9]{0,3})?|1(\.0{0,3})?")
+from app.core.negotiation import parse_qlist
 
 
 def qualities(accept_encoding: str) -> dict[str, float]:
-    """The header's codings (lower case) and their q-values."""
+    """The header's codings (lower case) and their q-values (``x-gzip`` read as ``gzip``)."""
     found: dict[str, float] = {}
-    for item in accept_encoding.split(","):
-        coding, *params = (part.strip(" \t") for part in item.split(";"))
-        if not coding:
-            continue
-        q = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip(" \t").lower() == "q":
-                value = value.strip(" \t")
-                q = float(value) if _QVALUE.fullmatch(value) else -1.0
-        if q < 0:
-            continue  # invalid q: the item is ignored
-        coding = coding.lower()
+    for coding, q in parse_qlist(accept_encoding):
         coding = "gzip" if coding == "x-gzip" else coding
         found[coding] = min(q, found.get(coding, q))
     return found

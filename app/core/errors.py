@@ -17,6 +17,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.exceptions import (
+    AddressNotFound,
+    AddressOutsideCity,
+    AmbiguousAddress,
     FilmtourError,
     Forbidden,
     InvalidParameter,
@@ -71,6 +74,9 @@ DEFAULT_STATUS_CODES: dict[type[FilmtourError], tuple[int, str, str]] = {
     FilmtourError: (400, "Bad request", "bad-request"),
     InvalidParameter: (422, "Invalid parameter", "invalid-parameter"),
     InvalidQuery: (400, "Invalid query parameter", "invalid-query"),
+    AddressNotFound: (422, "Address not found", "address-not-found"),
+    AmbiguousAddress: (422, "Address is ambiguous", "address-ambiguous"),
+    AddressOutsideCity: (422, "Address outside Philadelphia", "address-outside-city"),
     Unroutable: (422, "Stop cannot be routed", "unroutable"),
     NotFound: (404, "Not found", "not-found"),
     Forbidden: (403, "Forbidden", "forbidden"),

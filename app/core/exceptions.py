@@ -22,6 +22,18 @@ class InvalidParameter(FilmtourError, ValueError):
     """The request is malformed or asks for something impossible; ``field`` says which part."""
 
 
+class AddressNotFound(InvalidParameter):
+    """No address, cross street, landmark or place of ours matches the text."""
+
+
+class AmbiguousAddress(InvalidParameter):
+    """The text matches places far apart (or a whole street); ``candidates`` lists them, best first."""
+
+
+class AddressOutsideCity(InvalidParameter):
+    """The text names a place outside Philadelphia (another state, a ZIP code not 191xx, a suburb)."""
+
+
 class NotFound(FilmtourError):
     """The thing asked for does not exist."""
 

@@ -60,3 +60,14 @@ def parse_near(raw: str) -> tuple[float, float]:
     lat, lon = _floats(raw, 2, "near", "lat,lon")
     check_lat_lon(lat, lon, "near")
     return lat, lon
+
+
+# A person's start (a device position, a clicked point, a geocoded address) is kept no more precisely than
+# this: 3 decimals is a grid of ~111 m north-south and ~85 m east-west in Philadelphia, so a saved, shareable
+# route shows the neighbourhood, not the house (the route is planned from the coarse point; Valhalla snaps
+# it to the nearest street).
+START_DECIMALS = 3
+
+
+def coarse(lat: float, lon: float) -> tuple[float, float]:
+    return round(lat, START_DECIMALS), round(lon, START_DECIMALS)

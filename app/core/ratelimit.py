@@ -20,9 +20,9 @@ import threading
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import ClassVar, Self
+from typing import Literal, Self
 
-from limits import RateLimitItemPerMinute
+from limits import RateLimitItem, RateLimitItemPerHour, RateLimitItemPerMinute
 from limits.storage import Storage
 from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, create_engine, event, text
@@ -57,7 +57,7 @@ _SWEEP_EVERY_S = 30.0
 class SQLStorage(Storage):
     """A ``limits`` storage on one SQL table (SQLite ≥ 3.35 or PostgreSQL: both speak ON CONFLICT ... RETURNING)."""
 
-    STORAGE_SCHEME: ClassVar[list[str]] = ["filmtour+sql"]
+    STORAGE_SCHEME = ["filmtour+sql"]  # noqa: RUF012  (limits declares it an instance attribute; mypy refuses ClassVar)
 
     def __init__(self, engine: Engine) -> None:
         super().__init__()
@@ -115,7 +115,9 @@ class SQLStorage(Storage):
 def sqlite_counter_engine(path: Path) -> Engine:
     """The single-node counter store: its own SQLite file, shared by the workers of this machine."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False, "timeout": 10})
+    engine = create_engine(
+        f"sqlite:///{path}", connect_args={"check_same_thread": False, "timeout": 10}, hide_parameters=True
+    )
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn, _record) -> None:
@@ -129,13 +131,24 @@ def sqlite_counter_engine(path: Path) -> Engine:
     return engine
 
 
-class RateLimiter:
-    """``check(client, cost)`` spends ``cost`` units of a per-minute budget, or raises TooManyRequests."""
+_PERIODS: dict[str, type[RateLimitItem]] = {"minute": RateLimitItemPerMinute, "hour": RateLimitItemPerHour}
 
-    def __init__(self, name: str, per_minute: int, storage: Storage | None) -> None:
+
+class RateLimiter:
+    """``check(client, cost)`` spends ``cost`` units of a per-minute (or per-hour) budget, or raises
+    TooManyRequests. ``per_minute`` is the budget per ``period`` (the name kept from when it was minutes only)."""
+
+    def __init__(
+        self,
+        name: str,
+        per_minute: int,
+        storage: Storage | None,
+        period: Literal["minute", "hour"] = "minute",
+    ) -> None:
         self.name = name
         self.per_minute = per_minute
-        self.item = RateLimitItemPerMinute(max(per_minute, 1), namespace=name)
+        self.period = period
+        self.item = _PERIODS[period](max(per_minute, 1), namespace=name)
         self.strategy = FixedWindowRateLimiter(storage) if storage is not None and per_minute > 0 else None
 
     def check(self, client: str, what: str, cost: int = 1) -> None:
@@ -145,7 +158,8 @@ class RateLimiter:
             reset_at = self.strategy.get_window_stats(self.item, client).reset_time
             retry = max(1, int(reset_at - time.time()) + 1)
             raise TooManyRequests(
-                f"at most {self.per_minute} {what} a minute per client (this one counts {cost}); "
+                f"at most {self.per_minute} {what} a{'n' if self.period == 'hour' else ''} {self.period} per "
+                f"client (this one counts {cost}); "
                 f"retry in {retry} s",
                 retry_after_s=retry,
             )
@@ -178,6 +192,14 @@ def key_for_ip(ip) -> str:
     if isinstance(ip, ipaddress.IPv6Address):
         return str(ipaddress.IPv6Network((ip, 64), strict=False))
     return str(ip)
+
+
+def storage_key(client: str) -> str:
+    """The key saving is limited by: the client key, with IPv6 widened from /64 to /48 (a site's usual
+    assignment), so rotating through one's own /64s does not multiply the allowance."""
+    if ":" not in client:
+        return client
+    return str(ipaddress.IPv6Network(client, strict=False).supernet(new_prefix=48))
 
 
 def client_ip(peer: str | None, forwarded_for: list[str], trusted: tuple[IPNetwork, ...]):

@@ -110,7 +110,7 @@ class SavedRoute(SQLModel, table=True):
     last_viewed_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
     )
-    # Who saved it, for the per-client quota: sha256 of the rate-limit key (an address or /64), not the address.
+    # Who saved it (to find one abuser's routes): HMAC of the rate-limit key under the deployment's secret.
     client_hash: str | None = Field(default=None, index=True, max_length=64)
 
 

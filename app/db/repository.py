@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from app.core import jsontext
 from app.core.exceptions import NotFound
@@ -88,7 +88,7 @@ def all_locations(session: Session) -> list[Location]:
 
 def locations_by_ids(session: Session, ids: list[str]) -> list[Location]:
     """The places with these ids, in the order given (e.g. search rank)."""
-    rows = {loc.id: loc for loc in session.exec(select(Location).where(Location.id.in_(ids))).all()}
+    rows = {loc.id: loc for loc in session.exec(select(Location).where(col(Location.id).in_(ids))).all()}
     return [rows[i] for i in ids if i in rows]
 
 
@@ -115,7 +115,7 @@ def resolve_film(session: Session, film: str) -> Film | None:
     found = session.get(Film, wanted)
     if found is not None:
         return found
-    for f in session.exec(select(Film).order_by(Film.year)).all():
+    for f in session.exec(select(Film).order_by(col(Film.year))).all():
         if wanted in (f.title.lower(), film_slug(f.title, f.year)):
             return f
     return None
@@ -148,7 +148,7 @@ def film_summary(film: Film, count: int) -> dict[str, Any]:
 
 def films(session: Session) -> list[dict[str, Any]]:
     counts = place_counts(session)
-    rows = session.exec(select(Film).order_by(Film.year, Film.title)).all()
+    rows = session.exec(select(Film).order_by(col(Film.year), col(Film.title))).all()
     return [film_summary(f, counts.get(f.id, 0)) for f in rows]
 
 
@@ -157,7 +157,7 @@ def film_locations(session: Session, film_id: str) -> list[Location]:
 
 
 def all_tours(session: Session) -> list[Tour]:
-    return list(session.exec(select(Tour).order_by(Tour.position)).all())
+    return list(session.exec(select(Tour).order_by(col(Tour.position))).all())
 
 
 def get_tour(session: Session, tour_id: str) -> Tour | None:
@@ -175,7 +175,7 @@ def dataset_fingerprint(session: Session) -> tuple:
     tours = session.exec(select(Tour.id, Tour.position, Tour.name, Tour.data).order_by(Tour.id)).all()
     tour_digest = hashlib.sha256(jsontext.dumps([list(t) for t in tours])).hexdigest()[:16]
     row = session.exec(
-        select(  # type: ignore[call-overload]
+        select(
             select(func.count()).select_from(Location).scalar_subquery(),
             select(func.max(Location.updated_at)).scalar_subquery(),
             select(func.count()).select_from(Film).scalar_subquery(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 from sqlalchemy import event, text
@@ -27,7 +28,9 @@ def make_engine(settings: Settings) -> Engine:
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **JSON_CODEC)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True, **JSON_CODEC
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(
@@ -36,6 +39,7 @@ def make_engine(settings: Settings) -> Engine:
         pool_size=5,
         max_overflow=10,
         connect_args={"connect_timeout": 5},
+        hide_parameters=True,  # errors and logs never carry bound values (an address, a route, a token hash)
         **JSON_CODEC,
     )
 
@@ -61,10 +65,27 @@ def check_database(engine: Engine) -> None:
 MIN_FREE_BYTES = 1024 * 1024  # readiness: a SQLite database needs at least this much room left on its disk
 
 
-def check_writable(engine: Engine) -> None:
+class Readiness:
+    """/readyz's check: the database answers and has room (every call), and a committed write succeeds (at
+    most every ``write_every_s``: a public or busy probe must not turn into a stream of writes and dead
+    tuples; a success is reused that long, a failure never)."""
+
+    def __init__(self, engine: Engine, write_every_s: float = 5.0) -> None:
+        self.engine = engine
+        self.write_every_s = write_every_s
+        self._written_at = float("-inf")
+
+    def check(self) -> None:
+        write = time.monotonic() - self._written_at >= self.write_every_s
+        check_writable(self.engine, write=write)
+        if write:
+            self._written_at = time.monotonic()
+
+
+def check_writable(engine: Engine, *, write: bool = True) -> None:
     """Raise ServiceUnavailable when the database cannot be written: a committed no-op write (the Alembic version
-    row set to itself: a real write, on every backend, of a table that always exists) and, for SQLite, room
-    left on the database's disk."""
+    row set to itself: a real write, on every backend, of a table that always exists; skipped when not
+    ``write``) and, for SQLite, room left on the database's disk."""
     check_database(engine)
     database = engine.url.database
     if engine.dialect.name == "sqlite" and database and database != ":memory:":
@@ -73,6 +94,8 @@ def check_writable(engine: Engine) -> None:
             raise ServiceUnavailable(
                 f"the database's disk is full ({free} bytes free): nothing can be saved", retry_after_s=30
             )
+    if not write:
+        return
     try:
         with engine.begin() as conn:
             if engine.dialect.name == "postgresql":  # a replica migrating holds the row: do not hang on it

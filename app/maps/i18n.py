@@ -19,6 +19,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
 
+from app.core.negotiation import acceptable
+
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 DEFAULT_LANGUAGE = "en"
 LANGUAGES = ("en", "es")  # the interface's; the route directions follow Valhalla's (app/routing/languages.py)
@@ -41,29 +43,14 @@ def translations(language: str) -> NullTranslations:
     return Translations(mo)
 
 
-def _accepted(header: str) -> list[str]:
-    """Accept-Language's tags, most wanted first (q=0 and '*' dropped)."""
-    weighted = []
-    for i, part in enumerate(header.split(",")):
-        tag, _, params = part.strip().partition(";")
-        q = 1.0
-        params = params.strip()
-        if params.startswith("q="):
-            try:
-                q = float(params[2:])
-            except ValueError:
-                q = 0.0
-        if tag and tag != "*" and q > 0:
-            weighted.append((-q, i, tag.strip()))
-    return [tag for _, _, tag in sorted(weighted)]
-
-
 def choose_language(lang: str | None, accept_language: str | None) -> str:
-    """``?lang=`` if it names one of LANGUAGES (es, es-MX ...), else the best of Accept-Language, else English."""
-    for preferred in ([lang] if lang else [], _accepted(accept_language or "")):
-        found = negotiate_locale(preferred, LANGUAGES, sep="-")
+    """``?lang=`` if it names one of LANGUAGES (es, es-MX, ES ...), else the best of Accept-Language, else
+    English. Tags are case-insensitive (RFC 5646 §2.1.1): the answer is always LANGUAGES' own spelling, which
+    names the catalog's directory."""
+    for preferred in ([lang.lower()] if lang else [], acceptable(accept_language)):
+        found = negotiate_locale([tag for tag in preferred if tag != "*"], LANGUAGES, sep="-")
         if found:
-            return found
+            return found.lower()
     return DEFAULT_LANGUAGE
 
 
@@ -73,6 +60,10 @@ GENERATED_TITLES = (N_("Rocky (1976) montage route"), N_("First steps: {km} km")
 
 # What the page scripts show. {name} placeholders are filled in by the script.
 JS_MESSAGES = (
+    N_("Delete this route"),
+    N_("Click again to delete it for everyone with the link"),
+    N_("Route deleted"),
+    N_("Could not delete the route"),
     N_("Open to the public"),
     N_("View from the street (private property)"),
     N_("Gone: the filming site no longer exists"),
@@ -138,6 +129,12 @@ JS_MESSAGES = (
     N_("remove"),
     N_("Error"),
     N_("Network error"),
+    N_("Cross streets"),
+    N_("Landmark"),
+    N_("Film place"),
+    N_("Street"),
+    N_("{n} suggestions: use the up and down arrow keys"),
+    N_("No match in Philadelphia"),
     N_("No start"),
     N_("type an address or click the map where you start"),
     N_("{activity} of {distance}, about {duration} at {pace}"),

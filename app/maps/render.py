@@ -94,7 +94,7 @@ def map_config(settings: Settings, basemap_version: str | None) -> dict[str, Any
     """What map.js needs to draw the base map: our vector basemap, or the raster provider in settings."""
     if settings.tile_url:
         credits = [settings.tile_attribution, DATA_CREDIT] if settings.tile_attribution else [DATA_CREDIT]
-        tiles = {"raster": settings.tile_url, "attribution": " | ".join(credits)}
+        tiles: dict[str, Any] = {"raster": settings.tile_url, "attribution": " | ".join(credits)}
     else:
         tiles = {
             "vector": f"/tiles/{{z}}/{{x}}/{{y}}.mvt?v={basemap_version or ''}",
@@ -292,7 +292,7 @@ def render_planner(
         title=translations(lang).gettext("Plan your Rocky run — filmtour"),
         lang=lang,
         data={"mode": "planner"},
-        scripts=("filmtour/planner.js",),
+        scripts=("filmtour/address.js", "filmtour/planner.js"),
         controls=("fullscreen", "locate", "cluster"),
         max_loop_km=settings.max_loop_km,
         basemap_version=basemap_version,

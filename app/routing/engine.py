@@ -59,7 +59,7 @@ class RoutingEngine(ABC):
         return self._timed("optimized_route", request)
 
     def locate(self, request: dict[str, Any]) -> list[dict[str, Any]]:
-        return self._timed("locate", request)  # type: ignore[return-value]
+        return self._timed("locate", request)
 
     def trace_attributes(self, request: dict[str, Any]) -> dict[str, Any]:
         """Map-match a track (``shape`` with times) to the street network: matched points and edges."""

@@ -107,7 +107,7 @@ class LocationProperties(_Open):
 
 
 class LocationFeature(Feature[Point, LocationProperties]):
-    id: str  # type: ignore[assignment]
+    id: str
     links: list[Link] = Field(default=[], description="rel page: the place's HTML page")
 
 
@@ -282,13 +282,13 @@ class SkippedPlace(_Open):
 class RouteDocument(FeatureCollection[RouteLine | RouteStop]):
     """The route format of docs/route-format.md: the line first, then the stops in visiting order."""
 
-    id: str | None = None  # type: ignore[assignment]
+    id: str | None = None
     properties: RouteProperties
     skipped: list[SkippedPlace]
 
 
 class SavedRoute(RouteDocument):
-    id: str  # type: ignore[assignment]
+    id: str
     links: list[Link]
 
 
@@ -331,7 +331,7 @@ class FilmDetail(Film):
 
 
 class TourRoute(RouteDocument):
-    id: str  # type: ignore[assignment]
+    id: str
     tour: TourSummary
 
 

@@ -247,8 +247,8 @@ def to_cue_sheet(fc: dict[str, Any]) -> str:
                 total=format_duration(workout["total_s"]),
             )
         )
-    if song_cue_line(fc, _):
-        lines.append(song_cue_line(fc, _))
+    if cue := song_cue_line(fc, _):
+        lines.append(cue)
     for note in p.get("step_free_stops") or []:
         if note.get("note"):
             lines.append(note["note"])

@@ -1,233 +1,144 @@
-"""Address → point with geopy's Nominatim geocoder, sent through app.core.outbound (httpx), politely
-rate-limited and cached in the database.
+"""Text → point for a route's start and for ``GET /api/v1/geocode``: the offline City geocoder first
+(app.city.geocoder: addresses, cross streets, landmarks, our places; no outside request), then, only when the
+setting ``geocoder_fallback`` is on, Nominatim (app.services.nominatim) for a start address it does not find.
 
-Nominatim's usage policy asks for a real User-Agent, at most one request a second and caching of results;
-all three are honoured here. The cache is shared by every worker because it lives in the database.
-
-Requests waiting on Nominatim hold neither a database connection nor a server thread: ``geocode_async`` looks the
-cache up in a short session, then waits (as an awaitable) on one geocoder thread that paces the calls. At most
-``geocoder_queue_size`` look-ups wait per process; past that the answer is 503 with ``Retry-After``. Addresses
-Nominatim does not know are remembered too (per process, ``NOT_FOUND_TTL_S``), so asking again costs nothing."""
+The offline index is built once per process (about 3 s: the City's parser, 40,000 segments, 24,000 cross
+streets) on one builder thread, started at start-up. A request that comes before it is ready awaits it without
+holding a server thread (a blocked pool thread per early request would starve every other endpoint)."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
-import time
-from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from functools import partial
-from urllib.parse import urlsplit
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
 
 import anyio.to_thread
-import httpx
-from geopy.adapters import AdapterHTTPError, BaseSyncAdapter
-from geopy.exc import GeocoderServiceError, GeocoderTimedOut, GeocoderUnavailable, GeopyError
-from geopy.geocoders import Nominatim
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.core.config import Settings
-from app.core.exceptions import InvalidParameter, ServiceUnavailable
-from app.core.outbound import OutboundClient, RetryPolicy
-from app.db.models import GeocodeCache
+from app.city.geocoder import Candidate, CityGeocoder, Lookup, decide
+from app.core.config import SHIPPED_DATA, Settings
+from app.core.exceptions import AddressNotFound, AddressOutsideCity, AmbiguousAddress, InvalidParameter
+from app.services.nominatim import NominatimGeocoder, Place
 
-# Results are biased to Philadelphia: a runner typing "City Hall" means this one.
-PHILADELPHIA_VIEWBOX = [(39.87, -75.29), (40.14, -74.95)]
-NOT_FOUND_TTL_S = 3600.0
-NOT_FOUND_MAX = 10_000
-
-
-class OutboundAdapter(BaseSyncAdapter):
-    """geopy adapter on app.core.outbound: geopy builds the Nominatim query and reads its answer; the request
-    itself goes out with our User-Agent, timeouts and Retry-After-honouring retries."""
-
-    def __init__(self, client: OutboundClient, *, proxies, ssl_context) -> None:
-        super().__init__(proxies=proxies, ssl_context=ssl_context)
-        self.client = client
-
-    def get_text(self, url, *, timeout, headers):
-        try:
-            # (geopy's timeout is settings.geocoder_timeout_s, the client's own: its connect limit applies too)
-            resp = self.client.request("GET", url, headers=headers)
-        except httpx.TimeoutException as exc:
-            raise GeocoderTimedOut("geocoder timed out") from exc
-        except httpx.TransportError as exc:
-            raise GeocoderUnavailable(f"geocoder unreachable: {exc}") from exc
-        if resp.status_code >= 400:
-            raise AdapterHTTPError(
-                f"geocoder answered {resp.status_code}",
-                status_code=resp.status_code,
-                headers={k.lower(): v for k, v in resp.headers.items()},
-                text=resp.text,
-            )
-        return resp.text
-
-    def get_json(self, url, *, timeout, headers):
-        try:
-            return json.loads(self.get_text(url, timeout=timeout, headers=headers))
-        except ValueError as exc:
-            raise GeocoderServiceError("geocoder sent something that is not JSON") from exc
+GEOCODER_DATA = SHIPPED_DATA / "city" / "geocoder"
+MAX_QUERY_CHARS = 200
+PROBLEM_CANDIDATES = 5
 
 
-@dataclass(frozen=True)
-class Place:
-    lat: float
-    lon: float
-    display_name: str
-    cached: bool
+_load_lock = threading.Lock()
+_builds: dict[Path, Future[CityGeocoder]] = {}
+_builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="geocoder-index")
+
+
+def city_geocoder_future(places_file: Path) -> Future[CityGeocoder]:
+    """The offline index for a places file, being built or built (once per process: every app shares it; a
+    build that failed is tried again)."""
+    with _load_lock:
+        built = _builds.get(places_file)
+        if built is None or (built.done() and built.exception() is not None):
+            built = _builds[places_file] = _builder.submit(CityGeocoder.load, GEOCODER_DATA, places_file)
+        return built
+
+
+def city_geocoder(places_file: Path) -> CityGeocoder:
+    """The offline index for a places file, waiting for its build if need be."""
+    return city_geocoder_future(places_file).result()
+
+
+def candidate_summary(c: Candidate) -> dict[str, Any]:
+    """A candidate as a problem document lists it."""
+    return {"label": c.label, "kind": c.kind, "score": round(c.score, 3), "lon": c.lon, "lat": c.lat}
 
 
 class Geocoder:
-    """One per process; thread-safe. ``geocode`` consults the cache, then Nominatim at most once a second."""
+    """One per process; thread-safe."""
 
     def __init__(self, settings: Settings) -> None:
-        url = urlsplit(settings.geocoder_url)
-        self._client = OutboundClient(
-            user_agent=settings.geocoder_user_agent,
-            timeout_s=settings.geocoder_timeout_s,
-            retry=RetryPolicy(attempts=settings.geocoder_retries, backoff_s=1.0, max_wait_s=5.0),
-            follow_redirects=True,
-        )
-        self._geolocator = Nominatim(
-            domain=url.netloc + url.path.rstrip("/"),
-            scheme=url.scheme or "https",
-            user_agent=settings.geocoder_user_agent,
-            timeout=settings.geocoder_timeout_s,
-            adapter_factory=partial(OutboundAdapter, self._client),
-        )
-        self._min_interval = settings.geocoder_min_interval_s
-        self._lock = threading.Lock()
-        self._last_call = 0.0
-        self._queue_size = settings.geocoder_queue_size
-        self._pending = 0
-        self._pending_lock = threading.Lock()
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="geocoder")
-        self._not_found: OrderedDict[str, float] = OrderedDict()
+        self._settings = settings
+        self._fallback = NominatimGeocoder(settings) if settings.geocoder_fallback else None
+
+    @property
+    def fallback_enabled(self) -> bool:
+        return self._fallback is not None
+
+    def city(self) -> CityGeocoder:
+        """The offline index, built on first use (once per process)."""
+        return city_geocoder(self._settings.locations_file)
+
+    def warm_up(self) -> None:
+        """Start building the offline index (start-up does not wait for it)."""
+        city_geocoder_future(self._settings.locations_file)
+
+    async def ready(self) -> None:
+        """Await the offline index (holding no thread while it is built)."""
+        await asyncio.wrap_future(city_geocoder_future(self._settings.locations_file))
 
     def close(self) -> None:
-        self._thread.shutdown(wait=False, cancel_futures=True)
+        if self._fallback is not None:
+            self._fallback.close()
 
-    # --- the not-found cache ----------------------------------------------------------------------------
+    # --- the ranked candidates (the API's search) -----------------------------------------------------
 
-    def _known_missing(self, key: str) -> bool:
-        with self._pending_lock:
-            at = self._not_found.get(key)
-            if at is not None and time.monotonic() - at > NOT_FOUND_TTL_S:
-                del self._not_found[key]
-                at = None
-            return at is not None
-
-    def _remember_missing(self, key: str) -> None:
-        with self._pending_lock:
-            self._not_found[key] = time.monotonic()
-            self._not_found.move_to_end(key)
-            while len(self._not_found) > NOT_FOUND_MAX:
-                self._not_found.popitem(last=False)
-
-    # --- the steps both paths share -----------------------------------------------------------------------
-
-    @staticmethod
-    def normalise(query: str) -> str:
-        return " ".join(query.lower().split())
-
-    def _key(self, query: str, field: str) -> str:
-        key = self.normalise(query)
-        if not key:
-            raise InvalidParameter("address is empty", field=field)
-        return key
-
-    @staticmethod
-    def _from_cache(hit: GeocodeCache | None) -> Place | None:
-        return Place(hit.lat, hit.lon, hit.display_name, cached=True) if hit is not None else None
-
-    def _refuse_known_missing(self, key: str, query: str, field: str) -> None:
-        if self._known_missing(key):
-            raise InvalidParameter(f"address not found: {query!r}", field=field)
-
-    def _ask(self, query: str, key: str, field: str):
-        """Nominatim's answer; an address it does not know is remembered and refused."""
-        location = self._ask_nominatim(query)
-        if location is None:
-            self._remember_missing(key)
-            raise InvalidParameter(f"address not found: {query!r}", field=field)
-        return location
-
-    @staticmethod
-    def _store(session: Session, key: str, location) -> Place:
-        session.merge(
-            GeocodeCache(
-                query=key,
-                lat=location.latitude,
-                lon=location.longitude,
-                display_name=location.address,
-                provider="nominatim",
+    def search(self, query: str, limit: int = 5, *, field: str = "q") -> Lookup:
+        """Ranked offline candidates; text naming a place outside the city is refused (422)."""
+        if len(query) > MAX_QUERY_CHARS:
+            raise InvalidParameter(f"{field}: at most {MAX_QUERY_CHARS} characters", field=field)
+        lookup = self.city().search(query, limit)
+        if lookup.outside:
+            raise AddressOutsideCity(
+                f"{field}: {query!r} is outside Philadelphia ({lookup.outside})", field=field
             )
-        )
-        session.commit()
-        return Place(location.latitude, location.longitude, location.address, cached=False)
+        return lookup
 
-    # --- the non-blocking path used by the API ------------------------------------------------------------
+    # --- one point for a route's start --------------------------------------------------------------
+
+    def _offline(self, query: str, field: str) -> Place | None:
+        lookup = self.search(query, PROBLEM_CANDIDATES, field=field)
+        best, ambiguous = decide(lookup)
+        if ambiguous:
+            what = "a whole street" if lookup.candidates[0].kind == "street" else "places far apart"
+            raise AmbiguousAddress(
+                f"{field}: {query!r} matches {what}; give a house number or a cross street, or pick a candidate",
+                field=field,
+                candidates=[candidate_summary(c) for c in lookup.candidates],
+            )
+        if best is None:
+            return None
+        return Place(best.lat, best.lon, best.label, cached=False)
+
+    def not_found(self, query: str, field: str) -> AddressNotFound:
+        return AddressNotFound(
+            f"{field}: no Philadelphia address, cross street, landmark or film place matches {query!r}; "
+            "try '1234 Market St', 'Broad & Tasker' or a landmark's name, or give lat/lon",
+            field=field,
+        )
+
+    def _inside(self, place: Place, query: str, field: str) -> Place:
+        """Nominatim's answer, if it lies in the city the offline index covers."""
+        if not self.city().contains(place.lon, place.lat):
+            raise AddressOutsideCity(f"{field}: {query!r} is outside Philadelphia", field=field)
+        return place
 
     async def geocode_async(self, db: Engine, query: str, *, field: str = "start.address") -> Place:
-        """Cache first (a short session in a pool thread), then a place in the bounded queue, awaited."""
-        key = self._key(query, field)
-        hit = await anyio.to_thread.run_sync(self._cached, db, key)
-        if hit is not None:
-            return hit
-        self._refuse_known_missing(key, query, field)
-        with self._pending_lock:
-            if self._pending >= self._queue_size:
-                wait = max(1, int(self._pending * max(self._min_interval, 0.5)) + 1)
-                raise ServiceUnavailable(
-                    f"{self._pending} address look-ups are already waiting for the geocoder; retry in {wait} s, "
-                    "or give lat/lon",
-                    retry_after_s=wait,
-                )
-            self._pending += 1
-        try:
-            future = self._thread.submit(self._lookup_and_store, db, query, key, field)
-            return await asyncio.wrap_future(future)
-        finally:
-            with self._pending_lock:
-                self._pending -= 1
-
-    def _cached(self, db: Engine, key: str) -> Place | None:
-        with Session(db) as session:
-            return self._from_cache(session.get(GeocodeCache, key))
-
-    def _lookup_and_store(self, db: Engine, query: str, key: str, field: str) -> Place:
-        location = self._ask(query, key, field)
-        with Session(db) as session:  # a connection only for the write, after the answer came
-            return self._store(session, key, location)
-
-    # --- the plain synchronous path (CLI, scripts) --------------------------------------------------------
+        """Offline first (in a pool thread, once the index is built), then the fallback."""
+        await self.ready()
+        place = await anyio.to_thread.run_sync(self._offline, query, field)
+        if place is not None:
+            return place
+        if self._fallback is None:
+            raise self.not_found(query, field)
+        return self._inside(await self._fallback.geocode_async(db, query, field=field), query, field)
 
     def geocode(self, session: Session, query: str, *, field: str = "start.address") -> Place:
-        key = self._key(query, field)
-        hit = self._from_cache(session.get(GeocodeCache, key))
-        if hit is not None:
-            return hit
-        self._refuse_known_missing(key, query, field)
-        return self._store(session, key, self._ask(query, key, field))
-
-    def _ask_nominatim(self, query: str):
-        with self._lock:  # serialises callers so the interval holds across threads
-            wait = self._last_call + self._min_interval - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-            try:
-                return self._geolocator.geocode(query, exactly_one=True, viewbox=PHILADELPHIA_VIEWBOX)
-            except (GeocoderTimedOut, GeocoderUnavailable) as exc:
-                raise ServiceUnavailable(
-                    f"the geocoder is unreachable ({exc}); try again, or give lat/lon"
-                ) from exc
-            except GeopyError as exc:
-                raise ServiceUnavailable(f"the geocoder failed ({exc}); try again, or give lat/lon") from exc
-            finally:
-                self._last_call = time.monotonic()
+        place = self._offline(query, field)
+        if place is not None:
+            return place
+        if self._fallback is None:
+            raise self.not_found(query, field)
+        return self._inside(self._fallback.geocode(session, query, field=field), query, field)
 
 
 class Resolved:
@@ -238,3 +149,6 @@ class Resolved:
 
     def geocode(self, session: Session, query: str, *, field: str = "start.address") -> Place:
         return self.place
+
+
+__all__ = ["Geocoder", "Place", "Resolved", "candidate_summary"]

@@ -1,149 +1,58 @@
-"""Plan, save and read routes: turns a RouteRequest into stops, asks the planner, and stores the result.
+"""Plan routes: turns a RouteRequest into stops (app.services.stops), asks the planner, and builds the route
+document (app.services.route_document); saving and reading them is app.services.saved_routes.
 
 The stored document is the GeoJSON FeatureCollection of docs/route-format.md, so what a runner saved reads back
 exactly as it was planned, whatever later happens to the dataset or the street network."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
-import secrets
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from geopy.distance import geodesic
-from sqlalchemy import delete as sql_delete
-from sqlalchemy import insert, update
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlmodel import Session, func, select
+from sqlmodel import Session
 
-from app.core.config import ATTRIBUTION, Settings
-from app.core.exceptions import Forbidden, InvalidParameter, NotFound, QuotaExceeded, Unroutable
+from app.core.config import Settings
+from app.core.exceptions import InvalidParameter, Unroutable
 from app.db import repository as repo
-from app.db.models import Location, SavedRoute, utcnow
 from app.maps.i18n import choose_language, translations
 from app.routing.languages import narrative_language
+from app.routing.loops import plan_loop
 from app.routing.planner import (
     LOOP_TOLERANCE,
     Profile,
     RoutePlan,
     Stop,
     default_pace,
-    plan_loop,
     plan_route,
-    snap_distances,
-    snap_limit,
 )
-from app.schemas.routes import AddressIn, PointIn, RouteRequest, WorkoutIn
+from app.schemas.routes import RouteRequest, WorkoutIn
 from app.services import tours as tours_service
 from app.services import workout as workout_service
 from app.services.geocode import Geocoder
-from app.services.sun import PHILADELPHIA_TZ, civil_dawn, dawn_times
+from app.services.route_document import to_feature_collection
 
-log = logging.getLogger(__name__)
-
-STOP_INFO_KEYS = (
-    "scene_order",
-    "scene",
-    "exercise",
-    "status_note",
-    "tips",
-    "visitable",
-    "accessibility",
-    "viewpoint",  # where to stand for the shot (dataset format 3), with its compass word and view cone
-    "precision_m",  # how precisely the place is pinned: a route may end that far from the pin (snap_limit)
+# Saving and reading live in app.services.saved_routes; these names stay importable from here (__all__) for the
+# callers that use ``routes_service.load`` and the like.
+from app.services.saved_routes import (
+    client_hash,
+    delete,
+    load,
+    make_room,
+    prune,
+    prune_saved_routes,
+    save,
+)
+from app.services.stops import (
+    drop_unsnappable,
+    film_order,
+    location_stop,
+    resolve_start,
+    resolve_stops,
+    start_time_of,
 )
 
-
-# --- building the stop list ------------------------------------------------------------------------------
-
-
-def location_stop(loc: Location) -> Stop:
-    props = repo.location_properties(
-        loc, {}
-    )  # v1 scene_order/scene/exercise come from the primary appearance
-    info = {k: props.get(k) for k in STOP_INFO_KEYS}
-    return Stop(lat=loc.lat, lon=loc.lon, name=loc.name, location_id=loc.id, info=info)
-
-
-def point_stop(p: PointIn, default_name: str, field: str | None = None) -> Stop:
-    info = {"field": field} if field else {}
-    return Stop(lat=p.lat, lon=p.lon, name=p.name or default_name, location_id=None, info=info)
-
-
-def resolve_stops(session: Session, req: RouteRequest) -> tuple[list[Stop], list[dict[str, Any]]]:
-    """Location ids and points → stops; places that cannot be visited go to the skipped list."""
-    if req.tour:
-        tour = tours_service.get_tour(session, req.tour, field="tour")
-        locs, skipped = tours_service.tour_locations(session, tour)
-        return [location_stop(loc) for loc in locs], skipped
-    stops: list[Stop] = []
-    skipped: list[dict[str, Any]] = []
-    named = [item for item in req.stops if not isinstance(item, PointIn)]
-    places = {loc.id: loc for loc in repo.locations_by_ids(session, named)} if named else {}  # one query
-    for i, item in enumerate(req.stops):
-        if isinstance(item, PointIn):
-            stops.append(point_stop(item, f"Point {i + 1}", f"stops[{i}]"))
-            continue
-        loc = places.get(item)
-        if loc is None:
-            raise InvalidParameter(f"stops[{i}]: no location with id {item!r}", field=f"stops[{i}]")
-        if tours_service.unroutable_reason(loc) is not None:
-            skipped.append(tours_service.skipped_entry(loc))
-            continue
-        stop = location_stop(loc)
-        stop.info["field"] = f"stops[{i}]"  # errors name what the client sent, whatever the visiting order
-        stops.append(stop)
-    return stops, skipped
-
-
-def film_order(stops: list[Stop]) -> list[Stop]:
-    """Montage places in film order; other places and points keep their relative position after them."""
-    key = [
-        (s.info.get("scene_order") is None, s.info.get("scene_order") or 0, i) for i, s in enumerate(stops)
-    ]
-    return [stops[i] for *_, i in sorted(key)]
-
-
-def drop_unsnappable(
-    engine: Any, stops: list[Stop], skipped: list[dict[str, Any]], max_m: float
-) -> list[Stop]:
-    """A tour's stops further than the snap distance from a walkable way join the skipped list (a tour is data
-    and must not fail as a whole for one badly placed point; a user's own stop list is refused instead)."""
-    if not stops:
-        return stops
-    kept = []
-    for stop, dist in zip(stops, snap_distances(engine, stops), strict=True):
-        limit = snap_limit(stop, max_m)
-        if dist is not None and dist <= limit:
-            kept.append(stop)
-            continue
-        how_far = "no walkable way nearby" if dist is None else f"{dist:.0f} m from the nearest walkable way"
-        reason = f"too far from the street network: {how_far} (limit {limit:.0f} m)"
-        skipped.append({"location_id": stop.location_id, "name": stop.name, "reason": reason})
-    return kept
-
-
-def resolve_start(session: Session, req: RouteRequest, geocoder: Geocoder | None) -> Stop | None:
-    if req.start is None:
-        return None
-    if isinstance(req.start, AddressIn):
-        if geocoder is None:
-            raise InvalidParameter("addresses cannot be geocoded here; give lat/lon", field="start.address")
-        place = geocoder.geocode(session, req.start.address)
-        # The address itself stays out of the stored route's public name: only where it geocoded to.
-        info = {"geocoded": True, "field": "start.address"}
-        return Stop(lat=place.lat, lon=place.lon, name="Start", location_id=None, info=info)
-    return point_stop(req.start, "Start", "start")
-
-
-def start_time_of(req: RouteRequest) -> datetime | None:
-    if req.start_at_dawn:
-        return civil_dawn(req.start_at_dawn)
-    if req.start_time and req.start_time.tzinfo is None:
-        return req.start_time.replace(tzinfo=PHILADELPHIA_TZ)
-    return req.start_time
+log = logging.getLogger(__name__)
 
 
 def check_limits(req: RouteRequest, settings: Settings) -> None:
@@ -199,7 +108,7 @@ def with_preset(req: RouteRequest) -> RouteRequest:
     return req.model_copy(update=update)
 
 
-# The direct way along streets runs about 1.3x the straight line (see planner._pad_to_length).
+# The direct way along streets runs about 1.3x the straight line (see loops._pad_to_length).
 STREET_FACTOR = 1.3
 PREFERRED_FINISH = "art-museum-steps"
 FIRST_STEPS_CALL = "The hardest part is lacing up your shoes. Start easy: walk when you need to."
@@ -241,7 +150,10 @@ def plan_document(
     )
     start = resolve_start(session, req, geocoder)
     pace = req.effective_pace()
-    if req.first_steps is not None:
+    skipped: list[dict[str, Any]]
+    if (req.first_steps is not None or req.loop_km is not None) and start is None:
+        raise InvalidParameter("a loop or first_steps needs a start", field="start")  # check_coherent says so
+    if req.first_steps is not None and start is not None:
         fs = req.first_steps
         place = first_steps_finish(session, start, fs.km, fs.shape)
         result = plan_loop(
@@ -256,7 +168,7 @@ def plan_document(
             profile=profile,
         )
         skipped, order = [], "first_steps"
-    elif req.loop_km is not None:
+    elif req.loop_km is not None and start is not None:
         candidates, skipped = _loop_candidates(session, req)
         finish = _finish_stop(session, req.finish_at) if req.finish_at else None
         result = plan_loop(
@@ -269,6 +181,7 @@ def plan_document(
             max_snap_distance_m=settings.max_snap_distance_m,
             profile=profile,
         )
+        skipped = [*skipped, *planner_skipped(result)]  # the answer lists every place left out, and why
         order = "loop"
     else:
         stops, skipped = resolve_stops(session, req)
@@ -333,6 +246,14 @@ def with_extras(fc: dict[str, Any], req: RouteRequest, *, in_place: bool = False
     )
 
 
+def planner_skipped(result: RoutePlan) -> list[dict[str, Any]]:
+    """The places the loop planner left out (RoutePlan.skipped), as the answer's ``skipped`` entries."""
+    return [
+        {"location_id": stop.location_id, "name": stop.name, "reason": reason}
+        for stop, reason in zip(result.skipped, result.skip_reasons, strict=True)
+    ]
+
+
 def _loop_candidates(session: Session, req: RouteRequest) -> tuple[list[Stop], list[dict[str, Any]]]:
     if req.stops or req.tour:
         stops, skipped = resolve_stops(session, req)
@@ -352,224 +273,17 @@ def _finish_stop(session: Session, location_id: str) -> Stop:
     return location_stop(loc)
 
 
-# --- the GeoJSON document --------------------------------------------------------------------------------
-
-
-def _stop_feature(seq: int, role: str, planned: Any, start_time: datetime | None) -> dict[str, Any]:
-    stop: Stop = planned.stop
-    arrival = start_time + timedelta(seconds=planned.elapsed_s) if start_time else None
-    props = {
-        "kind": "stop",
-        "seq": seq,
-        "role": role,
-        "location_id": stop.location_id,
-        "name": stop.name,
-        **{k: stop.info.get(k) for k in STOP_INFO_KEYS},
-        "distance_from_start_m": round(planned.distance_from_start_m, 1),
-        "arrival_elapsed_s": round(planned.elapsed_s, 1),
-        "arrival_time": arrival.isoformat(timespec="seconds") if arrival else None,
-    }
-    return {
-        "type": "Feature",
-        "id": f"stop-{seq}",
-        "geometry": {"type": "Point", "coordinates": [round(stop.lon, 6), round(stop.lat, 6)]},
-        "properties": props,
-    }
-
-
-def _role(i: int, n: int) -> str:
-    return "start" if i == 0 else ("finish" if i == n - 1 else "stop")
-
-
-def _bbox(coords: list[list[float]]) -> list[float]:
-    lons, lats = [c[0] for c in coords], [c[1] for c in coords]
-    return [min(lons), min(lats), max(lons), max(lats)]
-
-
-def to_feature_collection(
-    result: RoutePlan,
-    req: RouteRequest,
-    *,
-    order: str,
-    skipped: list[dict[str, Any]],
-    start_time: datetime | None,
-) -> dict[str, Any]:
-    coords = result.shape  # already at 6 decimals, as decoded from Valhalla's polyline6 (not rounded again)
-    n = len(result.stops)
-    legs = [leg.as_dict() for leg in result.legs]
-    route = {
-        "type": "Feature",
-        "id": "route",
-        "geometry": {"type": "LineString", "coordinates": coords},
-        "properties": {
-            "kind": "route",
-            "distance_m": round(result.distance_m, 1),
-            "duration_s": round(result.duration_s, 1),
-            "legs": legs,
-        },
-    }
-    stops = [_stop_feature(i, _role(i, n), p, start_time) for i, p in enumerate(result.stops)]
-    properties = {
-        "title": req.title,
-        "activity": req.activity,
-        "pace_min_per_km": req.effective_pace(),
-        "order": order,
-        "distance_m": round(result.distance_m, 1),
-        "duration_s": round(result.duration_s, 1),
-        "start_time": start_time.isoformat(timespec="seconds") if start_time else None,
-        "dawn": dawn_times(req.start_at_dawn or start_time.date())
-        if (req.start_at_dawn or start_time)
-        else None,
-        "tour": req.tour,
-        "loop_km": req.loop_km,
-        "attribution": ATTRIBUTION,
-    }
-    return {
-        "type": "FeatureCollection",
-        "bbox": _bbox(coords),
-        "properties": properties,
-        "skipped": skipped,
-        "features": [route, *stops],
-    }
-
-
-# --- saving and reading ------------------------------------------------------------------------------------
-
-
-def new_route_id() -> str:
-    return secrets.token_urlsafe(12)  # 96 random bits
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-# Parameters bound at execution, so SQLAlchemy compiles this statement once (a .values() copy is re-keyed each time).
-INSERT_ROUTE = insert(SavedRoute.__table__)  # type: ignore[attr-defined]
-
-
-def save(
-    session: Session, req: RouteRequest, fc: dict[str, Any], client: str | None = None
-) -> tuple[str, dict[str, Any], str]:
-    """Store the route in one transaction; returns its id, the stored document and the delete token (shown
-    once, stored hashed). ``client`` (the rate-limit key) is kept hashed, for the quota. The caller answers from
-    these, not from the row: reading the row's attributes after the commit would load it again."""
-    token = secrets.token_urlsafe(24)
-    request_doc = req.model_dump(mode="json", exclude_none=True)
-    if isinstance(req.start, AddressIn):
-        request_doc["start"] = {"address": "(geocoded; not stored)"}
-    now = utcnow()
-    for _ in range(3):  # a collision of 96 random bits will not happen; a retry costs nothing to write
-        route_id = new_route_id()
-        fc_saved = {**fc, "id": route_id}
-        row = {
-            "id": route_id,
-            "created_at": now,
-            "last_viewed_at": now,
-            "tour_id": req.tour,
-            "distance_m": fc["properties"]["distance_m"],
-            "duration_s": fc["properties"]["duration_s"],
-            "request": request_doc,
-            "result": fc_saved,
-            "delete_token_hash": hash_token(token),
-            "client_hash": client_hash(client) if client else None,
-        }
-        try:
-            # One Core INSERT on the session's connection: the ORM's unit of work (identity map, flush, refresh)
-            # cost ~1 ms for one row, and Session.execute's ORM layers a third of what is left.
-            session.connection().execute(INSERT_ROUTE, row)
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-            continue
-        return route_id, fc_saved, token
-    raise RuntimeError("could not allocate a route id")
-
-
-def load(session: Session, route_id: str, *, viewed: bool = True) -> SavedRoute:
-    """The saved route; ``viewed``: a read that keeps it from expiring (see mark_viewed)."""
-    row = session.get(SavedRoute, route_id) if len(route_id) <= 40 else None
-    if row is None:
-        raise NotFound(f"no saved route with id {route_id!r}", field="route_id")
-    if viewed:
-        mark_viewed(session, row)
-    return row
-
-
-# --- bounded storage: the per-client quota and the retention of unread routes --------------------------------
-
-VIEW_WRITE_EVERY = timedelta(days=1)  # a read is written down at most this often per route
-
-
-def client_hash(client: str) -> str:
-    return hashlib.sha256(f"filmtour-client:{client}".encode()).hexdigest()
-
-
-def check_quota(session: Session, client: str, settings: Settings) -> None:
-    """QuotaExceeded when this client already holds ``max_saved_routes_per_client`` saved routes."""
-    most = settings.max_saved_routes_per_client
-    if not most:
-        return
-    held = session.exec(
-        select(func.count()).select_from(SavedRoute).where(SavedRoute.client_hash == client_hash(client))
-    ).one()
-    if held >= most:
-        keep = settings.saved_route_retention_days
-        expiry = f"; unread ones expire after {keep} days" if keep else ""
-        raise QuotaExceeded(
-            f"this client already holds {held} saved routes (at most {most}): delete some with their delete "
-            f"tokens{expiry}"
-        )
-
-
-def _aware(t: datetime) -> datetime:
-    return t if t.tzinfo else t.replace(tzinfo=UTC)  # SQLite hands back naive UTC
-
-
-def mark_viewed(session: Session, row: SavedRoute) -> None:
-    """Note that the route was read, at most once a day (a read costs no write otherwise). A failing write (a
-    full disk) is logged and the read still succeeds."""
-    now = utcnow()
-    if now - _aware(row.last_viewed_at) < VIEW_WRITE_EVERY:
-        return
-    try:
-        session.connection().execute(
-            update(SavedRoute).where(SavedRoute.id == row.id).values(last_viewed_at=now)
-        )
-        session.commit()
-    except OperationalError as exc:
-        session.rollback()
-        log.warning("could not note a read of a saved route: %s", type(exc.orig).__name__)
-
-
-def prune(session: Session, retention_days: int, now: datetime | None = None) -> int:
-    """Delete the saved routes nobody has read for ``retention_days`` days (0: none); returns how many."""
-    if retention_days <= 0:
-        return 0
-    cutoff = (now or utcnow()) - timedelta(days=retention_days)
-    gone = (
-        session.connection()
-        .execute(sql_delete(SavedRoute).where(SavedRoute.last_viewed_at < cutoff))
-        .rowcount
-    )
-    session.commit()
-    return int(gone or 0)
-
-
-def prune_saved_routes(settings: Settings, engine: Any) -> int:
-    """Delete the saved routes unread for ``saved_route_retention_days``; logs and returns how many."""
-    with Session(engine) as session:
-        gone = prune(session, settings.saved_route_retention_days)
-    if gone:
-        log.info("pruned %d saved routes unread for %d days", gone, settings.saved_route_retention_days)
-    return gone
-
-
-def delete(session: Session, route_id: str, token: str | None) -> None:
-    row = load(session, route_id, viewed=False)
-    if not token or not hmac.compare_digest(hash_token(token), row.delete_token_hash):
-        raise Forbidden(
-            "a valid delete token is needed (returned when the route was created)", field="X-Delete-Token"
-        )
-    session.delete(row)
-    session.commit()
+__all__ = [
+    "check_limits",
+    "client_hash",
+    "cost",
+    "delete",
+    "load",
+    "make_room",
+    "plan",
+    "plan_document",
+    "prune",
+    "prune_saved_routes",
+    "save",
+    "with_extras",
+]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
@@ -67,7 +68,10 @@ class TourPlans:
         step_free: bool = False,
         language: str | None = None,
         slots: AbstractContextManager[Any] | None = None,
+        charge: Callable[[int], None] | None = None,
     ) -> dict[str, Any]:
+        """The tour with these options. ``charge(cost)`` is called before a plan that is not cached yet (a GET
+        that plans afresh is charged as a POST of the same plan is; a cached one costs nothing)."""
         tour = tours_service.get_tour(session, tour_id)
         act = activity or tour.activity
         req = RouteRequest(
@@ -81,7 +85,7 @@ class TourPlans:
             step_free=step_free,
             language=language,
         )
-        return self._planned(session, engine, settings, tour, req, version, slots)
+        return self._planned(session, engine, settings, tour, req, version, slots, charge)
 
     @staticmethod
     def serves(req: RouteRequest) -> bool:
@@ -125,6 +129,7 @@ class TourPlans:
         req: RouteRequest,
         version: str,
         slots: AbstractContextManager[Any] | None = None,
+        charge: Callable[[int], None] | None = None,
     ) -> dict[str, Any]:
         act, step_free = req.activity, req.step_free
         lang = narrative_language(req.language)
@@ -142,6 +147,8 @@ class TourPlans:
                 step_free=step_free,
                 language=lang,
             )
+            if charge is not None:
+                charge(routes_service.cost(base))  # before the slot: a refusal costs no planning
             with slots or nullcontext():
                 fc = routes_service.plan_document(session, base, engine, settings)  # outside the lock
             with self._lock:

@@ -8,8 +8,11 @@ import json
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.browser.conftest import ARTIFACTS
+
+pytestmark = pytest.mark.browser  # (it had no marker: the fast subset ran Chromium)
 
 
 def audit(browser, axe: Path, url: str | None, html: str | None = None) -> list[dict]:

@@ -188,3 +188,37 @@ def test_phone_width_planner(live_server, browser):
     assert box["width"] <= 390 and box["x"] >= 0
     page.screenshot(path="test-artifacts/planner-phone.png")
     context.close()
+
+
+def test_whoever_saved_a_route_can_delete_it_from_the_planner_and_the_route_page(live_server, page_and_watch):
+    """The planner kept no delete token, so nobody could delete a route they saved: now the browser keeps it
+    (localStorage) and offers Delete on the planner's result and on the route's own page, and nowhere else."""
+    page, watch = page_and_watch
+    page.goto(f"{live_server}/")
+    page.wait_for_selector(".leaflet-container[data-ft-ready='1']", timeout=20_000)
+    page.click("#ft-plan-button")
+    page.wait_for_selector("#ft-delete-route:not([hidden])", timeout=20_000)
+    first = page.get_attribute(".leaflet-container", "data-ft-route")
+    page.click("#ft-delete-route")  # asks
+    assert page.locator("#ft-delete-route").inner_text().startswith("Click again")
+    page.click("#ft-delete-route")
+    page.wait_for_selector(f".leaflet-container[data-ft-deleted='{first}']", timeout=10_000)
+    assert httpx.get(f"{live_server}/api/v1/routes/{first}").status_code == 404
+    # A second route, deleted from its page.
+    page.click("#ft-plan-button")
+    page.wait_for_selector(f".leaflet-container:not([data-ft-route='{first}'])", timeout=20_000)
+    second = page.get_attribute(".leaflet-container", "data-ft-route")
+    page.goto(f"{live_server}/routes/{second}/map")
+    wait_ready(page)
+    page.click("#ft-delete-route")
+    page.click("#ft-delete-route")
+    expect(page.locator("#ft-delete-status")).to_have_text("Route deleted", timeout=10_000)
+    assert httpx.get(f"{live_server}/api/v1/routes/{second}").status_code == 404
+    # Another browser (no token) sees no Delete button on someone else's route.
+    third = httpx.post(f"{live_server}/api/v1/routes", json={"stops": ["italian-market", "art-museum-steps"]})
+    other = page.context.browser.new_page()
+    other.goto(f"{live_server}/routes/{third.json()['id']}/map")
+    wait_ready(other)
+    assert other.locator("#ft-delete").is_hidden()
+    other.close()
+    watch.assert_clean()

@@ -11,6 +11,7 @@ from app.core.config import Settings
 from app.routing.embedded import EmbeddedEngine
 from app.routing.planner import Stop
 from app.routing.tiles import Tiles, ensure_tiles
+from tests.conftest import SHARED_TILES
 from tests.support.valhalla import start_valhalla_service, stop_process
 
 # Montage places (from data/locations.geojson) and a few other points of the tour area.
@@ -30,7 +31,10 @@ MONTAGE = [ITALIAN_MARKET, ARCHED_BRIDGE, MICKS_GYM, MOSHULU, STEPS]
 
 @pytest.fixture(scope="session")
 def tiles_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return Settings(data_dir=tmp_path_factory.mktemp("routing-data"), database_url=None)
+    # The run's shared tiles (tests/conftest.py): built once per run for every test and xdist worker.
+    return Settings(
+        data_dir=tmp_path_factory.mktemp("routing-data"), database_url=None, valhalla_tiles_dir=SHARED_TILES
+    )
 
 
 @pytest.fixture(scope="session")

@@ -15,13 +15,13 @@ from app.core.config import SHIPPED_EXTRACT
 from app.core.errors import status_for
 from app.core.exceptions import InvalidParameter, Unroutable
 from app.core.paces import Pace
+from app.routing.loops import plan_loop
 from app.routing.planner import (
     PACE_PRESETS,
     Stop,
     default_pace,
     duration_for,
     pace_to_walking_speed,
-    plan_loop,
     plan_route,
 )
 from tests.routing.conftest import (

@@ -37,6 +37,7 @@ def test_second_call_is_a_cache_hit(tiles, tiles_settings):
     assert again == tiles and again.extract.stat().st_mtime_ns == before
 
 
+@pytest.mark.slow
 def test_a_different_extract_rebuilds_and_corrupt_tiles_are_rebuilt(tmp_path):
     settings = Settings(data_dir=tmp_path / "d")
     pbf = tmp_path / "oldcity.osm.pbf"
@@ -176,6 +177,7 @@ print("BUILT" if built else "CACHED")
 """
 
 
+@pytest.mark.slow
 def test_two_processes_starting_together_build_once(tmp_path):
     """The file lock: the second process waits, then finds the first one's build."""
     pbf = small_pbf(tmp_path)

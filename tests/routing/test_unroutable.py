@@ -16,7 +16,8 @@ from app.core.exceptions import ServiceUnavailable, Unroutable
 from app.routing.embedded import EmbeddedEngine
 from app.routing.engine import RoutingEngine
 from app.routing.http import HttpEngine
-from app.routing.planner import Stop, plan_loop, plan_route
+from app.routing.loops import plan_loop
+from app.routing.planner import Stop, plan_route
 from app.routing.tiles import Tiles, ensure_tiles
 from tests.support.valhalla import start_valhalla_service, stop_process
 

@@ -426,6 +426,31 @@
     try { if (document.execCommand("copy")) done(); } catch (e) { /* selected for manual copy */ }
   }
 
+  // The delete token of a route saved from this browser stays in this browser (localStorage), so whoever
+  // saved a route can always delete it, from the planner or the route's page.
+  var TOKEN_KEY = "filmtour.delete.";
+  function keepDeleteToken(id, token) {
+    try { if (token) localStorage.setItem(TOKEN_KEY + id, token); } catch (e) { /* storage off: planner only */ }
+  }
+  function deleteToken(id) {
+    try { return localStorage.getItem(TOKEN_KEY + id); } catch (e) { return null; }
+  }
+  // Deleting takes two clicks (no confirm(): the browser tests count every dialog as a fault): the first one
+  // says what will happen; returns true while only armed.
+  function armDelete(button) {
+    if (button.getAttribute("data-ft-armed")) return false;
+    button.setAttribute("data-ft-armed", "1");
+    button.textContent = t("Click again to delete it for everyone with the link");
+    return true;
+  }
+  function deleteRoute(id) {
+    return fetch("/api/v1/routes/" + encodeURIComponent(id), { method: "DELETE", headers: { "X-Delete-Token": deleteToken(id) || "" } })
+      .then(function (r) {
+        if (r.ok || r.status === 404) { try { localStorage.removeItem(TOKEN_KEY + id); } catch (e) { /* */ } }
+        return r.ok || r.status === 404;
+      });
+  }
+
   function readJson(id) {
     var node = document.getElementById(id);
     return node ? JSON.parse(node.textContent) : null;
@@ -489,6 +514,7 @@
   window.filmtourMap = { el: el, pin: pin, fmtDuration: fmtDuration, fmtDistance: fmtDistance, fmtClock: fmtClock,
                          fmtPace: fmtPace, drawRoute: drawRoute, songLine: songLine, t: t, english: english,
                          workoutLabel: workoutLabel, workoutLine: workoutLine, copyField: copyField, placeMarker: placeMarker,
+                         keepDeleteToken: keepDeleteToken, deleteToken: deleteToken, deleteRoute: deleteRoute, armDelete: armDelete,
                          placesLayer: placesLayer, viewCone: viewCone, map: null };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

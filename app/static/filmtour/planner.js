@@ -9,7 +9,8 @@
   function addCustomPoint(latlng) {
     var idx = customPoints.length;
     var marker = L.marker(latlng, { icon: M.pin(idx === 0 ? "S" : "+", "ft-stop ft-start"), title: t("Point {n}", { n: idx + 1 }) }).addTo(map);
-    customPoints.push({ lat: +latlng.lat.toFixed(6), lon: +latlng.lng.toFixed(6), marker: marker });
+    // 3 decimals (~100 m): a clicked start may be someone's home; the server keeps no more either.
+    customPoints.push({ lat: +latlng.lat.toFixed(3), lon: +latlng.lng.toFixed(3), marker: marker });
     var where = latlng.lat.toFixed(5) + ", " + latlng.lng.toFixed(5);
     var li = M.el("li", null, t(idx === 0 ? "Start: {point}" : "Point: {point}", { point: where }) + " ");
     var remove = M.el("button", "ft-remove", t("remove"));
@@ -112,6 +113,12 @@
       (props.workout ? ". " + M.workoutLabel(props.workout) + ": " + M.workoutLine(props.workout) : "") +
       (props.song_cue ? ". " + M.songLine(props.song_cue) : "");
     $("ft-result-title").textContent = props.title || t("Your route");
+    M.keepDeleteToken(fc.id, fc.delete_token);
+    $("ft-delete-route").hidden = !M.deleteToken(fc.id);
+    $("ft-delete-route").setAttribute("data-ft-id", fc.id);
+    $("ft-delete-route").removeAttribute("data-ft-armed");
+    $("ft-delete-route").textContent = t("Delete this route");
+    $("ft-delete-status").textContent = "";
     var api = "/api/v1/routes/" + fc.id;
     $("ft-gpx").href = api + "?format=gpx";
     $("ft-kml").href = api + "?format=kml";
@@ -148,6 +155,13 @@
     var data = new FormData(ev.target), button = $("ft-first-button");
     var body = { first_steps: { km: parseInt(data.get("km"), 10), shape: data.get("shape") },
                  language: document.documentElement.lang || "en" };
+    // A suggestion picked from the list is a point already; typed text is geocoded by the server.
+    var picked = window.filmtourAddress && window.filmtourAddress.chosen();
+    if (picked) {
+      body.start = { lat: +picked.lat.toFixed(6), lon: +picked.lon.toFixed(6), name: t("Start") };
+      post(body, button);
+      return;
+    }
     var address = String(data.get("address") || "").trim();
     if (address) { body.start = { address: address }; post(body, button); return; }
     if (customPoints.length) {
@@ -160,7 +174,8 @@
       return;
     }
     navigator.geolocation.getCurrentPosition(function (pos) {
-      body.start = { lat: +pos.coords.latitude.toFixed(6), lon: +pos.coords.longitude.toFixed(6), name: t("Start") };
+      // The device's position leaves this browser rounded to ~100 m (the server rounds it so as well).
+      body.start = { lat: +pos.coords.latitude.toFixed(3), lon: +pos.coords.longitude.toFixed(3), name: t("Start") };
       post(body, button);
     }, function () {
       showError({ title: t("No start"), detail: t("type an address or click the map where you start"), field: "start" });
@@ -174,6 +189,14 @@
     $("ft-first-form").addEventListener("submit", firstSteps);
     $("ft-copy-share").addEventListener("click", function () { M.copyField($("ft-share")); });
     $("ft-copy-embed2").addEventListener("click", function () { M.copyField($("ft-embed")); });
+    $("ft-delete-route").addEventListener("click", function () {
+      var button = $("ft-delete-route"), id = button.getAttribute("data-ft-id");
+      if (M.armDelete(button)) return;  // the first click asks, the second deletes
+      M.deleteRoute(id).then(function (done) {
+        $("ft-delete-status").textContent = done ? t("Route deleted") : t("Could not delete the route");
+        if (done) { button.hidden = true; map.getContainer().setAttribute("data-ft-deleted", id); }
+      });
+    });
     Promise.all([loadFilms(), loadPlaces("")]).then(function () { map.getContainer().setAttribute("data-ft-ready", "1"); });
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
