@@ -85,6 +85,7 @@ def test_every_place_page_and_card_is_written_and_links_work_under_a_base_path(t
         build_tiles_on_startup=True,
         basemap_dir=SHARED_BASEMAP,
         public_base_url=origin,
+        rate_limit_routes_per_minute=0,  # as export-site sets it
     )
     ensure_basemap(settings)
     root = tmp_path / "site"

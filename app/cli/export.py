@@ -186,7 +186,10 @@ def export_site(
     if service_url and urlsplit(service_url).scheme not in ("http", "https"):
         fail("--service-url must be an http(s) URL, e.g. https://filmtour.example.org")
     prefix = "" if origin == PLACEHOLDER else urlsplit(origin).path.rstrip("/")
-    settings = get_settings().model_copy(update={"public_base_url": origin})
+    # the export plans every tour once, in-process, as the operator: no client's route-planning budget applies
+    settings = get_settings().model_copy(
+        update={"public_base_url": origin, "rate_limit_routes_per_minute": 0}
+    )
     started = time.perf_counter()
     directory.mkdir(parents=True, exist_ok=True)
     try:
