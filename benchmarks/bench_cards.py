@@ -43,6 +43,8 @@ def main() -> None:
         with Session(app.state.db_engine) as session:
             items = [("tours", t.id) for t in repo.all_tours(session)]
             items += [("films", f) for f in sorted(repo.film_index(session))] + [("map", "all")]
+            places = sorted(loc.id for loc in repo.all_locations(session) if loc.in_philadelphia)
+            items += [("places", p) for p in places[:: max(1, len(places) // 10)][:10]]  # 10, spread out
 
             class Req:  # card_for needs only request.app (the tour plans and the routing engine)
                 pass
@@ -51,11 +53,8 @@ def main() -> None:
             req.app = app  # type: ignore[attr-defined]
             for kind, item in items:
                 card = card_for(req, session, settings, kind, item)  # routes the tour (not timed)
-                page = (
-                    f"/{kind}/{item}/map"
-                    if kind == "tours"
-                    else (f"/films/{item}" if kind == "films" else "/map")
-                )
+                page = {"tours": f"/tours/{item}/map", "films": f"/films/{item}", "places": f"/places/{item}"}
+                page = page.get(kind, "/map")
                 client.get(page)
                 render_ms, warm_ms, page_ms, size = [], [], [], 0
                 for _ in range(args.repeat):

@@ -42,7 +42,7 @@ def test_film_page_lists_places_scenes_today_and_tour_maps(client):
     assert "/map?film=rocky-1976" in page.links
     assert "script" not in page.tags
     # montage places come in film order
-    names = [unescape(n) for n in re.findall(r"<h3>(.*?)</h3>", html)]
+    names = [unescape(n) for n in re.findall(r"<h3><a href=\"/places/[^\"]+\">(.*?)</a></h3>", html)]
     by_id = {f["id"]: f["properties"]["name"] for f in real_features()}
     assert names.index(by_id["italian-market"]) < names.index(by_id["art-museum-steps"])
 

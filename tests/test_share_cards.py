@@ -14,7 +14,7 @@ from PIL import Image
 
 from app.main import create_app
 from app.maps.basemap import ensure_basemap
-from app.maps.cards import PARK, ROUTE_COLOUR, WATER
+from app.maps.cards import BAND, PARK, ROUTE_COLOUR, VISIT_COLOUR, WATER
 from tests.conftest import SHARED_BASEMAP, make_settings
 
 BASE = "https://films.example/atlas"  # a public base URL with a path prefix
@@ -124,3 +124,28 @@ def test_film_and_locations_map_pages_have_cards(app_client: TestClient):
 def test_embeds_carry_no_card(app_client: TestClient):
     assert "og:image" not in app_client.get(f"/embed/tours/{MONTAGE}").text
     assert "og:image" in app_client.get(f"/tours/{MONTAGE}/map").text
+
+
+def test_place_page_tags_and_its_card_show_the_marker_on_our_map(app_client: TestClient):
+    head = head_of(app_client.get("/places/kelly-drive-arched-bridge").text)
+    assert head.canonical == f"{BASE}/places/kelly-drive-arched-bridge" == head.meta["og:url"]
+    assert head.meta["og:title"] == "Arched stone bridge on the Schuylkill (Kelly Drive trail)"
+    assert head.meta["twitter:card"] == "summary_large_image"
+    assert head.meta["og:description"].startswith("Filmed here: Rocky")
+    assert head.meta["og:image"] == head.meta["twitter:image"]
+    image, png = card_image(app_client, head.meta["og:image"])
+    assert image.size == (1200, 630) and len(png) <= 200_000
+    above_band = image.crop((0, 0, 1200, 630 - BAND))  # the band's stripe is red too
+    assert colour_share(above_band, ROUTE_COLOUR) > 0.0005  # the marker (a public place: the map's red)
+    assert colour_share(image, WATER) > 0.01  # the Schuylkill beside it, from our basemap
+    # a place seen from the street only: its marker in that colour, as on the map
+    street = next(
+        f["id"]
+        for f in app_client.get("/api/v1/locations?visitable=view_from_street").json()["features"]
+        if f["properties"]["in_philadelphia"]
+    )
+    image, _ = card_image(app_client, head_of(app_client.get(f"/places/{street}").text).meta["og:image"])
+    assert colour_share(image.crop((0, 0, 1200, 630 - BAND)), VISIT_COLOUR["view_from_street"]) > 0.0005
+    etag = app_client.get(f"/cards/places/{street}.png").headers["etag"]
+    again = app_client.get(f"/cards/places/{street}.png", headers={"If-None-Match": etag})
+    assert again.status_code == 304

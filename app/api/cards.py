@@ -1,4 +1,4 @@
-"""Share cards: /cards/{routes|tours|films}/{id}.png and /cards/map.png, the pictures link previews show
+"""Share cards: /cards/{routes|tours|films|places}/{id}.png and /cards/map.png, the pictures link previews show
 (app.maps.cards draws them), and the Open Graph / Twitter tags the pages carry (``share_meta``). A card is drawn
 once per item, dataset version and basemap version, then kept in memory and sent with an ETag."""
 
@@ -15,16 +15,16 @@ from app.api.caching import Rendered, etag_for
 from app.api.deps import SessionDep, SettingsDep, tour_route
 from app.core.config import Settings, route_title
 from app.db import repository as repo
-from app.db.models import Film
+from app.db.models import Film, Location
 from app.maps.basemap import CREDIT
-from app.maps.cards import SIZE, Card, render_card
+from app.maps.cards import ROUTE_COLOUR, SIZE, VISIT_COLOUR, Card, render_card
 from app.services import routes as routes_service
 from app.services import tours as tours_service
 
 router = APIRouter(tags=["pages"])
 PNG = "image/png"
 Id = Annotated[str, Path(max_length=120, pattern=r"^[A-Za-z0-9_-]+$")]
-Kind = Literal["routes", "tours", "films"]
+Kind = Literal["routes", "tours", "films", "places"]
 PNG_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {
         "content": {PNG: {"schema": {"type": "string", "format": "binary"}}},
@@ -83,6 +83,17 @@ def film_card(session: Session, film: Film) -> Card:
     return Card(f"{film.title} ({film.year})", subtitle, CREDIT, [], [(p.lon, p.lat) for p in places])
 
 
+def place_card(session: Session, loc: Location) -> Card:
+    """The place's point (in its marker's colour) with our basemap around it."""
+    films = repo.film_index(session)
+    titles = [f"{films[f].title} ({films[f].year})" for f in repo.film_ids(loc) if f in films]
+    subtitle = " · ".join([*titles[:3], *([loc.locality] if loc.locality else [])])
+    colour = VISIT_COLOUR.get(loc.visitable, ROUTE_COLOUR)
+    return Card(
+        loc.name, subtitle, CREDIT, [], [(loc.lon, loc.lat)], numbered=False, colour=colour, radius=16
+    )
+
+
 def card_for(request: Request, session: Session, settings: Settings, kind: str, item_id: str) -> Card:
     if kind == "routes":
         fc = routes_service.load(session, item_id, viewed=False).result
@@ -92,6 +103,8 @@ def card_for(request: Request, session: Session, settings: Settings, kind: str, 
         return route_card(tour_route(request, session, settings, item_id), tour.name)
     if kind == "films":
         return film_card(session, repo.require(session, Film, item_id, field="film_id"))
+    if kind == "places":
+        return place_card(session, repo.require(session, Location, item_id, field="place_id"))
     places = [loc for loc in repo.all_locations(session) if loc.in_philadelphia]
     title = "Philadelphia filming locations"
     subtitle = f"{len(places)} places from {len(repo.film_index(session))} films"

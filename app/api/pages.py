@@ -15,7 +15,7 @@ from app.api.deps import PageLanguage, SessionDep, SettingsDep, WorkoutLevel, ba
 from app.core.config import ATTRIBUTION, Settings, route_title
 from app.core.exceptions import InvalidParameter
 from app.db import repository as repo
-from app.db.models import Film
+from app.db.models import Film, Location
 from app.maps.i18n import translations
 from app.maps.render import (
     EMBED_SIZE,
@@ -23,6 +23,7 @@ from app.maps.render import (
     page_csp,
     render_film_page,
     render_locations_map,
+    render_place_page,
     render_planner,
     render_route_map,
 )
@@ -155,6 +156,24 @@ def film_page(
     return html_page(
         request, render_film_page(info, places, tours, lang, card), settings, embeddable=False, lang=lang
     )
+
+
+@router.get("/places/{place_id}", response_class=HTMLResponse, summary="A place's page: map, films, today")
+def place_page(
+    place_id: Id, request: Request, session: SessionDep, settings: SettingsDep, lang: PageLanguage
+) -> Response:
+    loc = repo.require(session, Location, place_id, field="place_id")
+    feature = repo.location_feature(loc, repo.film_index(session))
+    tours = [t.summary() for t in tours_service.all_tours(session) if loc.id in t.stops]
+    films = ", ".join(f"{a['film_title'] or a['film']}" for a in feature["properties"]["appearances"])
+    about = f"Filmed here: {films}. Today: {loc.properties.get('status_note') or ''}"
+    card = share_meta(
+        base_url(request, settings), f"/places/{loc.id}", loc.name, about, f"/cards/places/{loc.id}.png"
+    )
+    page = render_place_page(
+        feature, tours, settings, basemap_version=basemap_version(request), lang=lang, card=card
+    )
+    return html_page(request, page, settings, embeddable=False, lang=lang)
 
 
 @router.get("/routes/{route_id}/map", response_class=HTMLResponse, summary="Map of a saved route")

@@ -13,8 +13,8 @@ rewrites links so they work as files:
   Content-Encoding), read by the same protomaps-leaflet layer as from the service.
 
 The planner needs the service (it plans routes on the server): the exported home page lists the maps and says
-so. "Save for offline" registers the service worker at the site's root, so it works when the export is served at
-a root (``--base-url https://films.example.org``), not under a sub-path."""
+so. "Save for offline" registers the service worker at the export's root (``<base path>/sw.js``, the page's
+``data-sw`` link rewritten like every other) with that directory as its scope, so it works under a sub-path too."""
 
 from __future__ import annotations
 
@@ -31,10 +31,10 @@ from app.cli.common import cli, console, err, fail, progress_bar
 PLACEHOLDER = (
     "https://filmtour-export.invalid"  # the origin pages are rendered with when no --base-url is given
 )
-ROOTS = r"static|tiles|api|map|films|tours|embed|cards|oembed|sw\.js|manifest\.webmanifest|favicon"
+ROOTS = r"static|tiles|api|map|films|places|tours|embed|cards|oembed|sw\.js|manifest\.webmanifest|favicon"
 _ROOT_LINK = re.compile(rf"(?<=[\"'(])/(?=(?:{ROOTS})\b)")
 _FORMAT = re.compile(r"(/api/v1/(?:tours|routes)/[A-Za-z0-9_-]+)\?format=(gpx|kml|txt)")
-_GEOJSON = re.compile(r"(/api/v1/(?:tours|routes)/[A-Za-z0-9_-]+)(?=[\"'])")
+_GEOJSON = re.compile(r"(/api/v1/(?:tours|routes|locations)/[A-Za-z0-9_-]+)(?=[\"'])")
 _FILM_PLACES = re.compile(r"/api/v1/locations\?film=([A-Za-z0-9_-]+)[^\"']*")
 _OEMBED = re.compile(r"/oembed\?url=[^\"']*?%2F(tours|routes)%2F([A-Za-z0-9_-]+)%2Fmap[^\"']*")
 
@@ -62,10 +62,11 @@ def file_for(path: str, query: str = "") -> str:
         return f"api/v1/films/{film.group(1)}/locations.geojson"
     if path.endswith("/offline-manifest"):
         return path.lstrip("/")  # a file: offline.js reads it as JSON whatever its type
-    if re.fullmatch(r"/api/v1/(tours|routes)/[A-Za-z0-9_-]+", path):
+    if re.fullmatch(r"/api/v1/(tours|routes|locations)/[A-Za-z0-9_-]+", path):
         return path.lstrip("/") + (f".{fmt.group(1)}" if fmt else ".geojson")
     name = path.strip("/")
-    if not name or not Path(name).suffix or path.endswith("/map") or path.startswith(("/films/", "/embed/")):
+    dirs = ("/films/", "/places/", "/embed/")
+    if not name or not Path(name).suffix or path.endswith("/map") or path.startswith(dirs):
         return f"{name}/index.html" if name else "index.html"
     return name
 
@@ -182,8 +183,13 @@ def export_site(
     origin = (base_url or PLACEHOLDER).rstrip("/")
     if urlsplit(origin).scheme not in ("http", "https"):
         fail("--base-url must be an http(s) URL, e.g. https://example.org/films")
+    if service_url and urlsplit(service_url).scheme not in ("http", "https"):
+        fail("--service-url must be an http(s) URL, e.g. https://filmtour.example.org")
     prefix = "" if origin == PLACEHOLDER else urlsplit(origin).path.rstrip("/")
-    settings = get_settings().model_copy(update={"public_base_url": origin})
+    # the export plans every tour once, in-process, as the operator: no client's route-planning budget applies
+    settings = get_settings().model_copy(
+        update={"public_base_url": origin, "rate_limit_routes_per_minute": 0}
+    )
     started = time.perf_counter()
     directory.mkdir(parents=True, exist_ok=True)
     try:
@@ -213,16 +219,19 @@ def _export(
         with Session(app.state.db_engine) as session:
             tour_rows = tours_service.all_tours(session)
             film_rows = repo.films(session)
+            place_ids = [loc.id for loc in repo.all_locations(session)]
         urls = ["/map", "/cards/map.png"]
         for f in film_rows:
             urls += [f"/films/{f['id']}", f"/cards/films/{f['id']}.png"]
             urls += [f"/api/v1/locations?film={f['id']}&limit=500"]  # the film page's "dataset" link
+        for place in place_ids:  # its page, card and feature (the page's "dataset" link)
+            urls += [f"/places/{place}", f"/cards/places/{place}.png", f"/api/v1/locations/{place}"]
         for t in (tour.id for tour in tour_rows):
             api = f"/api/v1/tours/{t}"
             page_url = quote(f"{origin}/tours/{t}/map", safe="")
             urls += [f"/tours/{t}/map", f"/embed/tours/{t}", api, f"{api}?format=gpx", f"{api}?format=kml"]
             urls += [f"{api}?format=txt", f"/oembed?url={page_url}&format=json", f"/cards/tours/{t}.png"]
-            urls += [f"{api}/offline-manifest"]
+            urls += [f"{api}/offline-manifest", f"/tours/{t}/run"]  # the run page: in the offline pack
         urls += ["/sw.js", "/manifest.webmanifest"]
         task = progress.add_task("pages and documents", total=len(urls))
         pages: list[str] = []
@@ -232,6 +241,7 @@ def _export(
                 pages.append(body.decode())
             progress.advance(task)
         _home(ex, tour_rows, film_rows, service_url)
+        _web_manifest_at(directory / "manifest.webmanifest", prefix)
         assets = sorted({a for html in pages for a in ex.assets_of(html)})
         for manifest in directory.glob("api/v1/tours/*/offline-manifest"):
             assets += [u for u in _manifest_urls(manifest) if u.startswith(prefix + "/static/")]
@@ -244,7 +254,30 @@ def _export(
                     ex.fetch(image, image.split("?")[0].lstrip("/"))
             progress.advance(task)
         archive = getattr(app.state, "basemap", None)
-        return ex, (_tiles(ex, archive) if archive is not None else 0)
+        n_tiles = _tiles(ex, archive) if archive is not None else 0
+        if n_tiles:
+            _empty_tiles(ex, directory)
+        return ex, n_tiles
+
+
+def _empty_tiles(exporter: Exporter, directory: Path) -> None:
+    """A tile an offline pack lists but the archive lacks (nothing drawn there) is answered "no content" (204)
+    by the service; a static server would answer 404 and the pack could not be saved, so it is written as an
+    empty file (an empty vector tile)."""
+    for manifest in directory.glob("api/v1/tours/*/offline-manifest"):
+        for url in _manifest_urls(manifest):
+            tile = re.search(r"/(tiles/\d+/\d+/\d+\.mvt)", url)
+            if tile and not (directory / tile.group(1)).exists():
+                exporter.write(tile.group(1), b"")
+
+
+def _web_manifest_at(path: Path, prefix: str) -> None:
+    """The web app manifest's start URL and scope: the export's root (the service's is "/")."""
+    import json
+
+    manifest = json.loads(path.read_text())
+    manifest.update(start_url=prefix + "/", scope=prefix + "/")
+    path.write_text(json.dumps(manifest))
 
 
 def _manifest_urls(path: Path) -> list[str]:

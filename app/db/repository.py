@@ -67,6 +67,8 @@ def location_feature(loc: Location, films: dict[str, Film]) -> dict[str, Any]:
         "id": loc.id,
         "geometry": {"type": "Point", "coordinates": [loc.lon, loc.lat]},
         "properties": location_properties(loc, films),
+        # the place's own page, root-relative like a film's links (repo.film_summary)
+        "links": [{"rel": "page", "type": "text/html", "href": f"/places/{loc.id}"}],
     }
 
 

@@ -31,6 +31,8 @@ BAND = 150  # the title band at the bottom, in output pixels
 ROUTE_COLOUR = (179, 32, 43)  # #b3202b, the route line of the map pages (map.js)
 LAND, PARK, WATER, RAIL = (242, 239, 233), (205, 230, 199), (169, 211, 240), (190, 186, 180)
 STREET, CASING, INK, MUTED = (255, 255, 255), (214, 208, 200), (34, 34, 34), (90, 90, 90)
+# a place's marker, as map.css colours it by how the place can be visited
+VISIT_COLOUR = {"view_from_street": (217, 130, 43), "gone": (138, 138, 138)}
 ROAD_WIDTH = {"major": 5, "street": 3, "service": 2, "path": 1.5}
 WORLD_M = 2 * math.pi * 6378137.0
 MAX_TILES = 24
@@ -48,6 +50,8 @@ class Card:
     lines: list[list[tuple[float, float]]] = field(default_factory=list)
     stops: list[tuple[float, float]] = field(default_factory=list)
     numbered: bool = True  # stops in order (a route, a film's scenes); else plain dots (every place)
+    colour: tuple[int, int, int] = ROUTE_COLOUR  # the stops' fill (a place card: its marker's colour)
+    radius: int = 0  # the stops' radius in output pixels (0: 14 numbered, 7 plain)
 
 
 @lru_cache(maxsize=4)
@@ -223,11 +227,11 @@ def _draw_route(draw: ImageDraw.ImageDraw, view: View, card: Card) -> None:
             draw.line(pts, fill=STREET, width=11 * SS, joint="curve")
             draw.line(pts, fill=ROUTE_COLOUR, width=7 * SS, joint="curve")
     font = _font(15 * SS)
-    r = (14 if card.numbered else 7) * SS
+    r = (card.radius or (14 if card.numbered else 7)) * SS
     for n, (x, y) in reversed(list(enumerate(view.px(_mercator(card.stops)) if card.stops else [], 1))):
         draw.ellipse(
             (x - r, y - r, x + r, y + r),
-            fill=ROUTE_COLOUR,
+            fill=card.colour,
             outline=STREET,
             width=(3 if card.numbered else 2) * SS,
         )

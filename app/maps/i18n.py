@@ -154,6 +154,7 @@ JS_MESSAGES = (
     N_("The offline copy was removed."),
     N_("Where to stand"),
     N_("Stand here, face {dir}"),
+    N_("About this place"),
     N_("high"),
     N_("medium"),
     N_("low"),

@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from app.core.config import ATTRIBUTION, OSM_COPYRIGHT_URL, Settings, route_title
+from app.core.viewpoints import COMPASS_16
 from app.maps import assets
 from app.maps.basemap import CREDIT as BASEMAP_DATA_CREDIT
 from app.maps.basemap import MAX_ZOOM
@@ -179,6 +180,51 @@ def render_film_page(
             assets={"css": [assets.own_asset("filmtour/map.css")]},
             card=card,
         )
+    )
+
+
+VISITING = {
+    "public": N_("Open to the public"),
+    "view_from_street": N_("View from the street (private property)"),
+    "gone": N_("Gone: the filming site no longer exists"),
+    "not_in_philadelphia": N_("Not in Philadelphia: filmed elsewhere"),
+}
+PLACE_FILMED = {"shot_here": N_("shot here"), **FILMED}
+CONFIDENCE = (N_("high"), N_("medium"), N_("low"))
+
+
+def render_place_page(
+    feature: dict[str, Any],
+    tours: list[dict[str, Any]],
+    settings: Settings,
+    *,
+    basemap_version: str | None = None,
+    lang: str = DEFAULT_LANGUAGE,
+    card: dict[str, Any] | None = None,
+) -> str:
+    """A place's page: the place on our map (marker, popup, view cones) and, as text, its appearances, what is
+    there today, visiting, where to stand, its sources and the tours that include it."""
+    gettext = translations(lang).gettext
+    place = feature["properties"]
+    urls = [*(place.get("sources") or []), *(u for a in place["appearances"] for u in a.get("sources") or [])]
+    sources = [{"url": u, "link": urlsplit(u).scheme in ("http", "https")} for u in dict.fromkeys(urls)]
+    face = gettext("Stand here, face {dir}")
+    return _page(
+        "place.html",
+        settings,
+        title=f"{place['name']} — filmtour",
+        lang=lang,
+        data={"mode": "place", "feature": feature},
+        controls=("fullscreen",),
+        basemap_version=basemap_version,
+        card=card,
+        place=place,
+        tours=tours,
+        sources=sources,
+        filmed={k: gettext(v) for k, v in PLACE_FILMED.items()},
+        visiting={k: gettext(v) for k, v in VISITING.items()},
+        confidence={k: gettext(k) for k in CONFIDENCE},
+        faces={c: face.replace("{dir}", gettext(c)) for c in COMPASS_16},
     )
 
 

@@ -108,6 +108,7 @@ class LocationProperties(_Open):
 
 class LocationFeature(Feature[Point, LocationProperties]):
     id: str
+    links: list[Link] = Field(default=[], description="rel page: the place's HTML page")
 
 
 class LocationCollection(FeatureCollection[LocationFeature]):

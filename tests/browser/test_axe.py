@@ -1,5 +1,5 @@
 """Accessibility audit with axe-core (npm, test-only: tests/browser/package.json, installed by the axe_script
-fixture) on the planner, /map, a tour map, a route map and an embed, and the Spanish planner and a Spanish tour
+fixture) on the planner, /map, a tour map, a route map and an embed, a place page, and the Spanish planner and a Spanish tour
 map with workout stations. Results by impact go to test-artifacts/axe.json."""
 
 from __future__ import annotations
@@ -62,6 +62,7 @@ def test_no_serious_or_critical_axe_violations(live_server, browser, axe_script)
         "tour map (es, workout)": "/tours/rocky-1976-montage/map?lang=es&workout=rocky",
         "OGC API items": "/ogc/collections/places/items?f=html",
         "OGC API feature": "/ogc/collections/places/items/art-museum-steps?f=html",
+        "place page (es, view cone)": "/places/art-museum-steps?lang=es",
     }
     report = {name: audit(browser, axe_script, live_server + path) for name, path in pages.items()}
     ARTIFACTS.mkdir(exist_ok=True)

@@ -1,6 +1,7 @@
 """The atlas as static files (filmtour export-site) in real Chromium, served by a plain static server
 (python -m http.server) with every request outside that server blocked: pages paint streets and markers, popups
-open, an embed works from another origin, "Save for offline" works, and the export works under a sub-path."""
+open, an embed works from another origin, "Save for offline" works, and the export works under a sub-path
+(place pages from the popups, "Save for offline" with the worker and its scope under that path)."""
 
 from __future__ import annotations
 
@@ -255,6 +256,31 @@ def test_export_under_a_sub_path(browser, tmp_path):
         painted(page)
         page.wait_for_load_state("networkidle")
         assert street_pixels(page) > 1000 and page.locator(".leaflet-marker-icon").count() > 0
+        # a place's popup links to its page, which is a file under /atlas/ with its marker and view cone
+        page.locator(".leaflet-marker-icon.ft-public").first.click()
+        link = page.locator(".leaflet-popup-content .ft-place-link a")
+        assert link.get_attribute("href").startswith("/atlas/places/")
+        link.click()
+        painted(page)
+        assert page.url.startswith(f"{base}/atlas/places/") and page.locator("h1").count() == 1
+        assert page.locator(".leaflet-marker-icon").count() == 1
+        page.goto(f"{base}/atlas/places/art-museum-steps/")
+        painted(page)
+        assert int(page.locator("#ft-map").get_attribute("data-ft-cones")) >= 1
+        # "Save for offline" under the sub-path: the worker is /atlas/sw.js with scope /atlas/
+        page.goto(f"{base}/atlas/tours/{MONTAGE}/map/")
+        painted(page)
+        page.get_by_role("button", name="Save for offline").click()
+        page.wait_for_selector("#ft-offline[data-ft-offline='saved']", timeout=180_000)
+        scope = page.evaluate(
+            "navigator.serviceWorker.getRegistration().then(r => [r.scope, r.active.scriptURL])"
+        )
+        assert scope == [f"{base}/atlas/", f"{base}/atlas/sw.js"]
+        context.set_offline(True)
+        page.reload()
+        painted(page)
+        assert page.locator(".ft-route-line").count() == 1
+        assert street_pixels(page) > 1000  # the saved tiles, answered by the worker
         assert not blocked
         context.close()
     finally:

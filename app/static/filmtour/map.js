@@ -105,8 +105,14 @@
   function filmName(a) { return a.film_title ? a.film_title + (a.film_year ? " (" + a.film_year + ")" : "") : a.film; }
   function filmsOf(p) { return (p.appearances || []).map(filmName); }
 
-  // Every appearance of the place, one per film, the most famous first.
-  function locationPopup(p) {
+  // The place's own page (the feature's "page" link), if it has one.
+  function pageOf(f) {
+    var link = (f.links || []).filter(function (l) { return l.rel === "page"; })[0];
+    return link ? link.href : null;
+  }
+
+  // Every appearance of the place, one per film, the most famous first; a link to its page if given.
+  function locationPopup(p, page) {
     var box = el("div", "ft-popup");
     box.appendChild(el("h3", null, (p.scene_order ? p.scene_order + ". " : "") + p.name));
     var apps = p.appearances || [];
@@ -132,17 +138,25 @@
     row(box, t("Confidence"), p.confidence);
     row(box, t("Tips"), "tips", p);
     row(box, t("Address"), p.address);
+    if (page) {
+      var more = el("p", "ft-row ft-place-link");
+      var a = el("a", null, t("About this place"));
+      a.href = page;
+      more.appendChild(a);
+      box.appendChild(more);
+    }
     return box;
   }
 
-  function placeMarker(f) {
+  // `onItsPage`: the place's own page, whose popup needs no link to itself.
+  function placeMarker(f, onItsPage) {
     var p = f.properties, c = f.geometry.coordinates, films = filmsOf(p);
     var label = p.scene_order ? String(p.scene_order) : (films.length > 1 ? String(films.length) : "\u2605");
     // The name says what the colour and shape show: how the place can be visited.
     var title = p.name + (films.length ? " \u2014 " + films.join(", ") : "") +
       (VISIT_TEXT[p.visitable] ? " (" + t(VISIT_TEXT[p.visitable]) + ")" : "");
     return L.marker([c[1], c[0]], { icon: pin(label, "ft-" + p.visitable), title: title, alt: title })
-      .bindPopup(locationPopup(p), { maxWidth: 340 });
+      .bindPopup(locationPopup(p, onItsPage ? null : pageOf(f)), { maxWidth: 340 });
   }
 
   // Dense areas cluster (self-hosted Leaflet.markercluster) when the page loaded it.
@@ -322,6 +336,21 @@
     draw(chosen);
   }
 
+  // A place's page: its marker (popup open) and the view cones of its scenes.
+  function showPlace(map, data) {
+    var f = data.feature, c = f.geometry.coordinates, bounds = [[c[1], c[0]]], cones = 0;
+    (f.properties.appearances || []).forEach(function (a) {
+      if (!a.viewpoint || !a.viewpoint.cone) return;
+      viewCone(map, a.viewpoint);
+      a.viewpoint.cone.forEach(function (p) { bounds.push([p[1], p[0]]); });
+      cones++;
+    });
+    map.fitBounds(bounds, { padding: [40, 40], maxZoom: 17, animate: false });
+    placeMarker(f, true).addTo(map);
+    map.getContainer().setAttribute("data-ft-markers", "1");
+    map.getContainer().setAttribute("data-ft-cones", String(cones));
+  }
+
   // A route answer's line and numbered stops (with their popups), added to a map or layer group; the route
   // page and the planner both draw routes with this. Returns the line and how many stops were drawn.
   function drawRoute(target, fc) {
@@ -475,6 +504,7 @@
     window.filmtourMap.map = map;
     if (data.mode === "locations") showLocations(map, data);
     if (data.mode === "route") showRoute(map, data);
+    if (data.mode === "place") showPlace(map, data);
     addBaseLayer(map, config);
     if (data.mode === "planner") return;  // planner.js drives its own page
     map.getContainer().setAttribute("data-ft-ready", "1");

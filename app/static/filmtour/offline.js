@@ -1,7 +1,8 @@
 /* "Save for offline" on a tour or route page: the page asks the server which URLs its offline copy needs
    (GET <api>/offline-manifest: the page, its route as JSON, GPX and cue sheet, scripts and styles, and the
    basemap tiles z12-16 of the route's corridor), stores each in one Cache Storage cache for this page, and
-   registers the service worker (/sw.js) that answers from it when the network is gone. "Remove offline copy"
+   registers the service worker (the box's data-sw: /sw.js, or <base>/sw.js in a static export under a sub-path,
+   with the scope of its directory) that answers from it when the network is gone. "Remove offline copy"
    deletes that cache. Nothing is stored for a page until its button is pressed. */
 (function () {
   "use strict";
@@ -19,6 +20,8 @@
     var remove = document.getElementById("ft-offline-remove");
     var status = document.getElementById("ft-offline-status");
     var name = PREFIX + window.location.pathname;
+    var sw = new URL(box.getAttribute("data-sw") || "/sw.js", window.location.href);
+    var base = new URL("./", sw).pathname;  // the site's root: "/", or "/atlas/" for an export there
     var metaKey = name;
     box.hidden = false;
 
@@ -50,7 +53,7 @@
     function loadedHere() {
       return performance.getEntriesByType("resource").map(function (e) { return e.name; }).filter(function (u) {
         var url = new URL(u);
-        return url.origin === window.location.origin && url.pathname.indexOf("/static/") === 0;
+        return url.origin === window.location.origin && url.pathname.indexOf(base + "static/") === 0;
       });
     }
 
@@ -77,7 +80,7 @@
       box.setAttribute("data-ft-offline", "saving");
       say(t("Preparing the offline copy\u2026"));
       var pack;
-      navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(function () {
+      navigator.serviceWorker.register(sw.pathname, { scope: base }).then(function () {
         return fetch(box.getAttribute("data-manifest"), { headers: { Accept: "application/json" } });
       }).then(function (resp) {
         if (!resp.ok) throw new Error("offline list: HTTP " + resp.status);

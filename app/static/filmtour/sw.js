@@ -1,4 +1,5 @@
-/* filmtour service worker (served at /sw.js, scope /). It answers only from the caches that a person filled
+/* filmtour service worker (served at /sw.js, scope /; in a static export under a sub-path, at <base>/sw.js with
+   scope <base>/, so every path below is taken relative to the worker's own directory). It answers only from the caches that a person filled
    with "Save for offline" (offline.js: one cache per saved page, named "filmtour-offline:<page path>"):
    - a page, the route's JSON, GPX and cue sheet go to the network first and fall back to the saved copy when
      the network fails;
@@ -10,6 +11,7 @@
 "use strict";
 
 var PREFIX = "filmtour-offline:";
+var BASE = new URL("./", self.location.href).pathname;  // "/" from the service, "/atlas/" under a sub-path
 
 self.addEventListener("install", function () { self.skipWaiting(); });
 self.addEventListener("activate", function (event) { event.waitUntil(self.clients.claim()); });
@@ -34,7 +36,7 @@ function answer(request) {
     var url = new URL(request.url);
     // Versioned files (?v=, /static/) never change: the saved copy is as good as the network's. The rest
     // (pages, the route's JSON, GPX, cue sheet) goes to the network first, so a saved copy is never stale online.
-    if (request.mode === "navigate" || !(url.searchParams.has("v") || url.pathname.indexOf("/static/") === 0)) {
+    if (request.mode === "navigate" || !(url.searchParams.has("v") || url.pathname.indexOf(BASE + "static/") === 0)) {
       return fetch(request).catch(function (err) {
         return fromPacks(names, request).then(function (hit) { if (hit) return hit; throw err; });
       });
@@ -42,7 +44,7 @@ function answer(request) {
     return fromPacks(names, request).then(function (hit) {
       if (hit) return hit;
       return fetch(request).catch(function (err) {
-        if (url.pathname.indexOf("/tiles/") === 0) return new Response(null, { status: 204 });
+        if (url.pathname.indexOf(BASE + "tiles/") === 0) return new Response(null, { status: 204 });
         throw err;
       });
     });
