@@ -21,6 +21,7 @@ def test_file_names_for_pages_documents_and_oembed():
     assert file_for("/") == "index.html"
     assert file_for("/map") == "map/index.html"
     assert file_for("/tours/a-b/map") == "tours/a-b/map/index.html"
+    assert file_for("/tours/a-b/run") == "tours/a-b/run/index.html"
     assert file_for("/embed/tours/a-b") == "embed/tours/a-b/index.html"
     assert file_for("/films/rocky-1976") == "films/rocky-1976/index.html"
     assert file_for("/api/v1/tours/a-b") == "api/v1/tours/a-b.geojson"

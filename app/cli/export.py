@@ -4,7 +4,7 @@ Every page and document is rendered by the app itself (in-process requests throu
 there is one way to render each page; this module only decides which URLs to fetch, where each is written, and
 rewrites links so they work as files:
 
-- a page ``/tours/ID/map`` becomes ``tours/ID/map/index.html`` (static servers answer the directory with it);
+- a page ``/tours/ID/map`` (or ``/tours/ID/run``) becomes ``tours/ID/map/index.html`` (static servers answer the directory with it);
 - a query cannot select a file, so ``/api/v1/tours/ID?format=gpx`` becomes ``/api/v1/tours/ID.gpx`` (``.kml``,
   ``.txt``, and ``.geojson`` for the GeoJSON), ``/oembed?url=…/tours/ID/map`` becomes ``/oembed/tours/ID.json``
   and a film's places ``/api/v1/locations?film=ID`` become ``/api/v1/films/ID/locations.geojson``;
@@ -186,10 +186,10 @@ def export_site(
     if service_url and urlsplit(service_url).scheme not in ("http", "https"):
         fail("--service-url must be an http(s) URL, e.g. https://filmtour.example.org")
     prefix = "" if origin == PLACEHOLDER else urlsplit(origin).path.rstrip("/")
-    # the export plans every tour once, in-process, as the operator: no client's route-planning budget applies
-    settings = get_settings().model_copy(
-        update={"public_base_url": origin, "rate_limit_routes_per_minute": 0}
-    )
+    # The export is the operator rendering its own pages in-process, all from one "client": the per-client limits
+    # meant for the public (60 route-planning units a minute; each of 33 tour maps costs 2) would refuse it.
+    no_limits = {"rate_limit_routes_per_minute": 0, "rate_limit_geocode_per_minute": 0}
+    settings = get_settings().model_copy(update={"public_base_url": origin, **no_limits})
     started = time.perf_counter()
     directory.mkdir(parents=True, exist_ok=True)
     try:
@@ -208,8 +208,19 @@ def export_site(
 def _export(
     app: Any, directory: Path, origin: str, prefix: str, service_url: str | None
 ) -> tuple[Exporter, int]:
-    from fastapi.testclient import TestClient
+    import warnings
+
     from sqlmodel import Session
+    from starlette.exceptions import StarletteDeprecationWarning
+
+    with warnings.catch_warnings():
+        # Starlette 1.10 warns on import that its TestClient should move to httpx2; FastAPI's TestClient still
+        # wraps httpx and works. Our in-process renderer is not a test, and a user of export-site should not see
+        # a library's migration notice: silenced for this one import and message only.
+        warnings.filterwarnings(
+            "ignore", "Using `httpx` with `starlette.testclient`", StarletteDeprecationWarning
+        )
+        from fastapi.testclient import TestClient
 
     from app.db import repository as repo
     from app.services import tours as tours_service
@@ -231,7 +242,8 @@ def _export(
             page_url = quote(f"{origin}/tours/{t}/map", safe="")
             urls += [f"/tours/{t}/map", f"/embed/tours/{t}", api, f"{api}?format=gpx", f"{api}?format=kml"]
             urls += [f"{api}?format=txt", f"/oembed?url={page_url}&format=json", f"/cards/tours/{t}.png"]
-            urls += [f"{api}/offline-manifest", f"/tours/{t}/run"]  # the run page: in the offline pack
+            # the run page carries its route in the page; only a detour's new way needs the service
+            urls += [f"{api}/offline-manifest", f"/tours/{t}/run"]
         urls += ["/sw.js", "/manifest.webmanifest"]
         task = progress.add_task("pages and documents", total=len(urls))
         pages: list[str] = []

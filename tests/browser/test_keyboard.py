@@ -40,7 +40,10 @@ def test_plan_a_route_with_the_keyboard_alone(live_server, page_and_watch):
     page.keyboard.press("Space")
     assert page.evaluate("() => document.activeElement.checked") is checked and first
     # The activity by the keyboard (a select: arrow keys), then on to the Plan button, Enter.
-    tab_to(page, "e => e.name === 'activity'")
+    # Every place is a checkbox and a Tab stop (a group of checkboxes is not one composite widget), so the
+    # bound is the list's length: 156 places made the old fixed 80 too few, not the order wrong.
+    stops = page.locator("#ft-stop-list input[name=stop]").count()
+    tab_to(page, "e => e.name === 'activity'", limit=stops + 10)
     page.keyboard.press("ArrowDown")
     assert page.input_value("#ft-plan-form select[name=activity]") == "walk"
     tab_to(page, "e => e.id === 'ft-plan-button'")

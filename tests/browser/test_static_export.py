@@ -59,6 +59,7 @@ def export(tmp: Path, target: Path, *extra: str) -> str:
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
+    assert "Warning" not in done.stderr, done.stderr  # a user of export-site sees no library's notices
     return done.stdout
 
 
