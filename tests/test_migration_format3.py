@@ -72,7 +72,9 @@ def build_0004_database(engine: sa.Engine, routes: list[dict]) -> None:
 
 def exercise_upgrade(tmp_path, database_url: str | None) -> None:
     made = saved_routes_made_by_the_app(tmp_path)
-    settings = make_settings(tmp_path / "old", database_url=database_url)
+    # seed=False: this test builds the 0004 database itself; the prepared template (head, data loaded) must
+    # not be copied in first.
+    settings = make_settings(tmp_path / "old", database_url=database_url, seed=False)
     engine = make_engine(settings)
     build_0004_database(engine, [row for row, _, _ in made])
     assert current_revision(engine) == "0004"
@@ -113,7 +115,9 @@ def test_upgrade_from_0004_keeps_every_saved_route_on_postgres(tmp_path, fresh_p
 
 def test_downgrade_to_0004_keeps_saved_routes(tmp_path):
     made = saved_routes_made_by_the_app(tmp_path)
-    engine = make_engine(make_settings(tmp_path / "old"))
+    engine = make_engine(
+        make_settings(tmp_path / "old", seed=False)
+    )  # an empty database, built as 0004 below
     build_0004_database(engine, [row for row, _, _ in made])
     cfg = alembic_config()
     for target in ("head", "0004"):

@@ -1,6 +1,7 @@
 """What plans is charged, and what can never be served is refused first: a request costing more than a client
 may spend in a minute (or over the service's limits) gets 422 before any budget is touched; a GET of a tour
-that plans afresh (another language, step_free or activity) is charged like a POST; a cached one is free."""
+that plans afresh (another language, step_free or activity) is charged like a POST; a cached one, and a tour's
+default plan (the server's own, shared by everyone and by the tours list), are free."""
 
 from __future__ import annotations
 
@@ -42,13 +43,43 @@ def test_a_request_costing_more_than_a_minute_of_budget_is_422(tight):
     )
 
 
-def test_get_tour_plans_afresh_are_charged_cached_ones_are_free(tight):
-    assert tight.get(TOUR).status_code == 200  # a fresh plan: 2 units
+def test_get_tour_variants_afresh_are_charged_cached_ones_and_defaults_are_free(tight):
     for _ in range(5):
-        assert tight.get(TOUR).status_code == 200  # served from memory: free
+        assert tight.get(TOUR).status_code == 200  # the tour's default plan: the server's own, free
     assert tight.get(TOUR, params={"pace_min_per_km": 9.5}).status_code == 200  # re-timed, not planned: free
-    assert tight.get(TOUR, params={"step_free": "true"}).status_code == 200  # fresh: 4 units spent
-    third = tight.get(TOUR, params={"language": "de-DE"})  # fresh: would be 6
+    assert tight.get(TOUR, params={"step_free": "true"}).status_code == 200  # a fresh variant: 2 units
+    assert tight.get(TOUR, params={"language": "de-DE"}).status_code == 200  # a fresh variant: 4 units
+    third = tight.get(TOUR, params={"activity": "walk"})  # fresh: would be 6
     assert third.status_code == 429, third.text
     assert int(third.headers["retry-after"]) >= 1
     assert tight.get(TOUR, params={"step_free": "true"}).status_code == 200  # cached: still free
+    assert tight.get(TOUR).status_code == 200  # the default: still free for a client out of budget
+
+
+def test_the_tours_list_is_never_charged_to_the_client_who_opens_it(tight):
+    """Every tour's default plan (33 tours, 2 units each, against a 5-unit budget) is planned for the list and
+    charged to no one: a fresh app's list answers 200 with a distance for every tour, again and again, and a
+    variant asked for afterwards is still charged to the client's whole budget."""
+    for _ in range(2):
+        resp = tight.get("/api/v1/tours")
+        assert resp.status_code == 200, resp.text
+        tours = resp.json()["tours"]
+        assert len(tours) >= 30
+        assert all(t["distance_m"] and t["distance_m"] > 0 for t in tours), [
+            (t["id"], t.get("unroutable")) for t in tours if not t["distance_m"]
+        ]
+    assert tight.get(TOUR, params={"step_free": "true"}).status_code == 200  # 2 units
+    assert tight.get(TOUR, params={"language": "es"}).status_code == 200  # 4 units
+    assert tight.get(TOUR, params={"activity": "walk"}).status_code == 429  # 6: the list cost nothing
+
+
+def test_variants_cannot_evict_the_default_plans(tight):
+    """The variant cache is bounded; the default plans are kept apart (one per tour), so a client paying for
+    variants cannot push them out and make the list plan them again for free."""
+    plans = tight.app.state.tour_plans
+    plans.size = 1
+    assert tight.get("/api/v1/tours").status_code == 200
+    kept = dict(plans._defaults)
+    assert tight.get(TOUR, params={"step_free": "true"}).status_code == 200
+    assert tight.get(TOUR, params={"language": "es"}).status_code == 200
+    assert len(plans._plans) == 1 and plans._defaults == kept

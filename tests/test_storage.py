@@ -62,6 +62,20 @@ def test_saving_is_a_rate_per_client_not_a_holding_so_nobody_is_locked_out_for_l
         assert c.post("/api/v1/routes", json=A_TO_B).status_code == 201
 
 
+def test_a_plan_that_is_not_saved_uses_none_of_the_hours_saves(tmp_path):
+    """save: false plans and stores nothing, so it never counts against (nor is refused by) the save quota."""
+    s = make_settings(tmp_path, saved_routes_per_client_per_hour=1, rate_limit_routes_per_minute=0)
+    with TestClient(create_app(s)) as c:
+        plans = [c.post("/api/v1/routes", json={**A_TO_B, "save": False}) for _ in range(3)]
+        assert [r.status_code for r in plans] == [200, 200, 200]
+        assert _ids(c.app.state.db_engine) == set()
+        assert c.post("/api/v1/routes", json=A_TO_B).status_code == 201  # the hour's one save is still there
+        assert c.post("/api/v1/routes", json=A_TO_B).status_code == 429
+        assert (
+            c.post("/api/v1/routes", json={**A_TO_B, "save": False}).status_code == 200
+        )  # planning still works
+
+
 def test_the_storage_budget_deletes_the_routes_read_longest_ago(tmp_path):
     s = make_settings(tmp_path, max_saved_routes=3, rate_limit_routes_per_minute=0)
     with TestClient(create_app(s)) as c:

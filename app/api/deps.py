@@ -59,8 +59,9 @@ def tour_route(
 ) -> dict[str, Any]:
     """A tour planned with its defaults, or with the given ``options`` (activity, pace, pace_min_per_km,
     workout, song_s, step_free, language: app.services.tour_plans.TourPlans.get), from the process's plan
-    cache, for the current dataset. A plan not cached yet is charged to the client's route-planning budget,
-    as a POST of it would be: varying language, step_free or activity must not plan for free."""
+    cache, for the current dataset. A variant plan not cached yet is charged to the client's route-planning
+    budget, as a POST of it would be: varying language, step_free or activity must not plan for free. The tour's
+    default plan is not charged: it is the server's own, shared by everyone (the tours list plans all of them)."""
     state = request.app.state
 
     def charge(cost: int) -> None:

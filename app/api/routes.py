@@ -91,8 +91,10 @@ def charge_limits(request: Request, body: RouteRequest) -> None:
     client = client_key(request)
     limiter.check(client, "route-planning units", units)
     # Saves per client an hour (IPv6 by /48): behind a shared address, one person can use up at most an
-    # hour's saves, never lock the others out for long (docs/saved-routes-quota.md).
-    request.app.state.save_limiter.check(storage_key(client), "saved routes")
+    # hour's saves, never lock the others out for long (docs/saved-routes-quota.md). A plan that is not saved
+    # (save: false) stores nothing and uses none of them.
+    if body.save:
+        request.app.state.save_limiter.check(storage_key(client), "saved routes")
     if isinstance(body.start, AddressIn):
         request.app.state.geocode_limiter.check(client, "geocoding requests")
 

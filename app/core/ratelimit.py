@@ -28,6 +28,7 @@ from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.schema import CreateTable
 
 from app.core.exceptions import ServiceUnavailable, TooManyRequests
 
@@ -127,7 +128,11 @@ def sqlite_counter_engine(path: Path) -> Engine:
         cur.execute("PRAGMA busy_timeout=10000")
         cur.close()
 
-    metadata.create_all(engine)  # CREATE TABLE IF NOT EXISTS: safe when workers start together
+    # IF NOT EXISTS in the statement itself: workers start together on a fresh data directory, and create_all's
+    # check-then-CREATE let the second fail ("table rate_limit already exists"), so one worker never started
+    # and uvicorn then stopped the whole server.
+    with engine.begin() as conn:
+        conn.execute(CreateTable(rate_limit_table, if_not_exists=True))
     return engine
 
 

@@ -16,13 +16,14 @@ from sqlmodel import Session
 
 from app.core import jsontext
 from app.core.config import Settings
+from app.core.exceptions import InvalidParameter, Unroutable
 from app.routing.languages import narrative_language
 from app.routing.planner import default_pace, duration_for
 from app.schemas.routes import RouteRequest
 from app.services import routes as routes_service
 from app.services import tours as tours_service
 
-CACHE_SIZE = 32  # tours × activities × dataset versions: a handful in practice
+CACHE_SIZE = 32  # variants (another activity, step_free or language) of tours × dataset versions
 
 
 def retime(fc: dict[str, Any], pace: float) -> dict[str, Any]:
@@ -45,11 +46,18 @@ def retime(fc: dict[str, Any], pace: float) -> dict[str, Any]:
 
 
 class TourPlans:
-    """Thread-safe bounded cache of tour plans; one per process."""
+    """Thread-safe cache of tour plans; one per process.
+
+    Each tour's default plan (its own activity, not step-free, the default language) is the server's own work,
+    shared by everyone (the tours list shows all of them): kept for the current dataset version without
+    eviction (one per tour) and never charged to a client. Variants a client asks for are charged and kept in a
+    bounded LRU, so asking for variants can never evict a default plan and make the list plan again."""
 
     def __init__(self, size: int = CACHE_SIZE) -> None:
         self.size = size
         self._plans: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
+        # (tour id, dataset version) -> plan, or why it cannot be planned (so the list does not plan it again)
+        self._defaults: dict[tuple, dict[str, Any] | InvalidParameter | Unroutable] = {}
         self._lock = threading.Lock()
 
     def get(
@@ -70,8 +78,9 @@ class TourPlans:
         slots: AbstractContextManager[Any] | None = None,
         charge: Callable[[int], None] | None = None,
     ) -> dict[str, Any]:
-        """The tour with these options. ``charge(cost)`` is called before a plan that is not cached yet (a GET
-        that plans afresh is charged as a POST of the same plan is; a cached one costs nothing)."""
+        """The tour with these options. ``charge(cost)`` is called before a variant plan that is not cached yet
+        (a GET that plans another activity, step_free or language afresh is charged as a POST of the same plan
+        is; a cached one, and the tour's default plan, cost nothing)."""
         tour = tours_service.get_tour(session, tour_id)
         act = activity or tour.activity
         req = RouteRequest(
@@ -133,11 +142,15 @@ class TourPlans:
     ) -> dict[str, Any]:
         act, step_free = req.activity, req.step_free
         lang = narrative_language(req.language)
-        key = (tour.id, act, version, step_free, lang)
+        default = act == tour.activity and not step_free and lang == narrative_language(None)
+        key = (tour.id, version) if default else (tour.id, act, version, step_free, lang)
         with self._lock:
-            fc = self._plans.get(key)
-            if fc is not None:
+            found = self._defaults.get(key) if default else self._plans.get(key)
+            if found is not None and not default:
                 self._plans.move_to_end(key)
+        if isinstance(found, Exception):
+            raise found.with_traceback(None)
+        fc = found
         if fc is None:
             base = RouteRequest(
                 tour=tour.id,
@@ -147,17 +160,33 @@ class TourPlans:
                 step_free=step_free,
                 language=lang,
             )
-            if charge is not None:
+            if charge is not None and not default:
                 charge(routes_service.cost(base))  # before the slot: a refusal costs no planning
-            with slots or nullcontext():
-                fc = routes_service.plan_document(session, base, engine, settings)  # outside the lock
-            with self._lock:
-                self._plans[key] = fc
-                while len(self._plans) > self.size:
-                    self._plans.popitem(last=False)
+            try:
+                with slots or nullcontext():
+                    fc = routes_service.plan_document(session, base, engine, settings)  # outside the lock
+            except (InvalidParameter, Unroutable) as exc:  # not ServiceUnavailable: that passes
+                if default:
+                    self._keep_default(key, exc)
+                raise
+            if default:
+                self._keep_default(key, fc)
+            else:
+                with self._lock:
+                    self._plans[key] = fc
+                    while len(self._plans) > self.size:
+                        self._plans.popitem(last=False)
         wanted = req.effective_pace()
         doc = fc if wanted == fc["properties"]["pace_min_per_km"] else retime(fc, wanted)
         # The workout and song cue depend on the pace: added after re-timing, to a copy (the cache keeps none).
         out = routes_service.with_extras(doc, req, in_place=doc is not fc)  # a re-timed doc is already a copy
         out["properties"]["title"] = req.title
         return {**out, "id": tour.id}
+
+    def _keep_default(self, key: tuple, plan: dict[str, Any] | InvalidParameter | Unroutable) -> None:
+        """Keep a default plan (or why there is none) for the current dataset version; another version's are
+        stale and dropped, so there is at most one per tour."""
+        with self._lock:
+            for old in [k for k in self._defaults if k[1] != key[1]]:
+                del self._defaults[old]
+            self._defaults[key] = plan

@@ -1,0 +1,33 @@
+"""The single-node rate-limit store is created by every worker at start-up, at the same moment on a fresh data
+directory: none may fail for finding the table another worker has just made (a worker that failed to start made
+uvicorn stop the whole server: tests/test_serve.py)."""
+
+from __future__ import annotations
+
+import multiprocessing
+from pathlib import Path
+
+import sqlalchemy as sa
+
+
+def _start(path: str, barrier) -> None:
+    from app.core.ratelimit import sqlite_counter_engine
+
+    barrier.wait()
+    sqlite_counter_engine(Path(path)).dispose()
+
+
+def test_workers_starting_together_all_create_the_limit_store(tmp_path):
+    ctx = multiprocessing.get_context("spawn")
+    for attempt in range(3):
+        path = tmp_path / f"run{attempt}" / "ratelimit.db"
+        barrier = ctx.Barrier(6)
+        workers = [ctx.Process(target=_start, args=(str(path), barrier)) for _ in range(6)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join(60)
+        assert [w.exitcode for w in workers] == [0] * 6
+        engine = sa.create_engine(f"sqlite:///{path}")
+        assert sa.inspect(engine).has_table("rate_limit")
+        engine.dispose()
