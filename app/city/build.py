@@ -190,7 +190,7 @@ def build_streets(
     return StreetsBuild(len(shapes), joined, len(features), named, round(km, 1), round(named_km, 1), out)
 
 
-if __name__ == "__main__":  # python -m app.city.build ../shared/data
+if __name__ == "__main__":  # python -m app.city.build DATA_DIR (the folder holding osm/ and city/)
     import sys
 
     print(build_streets(Path(sys.argv[1])))

@@ -1,5 +1,5 @@
 """``filmtour geocoder build``: the geocoder's committed files under data/city/geocoder/, from the City's files
-(``../shared/data/city`` in a checkout; see that folder's SOURCES.md)."""
+(the folder given to the command; data/city/SOURCES.md says where each file comes from)."""
 
 from __future__ import annotations
 

@@ -22,8 +22,8 @@ def geocoder_build(
     city_dir: Annotated[
         Path,
         typer.Option(
-            help="The folder with the City's intersections and neighbourhoods files (a checkout's "
-            "../shared/data/city; see data/city/geocoder/SOURCES.md)."
+            help="The folder with the City's intersections and neighbourhoods files (where to get them: "
+            "data/city/geocoder/SOURCES.md)."
         ),
     ],
     out: Annotated[
