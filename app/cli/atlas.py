@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from app.cli.common import build_tiles, cli, console, database, fail
-
-if TYPE_CHECKING:
-    from app.core.config import Settings
+from app.cli.common import build_tiles, cli, console, fail, prepared_database
 
 
 @cli.command("locations")
@@ -27,16 +24,9 @@ def locations_cmd(
 
     from app.core.config import get_settings
     from app.db import repository as repo
-    from app.db.loader import load_dataset
-    from app.db.migrate import startup_lock
 
     settings = get_settings()
-    engine = database(settings)
-    with Session(engine) as session:
-        empty = repo.dataset_fingerprint(session)[0] == "0"
-    if empty and settings.load_locations_on_startup:
-        with startup_lock(engine):  # a server starting beside us may be loading it too
-            load_dataset(engine, settings.locations_file)
+    engine = prepared_database(settings)
     with Session(engine) as session:
         rows = [r for r in repo.all_locations(session) if visitable in (None, r.visitable)]
         if as_json:
@@ -95,8 +85,7 @@ def route_cmd(
     from app.services import routes as routes_service
 
     settings = get_settings()
-    engine = database(settings)
-    _load_if_empty(engine, settings)
+    engine = prepared_database(settings)
     if not settings.valhalla_url:
         build_tiles(settings)
     try:
@@ -115,17 +104,6 @@ def route_cmd(
     if kml:
         kml.write_text(exports.to_kml(fc), encoding="utf-8")
         console.print(f"KML written to {kml}")
-
-
-def _load_if_empty(engine, settings: Settings) -> None:
-    from sqlmodel import Session, select
-
-    from app.db.loader import load_dataset
-    from app.db.models import Location
-
-    with Session(engine) as session:
-        if session.exec(select(Location)).first() is None:
-            load_dataset(engine, settings.locations_file)
 
 
 def _print_route(fc: dict) -> None:

@@ -83,6 +83,16 @@ def database(settings: Settings):
     return engine
 
 
+def prepared_database(settings: Settings):
+    """Connect, migrate and load the shipped dataset unless that is done already (``db prepare``'s work,
+    stamped: a second run writes nothing), or exit with a clear message when the database is down."""
+    from app.db.prepare import prepare
+
+    engine = reachable(settings)
+    prepare(settings, engine, load=True)
+    return engine
+
+
 def build_tiles(settings: Settings, pbf: Path | None = None):
     """Build (or find cached) routing tiles, with a progress bar; exit cleanly on failure."""
     from app.core.exceptions import ServiceUnavailable

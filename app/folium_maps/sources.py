@@ -14,8 +14,7 @@ from sqlmodel import Session
 from app.core.config import Settings, get_settings
 from app.core.exceptions import FilmtourError
 from app.db import repository as repo
-from app.db.loader import load_dataset
-from app.db.migrate import startup_lock, upgrade_to_head
+from app.db.prepare import prepare
 from app.db.session import make_engine
 from app.routing.factory import get_engine
 from app.schemas.routes import RouteRequest
@@ -64,14 +63,10 @@ def saved_route(route_id: str, url: str) -> dict[str, Any]:
 
 
 def open_atlas(settings: Settings) -> Engine:
-    """The local atlas: the database migrated, and loaded from the shipped dataset when empty."""
+    """The local atlas: the database migrated and holding the shipped dataset (``db prepare``'s work, done
+    once and stamped, as a server's start-up does it)."""
     engine = make_engine(settings)
-    upgrade_to_head(engine)
-    with Session(engine) as session:
-        empty = repo.dataset_fingerprint(session)[0] == "0"
-    if empty:
-        with startup_lock(engine):  # a server starting beside us may be loading it too
-            load_dataset(engine, settings.locations_file)
+    prepare(settings, engine, load=True)
     return engine
 
 
