@@ -6,11 +6,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 
 from app.api import (
@@ -29,7 +30,8 @@ from app.api import (
     tiles,
     tours,
 )
-from app.api.caching import DatasetCache
+from app.api.caching import CardCache, DatasetCache
+from app.api.state import AppState, keep_app_state
 from app.core.config import Settings, get_settings
 from app.core.errors import document_problems, install_error_handlers
 from app.core.exceptions import ServiceUnavailable
@@ -42,6 +44,7 @@ from app.core.middleware import (
     RequestContextMiddleware,
 )
 from app.core.ratelimit import (
+    IPNetwork,
     PlanningSlots,
     RateLimiter,
     SQLStorage,
@@ -51,7 +54,7 @@ from app.core.ratelimit import (
 from app.db.prepare import prepare
 from app.db.session import Readiness, check_database, make_engine
 from app.maps.assets import STATIC_PREFIX, static_files_app
-from app.maps.basemap import current_basemap, ensure_basemap, open_archive
+from app.maps.basemap import TileArchive, current_basemap, ensure_basemap, open_archive
 from app.routing.factory import get_engine
 from app.routing.tiles import ensure_tiles
 from app.services import routes as routes_service
@@ -63,7 +66,7 @@ log = logging.getLogger("filmtour")
 PRUNE_EVERY_S = 3600.0  # unread saved routes past their retention are deleted this often while serving
 
 
-async def _prune_periodically(settings: Settings, engine) -> None:
+async def _prune_periodically(settings: Settings, engine: Engine) -> None:
     while True:
         await asyncio.sleep(PRUNE_EVERY_S)
         try:
@@ -72,7 +75,7 @@ async def _prune_periodically(settings: Settings, engine) -> None:
             log.exception("pruning saved routes failed")
 
 
-def prepare_database(settings: Settings):
+def prepare_database(settings: Settings) -> Engine:
     """Connect, and migrate and load the dataset unless that was done for these files already
     (app.db.prepare: a start with unchanged data writes nothing). Raises if the database is unreachable."""
     engine = make_engine(settings)
@@ -85,46 +88,72 @@ def prepare_database(settings: Settings):
     return engine
 
 
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    # In a worker thread: the blocking start-up work (database check, tiles, basemap) off the event loop.
-    await run_in_threadpool(start_up, app)
-    pruner = asyncio.create_task(_prune_periodically(app.state.settings, app.state.db_engine))
-    try:
-        yield
-    finally:
-        pruner.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await pruner
-        app.state.routing.close()
-        app.state.geocoder.close()
-        if app.state.limit_engine is not app.state.db_engine:
-            app.state.limit_engine.dispose()
-        app.state.db_engine.dispose()
+def _lifespan(
+    settings: Settings, trusted_proxies: tuple[IPNetwork, ...]
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start-up and shut-down: the application's state (app.api.state.AppState) is built whole before the first
+    request and kept as the app's one state attribute; its resources are released at shut-down."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # In a worker thread: the blocking start-up work (database check, tiles, basemap) off the event loop.
+        state = await run_in_threadpool(start_up, settings, trusted_proxies)
+        keep_app_state(app, state)
+        pruner = asyncio.create_task(_prune_periodically(state.settings, state.db_engine))
+        try:
+            yield
+        finally:
+            pruner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pruner
+            state.routing.close()
+            state.geocoder.close()
+            if state.limit_engine is not state.db_engine:
+                state.limit_engine.dispose()
+            state.db_engine.dispose()
+
+    return lifespan
 
 
-def start_up(app: FastAPI) -> None:
-    """Database (migrations, dataset, expired routes pruned), limits, routing tiles, basemap and geocoder, on
-    app.state."""
-    settings: Settings = app.state.settings
-    app.state.db_engine = prepare_database(settings)
-    app.state.readiness = Readiness(app.state.db_engine)
-    app.state.limit_engine = _limit_store_engine(settings, app.state.db_engine)
-    storage = SQLStorage(app.state.limit_engine)
-    app.state.route_limiter = RateLimiter("routes", settings.rate_limit_routes_per_minute, storage)
-    app.state.geocode_limiter = RateLimiter("geocode", settings.rate_limit_geocode_per_minute, storage)
-    app.state.save_limiter = RateLimiter("saves", settings.saved_routes_per_client_per_hour, storage, "hour")
-    app.state.client_hash_key = client_hash_key(settings)
-    app.state.routing = get_engine(settings)
+def start_up(settings: Settings, trusted_proxies: tuple[IPNetwork, ...]) -> AppState:
+    """Database (migrations, dataset, expired routes pruned), limits, routing tiles, basemap, geocoder and the
+    process's caches: the application's state, every part of it ready."""
+    db_engine = prepare_database(settings)
+    limit_engine = _limit_store_engine(settings, db_engine)
+    storage = SQLStorage(limit_engine)
+    route_limiter = RateLimiter("routes", settings.rate_limit_routes_per_minute, storage)
+    geocode_limiter = RateLimiter("geocode", settings.rate_limit_geocode_per_minute, storage)
+    save_limiter = RateLimiter("saves", settings.saved_routes_per_client_per_hour, storage, "hour")
+    key = client_hash_key(settings)
+    routing = get_engine(settings)
     if settings.build_tiles_on_startup and not settings.valhalla_url:
         ensure_tiles(settings)  # first start builds them (seconds); later starts find them cached
-    app.state.basemap = _basemap(settings)
-    app.state.geocoder = Geocoder(settings)
-    app.state.geocoder.warm_up()
-    routes_service.prune_saved_routes(settings, app.state.db_engine)
+    basemap = _basemap(settings)
+    geocoder = Geocoder(settings)
+    geocoder.warm_up()
+    routes_service.prune_saved_routes(settings, db_engine)
+    return AppState(
+        settings=settings,
+        db_engine=db_engine,
+        readiness=Readiness(db_engine),
+        limit_engine=limit_engine,
+        route_limiter=route_limiter,
+        geocode_limiter=geocode_limiter,
+        save_limiter=save_limiter,
+        client_hash_key=key,
+        routing=routing,
+        basemap=basemap,
+        geocoder=geocoder,
+        tour_plans=TourPlans(),
+        dataset_cache=DatasetCache(db_engine),
+        cards=CardCache(),
+        downloads=DownloadCache(settings.data_dir / "downloads"),
+        trusted_proxies=trusted_proxies,
+        planning_slots=PlanningSlots(settings.max_concurrent_plans, settings.planning_wait_s),
+    )
 
 
-def _limit_store_engine(settings: Settings, db_engine):
+def _limit_store_engine(settings: Settings, db_engine: Engine) -> Engine:
     """Where the shared rate-limit counters live (see app.core.ratelimit): PostgreSQL's own database, or a
     separate SQLite file on a single node."""
     if db_engine.dialect.name == "sqlite":
@@ -132,7 +161,7 @@ def _limit_store_engine(settings: Settings, db_engine):
     return db_engine
 
 
-def _basemap(settings: Settings):
+def _basemap(settings: Settings) -> TileArchive | None:
     """The vector basemap archive: built on first start (seconds), found cached later; None if absent."""
     basemap = ensure_basemap(settings) if settings.build_basemap_on_startup else current_basemap(settings)
     return open_archive(basemap.directory) if basemap else None
@@ -140,21 +169,15 @@ def _basemap(settings: Settings):
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    trusted_proxies = parse_networks(settings.trusted_proxies.split(","))  # a bad setting fails here, at once
     app = FastAPI(
         title="filmtour",
         summary="Walk or run the Rocky (1976) training montage through Philadelphia's streets.",
         version="0.1.0",
-        lifespan=lifespan,
+        lifespan=_lifespan(settings, trusted_proxies),
         docs_url=None,  # our own /docs (app.api.docs): self-hosted assets, hash-based CSP
         redoc_url=None,  # off: ReDoc needs inline styles
     )
-    app.state.settings = settings
-    app.state.tour_plans = TourPlans()
-    app.state.dataset_cache = DatasetCache()
-    app.state.cards = cards.CardCache()
-    app.state.downloads = DownloadCache(settings.data_dir / "downloads")
-    app.state.trusted_proxies = parse_networks(settings.trusted_proxies.split(","))
-    app.state.planning_slots = PlanningSlots(settings.max_concurrent_plans, settings.planning_wait_s)
     configure_logging(settings.log_level)
     install_error_handlers(app)
     # Order: the last added runs first. Body limit innermost, request context outermost (it sees every answer).

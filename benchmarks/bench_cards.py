@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.api.cards import card_for
+from app.api.state import app_state
 from app.core.config import Settings
 from app.db import repository as repo
 from app.main import create_app
@@ -38,9 +39,9 @@ def main() -> None:
     settings = Settings(data_dir=data_dir, build_tiles_on_startup=True, build_basemap_on_startup=True)
     with TestClient(create_app(settings)) as client:
         app = client.app
-        archive = app.state.basemap
+        archive = app_state(app).basemap
         rows = []
-        with Session(app.state.db_engine) as session:
+        with Session(app_state(app).db_engine) as session:
             items = [("tours", t.id) for t in repo.all_tours(session)]
             items += [("films", f) for f in sorted(repo.film_index(session))] + [("map", "all")]
             places = sorted(loc.id for loc in repo.all_locations(session) if loc.in_philadelphia)

@@ -19,6 +19,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from app.api.state import app_state
 from app.core.config import PROJECT_ROOT, Settings
 from app.db import search as fts
 from app.main import create_app
@@ -71,9 +72,9 @@ def run(database_url: str | None, data: Path, rounds: int) -> dict:
             search_ms = [t for q in QUERIES for t in timed(c, {"q": q}, max(1, rounds // len(QUERIES)))]
             baseline = timed(c, {"limit": 500}, max(1, rounds // len(QUERIES)) * len(QUERIES))
             hits = {q: c.get("/api/v1/locations", params={"q": q}).json()["numberMatched"] for q in QUERIES}
-            backend = c.app.state.db_engine.dialect.name
+            backend = app_state(c.app).db_engine.dialect.name
             engine_only = []
-            with Session(c.app.state.db_engine) as session:
+            with Session(app_state(c.app).db_engine) as session:
                 for q in QUERIES * max(1, rounds // len(QUERIES)):
                     t0 = time.perf_counter()
                     fts.search(session, fts.terms(q))

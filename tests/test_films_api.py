@@ -8,6 +8,7 @@ import shutil
 import pytest
 from fastapi.testclient import TestClient
 
+from app.api.state import app_state
 from app.db.loader import DatasetError, read_dataset
 from app.main import create_app
 from tests.conftest import SAMPLE_LOCATIONS, make_settings
@@ -85,7 +86,7 @@ def test_search_on_postgres_tsvector(tmp_path, fresh_postgres_db):
     settings = make_settings(tmp_path, database_url=fresh_postgres_db, locations_file=SAMPLE_LOCATIONS)
     with TestClient(create_app(settings)) as c:
         exercise_search(c)
-        engine = c.app.state.db_engine
+        engine = app_state(c.app).db_engine
         with engine.connect() as conn:
             conn.exec_driver_sql("SET enable_seqscan = off")
             plan = "\n".join(

@@ -10,6 +10,7 @@ import logging
 import pytest
 from fastapi.testclient import TestClient
 
+from app.api.state import app_state
 from app.core.errors import PROBLEM_JSON
 from app.main import create_app
 from tests.conftest import make_settings
@@ -188,7 +189,7 @@ def test_readyz_writes_at_most_every_few_seconds(client):
     from sqlalchemy import event
 
     writes = []
-    engine = client.app.state.db_engine
+    engine = app_state(client.app).db_engine
 
     def count(conn, cursor, statement, *args):
         if statement.startswith("UPDATE alembic_version"):
@@ -209,7 +210,7 @@ def test_database_errors_carry_no_bound_parameters(client):
     from sqlalchemy import text
     from sqlalchemy.exc import IntegrityError
 
-    engine = client.app.state.db_engine
+    engine = app_state(client.app).db_engine
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE t_hidden (k TEXT PRIMARY KEY)"))
         conn.execute(text("INSERT INTO t_hidden VALUES (:k)"), {"k": "1 S Broad St private"})

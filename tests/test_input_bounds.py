@@ -10,6 +10,7 @@ import xml.dom.minidom
 import pytest
 from sqlmodel import Session, select
 
+from app.api.state import app_state
 from app.db.models import SavedRoute
 
 A_TO_B = ["italian-market", "art-museum-steps"]
@@ -17,7 +18,7 @@ FAR = {"lat": 39.95, "lon": -75.05}  # in the Delaware, kilometres from any walk
 
 
 def _count(client) -> int:
-    with Session(client.app.state.db_engine) as s:
+    with Session(app_state(client.app).db_engine) as s:
         return len(s.exec(select(SavedRoute.id)).all())
 
 
@@ -66,7 +67,7 @@ def test_an_unreachable_stop_is_named_as_sent(client, body, field):
 
 def test_a_stored_control_character_does_not_break_the_exports(client):
     rid = client.post("/api/v1/routes", json={"stops": A_TO_B, "title": "Fine"}).json()["id"]
-    with Session(client.app.state.db_engine) as s:  # as saved before titles were checked
+    with Session(app_state(client.app).db_engine) as s:  # as saved before titles were checked
         row = s.get(SavedRoute, rid)
         row.result = {**row.result, "properties": {**row.result["properties"], "title": "Bad\x01\x0bTitle"}}
         s.add(row)

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from app.api.state import app_state
 from app.core.exceptions import ServiceUnavailable
 from app.core.ratelimit import PlanningSlots, client_key_of, parse_networks
 from app.main import create_app
@@ -119,7 +120,7 @@ def test_planning_slots_refuse_with_retry_after_when_full():
 
 def test_tour_plans_are_retimed_for_any_pace_without_replanning(client, monkeypatch):
     """Counted where every plan must pass: the app's own routing engine (route, optimized_route, locate)."""
-    engine = client.app.state.routing
+    engine = app_state(client.app).routing
     calls: list[str] = []
     real_call = engine._call
 
@@ -152,7 +153,7 @@ def test_tour_plans_are_retimed_for_any_pace_without_replanning(client, monkeypa
 def test_a_repeated_tour_answer_is_served_from_memory(client, monkeypatch):
     """GET /api/v1/tours/{id}: the rendered answer is kept per query and format (app.api.caching.DatasetCache):
     the same query again is not re-planned, re-timed or re-encoded; another pace or format is its own entry."""
-    plans = client.app.state.tour_plans
+    plans = app_state(client.app).tour_plans
     calls: list[str] = []
     real_get = plans.get
     monkeypatch.setattr(plans, "get", lambda *a, **k: calls.append(a[3]) or real_get(*a, **k))
@@ -184,7 +185,7 @@ def test_tour_plans_follow_a_dataset_change(client):
 
     from app.db.models import Tour
 
-    state = client.app.state
+    state = app_state(client.app)
     state.dataset_cache.recheck_s = 0  # re-read the fingerprint on every request
     url = "/api/v1/tours/rocky-1976-montage"
     before = client.get(url).json()
@@ -235,7 +236,7 @@ def test_a_posted_tour_is_planned_once_and_answers_as_a_fresh_plan(client, monke
     from app.schemas.routes import RouteRequest
     from app.services import routes as routes_service
 
-    state = client.app.state
+    state = app_state(client.app)
     engine = state.routing
     calls: list[str] = []
     real_call = engine._call

@@ -8,6 +8,7 @@ import pytest
 from geojson_pydantic import FeatureCollection
 from geopy.distance import geodesic
 
+from app.api.state import app_state
 from tests.conftest import REAL_LOCATIONS
 
 PROBLEM = "application/problem+json"
@@ -268,7 +269,7 @@ def test_location_list_is_served_from_memory_until_the_dataset_changes(tmp_path)
 
     s = make_settings(tmp_path, locations_file=SAMPLE_LOCATIONS)
     with TestClient(create_app(s)) as c:
-        cache = c.app.state.dataset_cache
+        cache = app_state(c.app).dataset_cache
         plain = c.get("/api/v1/locations", headers={"accept-encoding": "identity"})
         packed = c.get("/api/v1/locations", headers={"accept-encoding": "gzip"})
         assert "content-encoding" not in plain.headers

@@ -15,6 +15,7 @@ from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from app.api.state import app_state
 from app.db.migrate import alembic_config, current_revision
 from app.db.models import SavedRoute
 from app.db.session import make_engine
@@ -43,7 +44,7 @@ def saved_routes_made_by_the_app(tmp_path) -> list[tuple[dict, str, dict]]:
             assert created.status_code == 201, created.text
             doc = created.json()
             out.append((doc["id"], doc["delete_token"], c.get(f"/api/v1/routes/{doc['id']}").json()))
-        engine = c.app.state.db_engine
+        engine = app_state(c.app).db_engine
         with Session(engine) as session:
             rows = {r.id: r.model_dump() for r in session.exec(select(SavedRoute)).all()}
     return [(rows[i], token, served) for i, token, served in out]

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from app.api.state import app_state
 from app.main import create_app
 from tests.conftest import make_settings
 
@@ -76,7 +77,7 @@ def test_the_tours_list_is_never_charged_to_the_client_who_opens_it(tight):
 def test_variants_cannot_evict_the_default_plans(tight):
     """The variant cache is bounded; the default plans are kept apart (one per tour), so a client paying for
     variants cannot push them out and make the list plan them again for free."""
-    plans = tight.app.state.tour_plans
+    plans = app_state(tight.app).tour_plans
     plans.size = 1
     assert tight.get("/api/v1/tours").status_code == 200
     kept = dict(plans._defaults)

@@ -9,6 +9,7 @@ import json
 
 from sqlmodel import Session
 
+from app.api.state import app_state
 from app.db.models import SavedRoute
 
 PRECISE = {"lat": 39.9512345, "lon": -75.1645678}
@@ -20,7 +21,7 @@ def test_a_first_steps_start_is_stored_rounded(client):
     doc = resp.json()
     start = next(f for f in doc["features"] if f["properties"].get("kind") == "stop")
     assert start["geometry"]["coordinates"] == [-75.165, 39.951]
-    with Session(client.app.state.db_engine) as session:
+    with Session(app_state(client.app).db_engine) as session:
         row = session.get(SavedRoute, doc["id"])
         stored = json.dumps(row.result) + json.dumps(row.request)
     assert row.request["start"]["lat"] == 39.951 and row.request["start"]["lon"] == -75.165

@@ -12,6 +12,7 @@ from geojson_pydantic import FeatureCollection
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from app.api.state import app_state
 from app.db.models import SavedRoute
 from app.main import create_app
 from tests.conftest import make_settings
@@ -199,7 +200,7 @@ def test_fallback_down_is_503(tmp_path):
 
 
 def saved_route_count(client) -> int:
-    with Session(client.app.state.db_engine) as session:
+    with Session(app_state(client.app).db_engine) as session:
         return session.exec(select(func.count()).select_from(SavedRoute)).one()
 
 

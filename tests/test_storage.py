@@ -17,6 +17,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
+from app.api.state import app_state
 from app.cli import cli
 from app.core.config import get_settings
 from app.db.models import SavedRoute, utcnow
@@ -51,13 +52,13 @@ def test_saving_is_a_rate_per_client_not_a_holding_so_nobody_is_locked_out_for_l
     with TestClient(create_app(s)) as c:
         made = [c.post("/api/v1/routes", json=A_TO_B) for _ in range(2)]
         assert [r.status_code for r in made] == [201, 201]
-        before = _ids(c.app.state.db_engine)
+        before = _ids(app_state(c.app).db_engine)
         r = c.post("/api/v1/routes", json=A_TO_B)
         assert r.status_code == 429 and r.headers["content-type"].startswith(PROBLEM)
         assert 1 <= int(r.headers["retry-after"]) <= 3600 and "2 saved routes an hour" in r.json()["detail"]
-        assert _ids(c.app.state.db_engine) == before  # nothing saved
+        assert _ids(app_state(c.app).db_engine) == before  # nothing saved
         # The window is the limits library's fixed hour: once it has passed, saving works again.
-        limiter = c.app.state.save_limiter
+        limiter = app_state(c.app).save_limiter
         limiter.strategy.storage.clear(limiter.item.key_for("0.0.0.0"))
         assert c.post("/api/v1/routes", json=A_TO_B).status_code == 201
 
@@ -68,7 +69,7 @@ def test_a_plan_that_is_not_saved_uses_none_of_the_hours_saves(tmp_path):
     with TestClient(create_app(s)) as c:
         plans = [c.post("/api/v1/routes", json={**A_TO_B, "save": False}) for _ in range(3)]
         assert [r.status_code for r in plans] == [200, 200, 200]
-        assert _ids(c.app.state.db_engine) == set()
+        assert _ids(app_state(c.app).db_engine) == set()
         assert c.post("/api/v1/routes", json=A_TO_B).status_code == 201  # the hour's one save is still there
         assert c.post("/api/v1/routes", json=A_TO_B).status_code == 429
         assert (
@@ -79,7 +80,7 @@ def test_a_plan_that_is_not_saved_uses_none_of_the_hours_saves(tmp_path):
 def test_the_storage_budget_deletes_the_routes_read_longest_ago(tmp_path):
     s = make_settings(tmp_path, max_saved_routes=3, rate_limit_routes_per_minute=0)
     with TestClient(create_app(s)) as c:
-        engine = c.app.state.db_engine
+        engine = app_state(c.app).db_engine
         ids = [c.post("/api/v1/routes", json=A_TO_B).json()["id"] for _ in range(3)]
         for days, rid in zip((10, 30, 20), ids, strict=True):
             _age(engine, rid, days)
@@ -95,7 +96,7 @@ def test_the_saver_is_stored_as_a_keyed_hash(tmp_path):
     s = make_settings(tmp_path, rate_limit_routes_per_minute=0)
     with TestClient(create_app(s)) as c:
         rid = c.post("/api/v1/routes", json=A_TO_B).json()["id"]
-        with Session(c.app.state.db_engine) as ses:
+        with Session(app_state(c.app).db_engine) as ses:
             stored = ses.get(SavedRoute, rid).client_hash
     import hashlib
 
@@ -113,7 +114,7 @@ def test_the_saver_is_stored_as_a_keyed_hash(tmp_path):
 def test_unread_routes_expire_and_a_read_keeps_one(tmp_path, monkeypatch):
     s = make_settings(tmp_path, saved_route_retention_days=30, rate_limit_routes_per_minute=0)
     with TestClient(create_app(s)) as c:
-        engine = c.app.state.db_engine
+        engine = app_state(c.app).db_engine
         old, read, fresh = (c.post("/api/v1/routes", json=A_TO_B).json()["id"] for _ in range(3))
         _age(engine, old, 31)
         _age(engine, read, 31)
@@ -125,9 +126,9 @@ def test_unread_routes_expire_and_a_read_keeps_one(tmp_path, monkeypatch):
         )
     # the next start-up prunes what is past its retention
     with TestClient(create_app(s)) as c:
-        assert _ids(c.app.state.db_engine) == {read, fresh}
+        assert _ids(app_state(c.app).db_engine) == {read, fresh}
         assert c.get(f"/api/v1/routes/{old}").status_code == 404
-        _age(c.app.state.db_engine, fresh, 10)
+        _age(app_state(c.app).db_engine, fresh, 10)
     # and so does the command, with its own period
     monkeypatch.setenv("FILMTOUR_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("FILMTOUR_VALHALLA_TILES_DIR", str(SHARED_TILES))
@@ -147,7 +148,7 @@ def test_retention_zero_keeps_everything(tmp_path):
     s = make_settings(tmp_path, saved_route_retention_days=0, rate_limit_routes_per_minute=0)
     with TestClient(create_app(s)) as c:
         rid = c.post("/api/v1/routes", json=A_TO_B).json()["id"]
-        _age(c.app.state.db_engine, rid, 10_000)
+        _age(app_state(c.app).db_engine, rid, 10_000)
     with TestClient(create_app(s)) as c:
         assert c.get(f"/api/v1/routes/{rid}").status_code == 200
 

@@ -123,9 +123,11 @@ class DatasetCache:
 
     The dataset changes only by ``filmtour db load``, maybe from another process: its fingerprint
     (repository.dataset_fingerprint) is re-read at most every ``recheck_s`` seconds, so a load shows within that
-    time. At most ``size`` answers are kept (least recently used dropped); bad queries are never cached."""
+    time. At most ``size`` answers are kept (least recently used dropped); bad queries are never cached. Answers
+    are rendered with sessions of ``engine`` (the application's database)."""
 
-    def __init__(self, recheck_s: float = 1.0, size: int = 256) -> None:
+    def __init__(self, engine: Engine, recheck_s: float = 1.0, size: int = 256) -> None:
+        self.engine = engine
         self.recheck_s = recheck_s
         self.size = size
         self._entries: OrderedDict[str, Rendered] = OrderedDict()
@@ -166,7 +168,7 @@ class DatasetCache:
     ) -> Response:
         """The answer for ``key``, rendered by ``render(session)`` (a JSON payload, or the bytes themselves)
         in the thread pool when not kept yet."""
-        engine: Engine = request.app.state.db_engine
+        engine = self.engine
         if self._due():
             await run_in_threadpool(self._recheck_with, engine)
         with self._lock:
@@ -180,6 +182,29 @@ class DatasetCache:
                 while len(self._entries) > self.size:
                     self._entries.popitem(last=False)
         return entry.response(request, media_type=media_type, max_age=max_age, headers=headers)
+
+
+class CardCache:
+    """The last ``size`` share cards drawn (~60 KB each; app.api.cards), keyed by item, dataset version and
+    basemap version."""
+
+    def __init__(self, size: int = 128) -> None:
+        self.size = size
+        self._cards: OrderedDict[str, Rendered] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Rendered | None:
+        with self._lock:
+            card = self._cards.get(key)
+            if card is not None:
+                self._cards.move_to_end(key)
+            return card
+
+    def put(self, key: str, card: Rendered) -> None:
+        with self._lock:
+            self._cards[key] = card
+            while len(self._cards) > self.size:
+                self._cards.popitem(last=False)
 
 
 def _render(engine: Engine, render: Callable[[Session], Any]) -> Rendered:

@@ -4,8 +4,6 @@ once per item, dataset version and basemap version, then kept in memory and sent
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request, Response
@@ -13,6 +11,7 @@ from sqlmodel import Session
 
 from app.api.caching import Rendered, etag_for
 from app.api.deps import SessionDep, SettingsDep, tour_route
+from app.api.state import app_state
 from app.core.config import Settings, route_title
 from app.db import repository as repo
 from app.db.models import Film, Location
@@ -33,28 +32,6 @@ PNG_RESPONSE: dict[int | str, dict[str, Any]] = {
     304: {"description": "Not modified"},
     404: {"description": "Unknown id"},
 }
-
-
-class CardCache:
-    """The last ``size`` cards drawn (~60 KB each), keyed by item, dataset version and basemap version."""
-
-    def __init__(self, size: int = 128) -> None:
-        self.size = size
-        self._cards: OrderedDict[str, Rendered] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> Rendered | None:
-        with self._lock:
-            card = self._cards.get(key)
-            if card is not None:
-                self._cards.move_to_end(key)
-            return card
-
-    def put(self, key: str, card: Rendered) -> None:
-        with self._lock:
-            self._cards[key] = card
-            while len(self._cards) > self.size:
-                self._cards.popitem(last=False)
 
 
 def _km(metres: float) -> str:
@@ -112,8 +89,8 @@ def card_for(request: Request, session: Session, settings: Settings, kind: str, 
 
 
 def _send(request: Request, session: Session, settings: Settings, kind: str, item_id: str) -> Response:
-    state = request.app.state
-    archive = getattr(state, "basemap", None)
+    state = app_state(request.app)
+    archive = state.basemap
     key = f"{kind}/{item_id}|{state.dataset_cache.version(session)}|{archive.version if archive else '-'}"
     rendered = state.cards.get(key)
     if rendered is None or kind == "routes":  # a saved route may be deleted: look it up every time

@@ -1,5 +1,5 @@
-"""FastAPI dependencies: settings, database sessions and the routing engine, all taken from app.state so a
-test can build an app with its own settings."""
+"""FastAPI dependencies: settings, database sessions and the routing engine, all taken from the application's
+state (app.api.state.AppState, built at start-up) so a test can build an app with its own settings."""
 
 from __future__ import annotations
 
@@ -10,18 +10,19 @@ from fastapi import Depends, Path, Query, Request
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.api.state import app_state
 from app.core.config import Settings
 from app.core.ratelimit import client_key_of
 from app.maps.i18n import choose_language
 
 
-# Async: a read of app.state, so FastAPI runs it on the event loop instead of a thread-pool hop per request.
+# Async: a read of the app's state, so FastAPI runs it on the event loop instead of a thread-pool hop per request.
 async def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
+    return app_state(request.app).settings
 
 
 async def get_db_engine(request: Request) -> Engine:
-    return request.app.state.db_engine
+    return app_state(request.app).db_engine
 
 
 def get_session(engine: Annotated[Engine, Depends(get_db_engine)]) -> Iterator[Session]:
@@ -32,7 +33,7 @@ def get_session(engine: Annotated[Engine, Depends(get_db_engine)]) -> Iterator[S
 def thread_session(request: Request) -> Session:
     """A session for an async endpoint's work in one thread-pool hop: opened and closed in that thread
     (``with thread_session(request) as session:``), where SessionDep would cost a hop to open and one to close."""
-    return Session(request.app.state.db_engine)
+    return Session(app_state(request.app).db_engine)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -62,7 +63,7 @@ def tour_route(
     cache, for the current dataset. A variant plan not cached yet is charged to the client's route-planning
     budget, as a POST of it would be: varying language, step_free or activity must not plan for free. The tour's
     default plan is not charged: it is the server's own, shared by everyone (the tours list plans all of them)."""
-    state = request.app.state
+    state = app_state(request.app)
 
     def charge(cost: int) -> None:
         state.route_limiter.check(client_key(request), "route-planning units", cost)
@@ -75,7 +76,7 @@ def tour_route(
 def posted_tour(request: Request, session: Session, settings: Settings, body: Any) -> dict[str, Any]:
     """A POSTed ready-made tour (TourPlans.serves), from the same plan cache as tour_route (the POST was
     charged before it got here)."""
-    state = request.app.state
+    state = app_state(request.app)
     return state.tour_plans.for_request(
         session, state.routing, settings, body, **_plan_cache(request, session)
     )
@@ -83,14 +84,16 @@ def posted_tour(request: Request, session: Session, settings: Settings, body: An
 
 def _plan_cache(request: Request, session: Session) -> dict[str, Any]:
     """What the tour plans are keyed by and wait on: the dataset's version, the process's planning slots."""
-    state = request.app.state
+    state = app_state(request.app)
     return {"version": state.dataset_cache.version(session), "slots": state.planning_slots}
 
 
 def client_key(request: Request) -> str:
     """The rate-limit key: the peer, or behind a configured trusted proxy the client it forwarded for."""
     peer = request.client.host if request.client else None
-    return client_key_of(peer, request.headers.getlist("x-forwarded-for"), request.app.state.trusted_proxies)
+    return client_key_of(
+        peer, request.headers.getlist("x-forwarded-for"), app_state(request.app).trusted_proxies
+    )
 
 
 # The id in a data endpoint's path (a location, film or tour).

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.api.caching import NOT_MODIFIED, json_response, not_modified
 from app.api.deps import SessionDep, thread_session
+from app.api.state import app_state
 from app.schemas.downloads import DownloadIndex
 from app.services import atlas
 from app.services import downloads as service
@@ -58,7 +59,7 @@ def index(request: Request, session: SessionDep) -> Response:
 async def download(request: Request, name: FileName) -> Response:
     def build():
         with thread_session(request) as session:
-            return request.app.state.downloads.path(session, name)
+            return app_state(request.app).downloads.path(session, name)
 
     # Built once per dataset version (GDAL: tens of ms to a second), then streamed from disk.
     path, version = await run_in_threadpool(build)

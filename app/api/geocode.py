@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.api.caching import GEOJSON, GeoJSONResponse, dumps
+from app.api.state import app_state
 from app.core.config import CITY_CREDIT
 from app.schemas.geocode import GeocodeCollection
 from app.services.geocode import MAX_QUERY_CHARS
@@ -45,7 +46,7 @@ async def geocode(
 ) -> Response:
     # The index is awaited (no thread held while a fresh process builds it); the look-up, CPU work of about a
     # millisecond (tens when the City's parser guesses), runs in the thread pool.
-    geocoder = request.app.state.geocoder
+    geocoder = app_state(request.app).geocoder
     await geocoder.ready()
     lookup = await run_in_threadpool(geocoder.search, q, limit)
     # Nothing found is an empty collection, not an error: a field that suggests as you type asks for text that

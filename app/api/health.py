@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from app.api.state import app_state
 from app.core.metrics import render_metrics
 from app.schemas.responses import Health, Readiness
 
@@ -23,8 +24,8 @@ async def healthz() -> Health:  # async: answered on the event loop, whatever th
     "replica takes traffic when every part of it answers, not while the build competes with requests.",
 )
 async def readyz(request: Request) -> Readiness:
-    await request.app.state.geocoder.ready()  # awaited: no thread is held meanwhile
-    await run_in_threadpool(request.app.state.readiness.check)
+    await app_state(request.app).geocoder.ready()  # awaited: no thread is held meanwhile
+    await run_in_threadpool(app_state(request.app).readiness.check)
     return Readiness(status="ready", database="ok")
 
 

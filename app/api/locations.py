@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from app.api.caching import GEOJSON, NOT_MODIFIED, GeoJSONResponse, json_response, one_item
 from app.api.deps import ItemId, SessionDep
+from app.api.state import app_state
 from app.core.exceptions import InvalidParameter
 from app.core.geo import parse_bbox, parse_near
 from app.db import repository as repo
@@ -97,7 +98,7 @@ async def list_locations(
     def render(session: Session) -> dict[str, Any]:
         return _locations_body(request, session, film, visitable, bbox, near, radius_m, q, limit, offset)
 
-    return await request.app.state.dataset_cache.response(request, key, render, media_type=GEOJSON)
+    return await app_state(request.app).dataset_cache.response(request, key, render, media_type=GEOJSON)
 
 
 def _locations_body(

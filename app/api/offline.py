@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.api.caching import NOT_MODIFIED
 from app.api.deps import ItemId, SettingsDep, base_url, thread_session, tour_route
+from app.api.state import app_state
 from app.core.config import Settings
 from app.maps.assets import STATIC_DIR, own_asset
 from app.maps.render import map_config, route_page_assets
@@ -95,7 +96,7 @@ def _pack(
     request: Request, settings: Settings, fc: dict[str, Any], kind: str, item_id: str
 ) -> dict[str, Any]:
     base = base_url(request, settings)
-    archive = getattr(request.app.state, "basemap", None)
+    archive = app_state(request.app).basemap
     tiles = map_config(settings, archive.version if archive else None)["tiles"]
     return offline_service.offline_pack(
         fc,
@@ -125,10 +126,10 @@ async def offline_manifest(
     # item, the basemap's version and the links' base. A saved route never changes, but may be deleted: its
     # existence is checked (one primary-key read) before the kept pack is served. If-None-Match is answered
     # from the kept pack's ETag, so a 304 builds nothing.
-    state = request.app.state
+    state = app_state(request.app)
     if kind == "routes":
         await run_in_threadpool(_route_exists, request, item_id)
-    archive = getattr(state, "basemap", None)
+    archive = state.basemap
     key = f"offline:{kind}:{item_id}:{archive.version if archive else None}:{base_url(request, settings)}"
 
     def render(session: Session) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from app.api.caching import NOT_MODIFIED, cached_response, json_response
 from app.api.cards import route_card, share_meta
 from app.api.deps import PageLanguage, SessionDep, SettingsDep, WorkoutLevel, base_url, tour_route
+from app.api.state import app_state
 from app.core.config import ATTRIBUTION, Settings, route_title
 from app.core.exceptions import InvalidParameter
 from app.db import repository as repo
@@ -36,7 +37,7 @@ Id = Annotated[str, Path(max_length=120, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
 def basemap_version(request: Request) -> str | None:
-    archive = getattr(request.app.state, "basemap", None)
+    archive = app_state(request.app).basemap
     return archive.version if archive else None
 
 

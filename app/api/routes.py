@@ -17,6 +17,7 @@ from app.api.formats import (
     route_response,
     route_responses,
 )
+from app.api.state import app_state
 from app.core.config import Settings
 from app.core.exceptions import InvalidParameter
 from app.core.ratelimit import storage_key
@@ -68,7 +69,7 @@ async def create_route(body: RouteRequest, request: Request, settings: SettingsD
     # Async so that a request waiting on the geocoder holds no server thread and no database connection; the
     # blocking parts (limit counters, planning, saving) run in the thread pool, with a session opened there
     # (a session dependency would cost two more thread hops: one to open it, one to close it).
-    state = request.app.state
+    state = app_state(request.app)
     if isinstance(body.start, AddressIn):
         await run_in_threadpool(charge_limits, request, body)  # charged before the geocoder is asked
         geocoder = Resolved(await state.geocoder.geocode_async(state.db_engine, body.start.address))
@@ -79,8 +80,8 @@ async def create_route(body: RouteRequest, request: Request, settings: SettingsD
 
 def charge_limits(request: Request, body: RouteRequest) -> None:
     """Refuse (422) what can never be served before charging anything, then charge the client's budgets."""
-    limiter = request.app.state.route_limiter
-    routes_service.check_limits(body, request.app.state.settings)
+    limiter = app_state(request.app).route_limiter
+    routes_service.check_limits(body, app_state(request.app).settings)
     units = routes_service.cost(body)
     if limiter.per_minute and units > limiter.per_minute:
         raise InvalidParameter(
@@ -94,9 +95,9 @@ def charge_limits(request: Request, body: RouteRequest) -> None:
     # hour's saves, never lock the others out for long (docs/saved-routes-quota.md). A plan that is not saved
     # (save: false) stores nothing and uses none of them.
     if body.save:
-        request.app.state.save_limiter.check(storage_key(client), "saved routes")
+        app_state(request.app).save_limiter.check(storage_key(client), "saved routes")
     if isinstance(body.start, AddressIn):
-        request.app.state.geocode_limiter.check(client, "geocoding requests")
+        app_state(request.app).geocode_limiter.check(client, "geocoding requests")
 
 
 def charge_plan_and_save(body: RouteRequest, request: Request, settings: Settings, geocoder) -> Response:
@@ -114,7 +115,7 @@ def plan_and_save(body: RouteRequest, request: Request, settings: Settings, geoc
         fc = plan_route(session, body, request, settings, geocoder)
         routes_service.make_room(session, settings)
         route_id, saved, token = routes_service.save(
-            session, body, fc, client, client_key=request.app.state.client_hash_key
+            session, body, fc, client, client_key=app_state(request.app).client_hash_key
         )
     doc = with_links(saved, base_url(request, settings))
     doc["delete_token"] = token
@@ -129,7 +130,7 @@ def plan_and_save(body: RouteRequest, request: Request, settings: Settings, geoc
 def plan_route(session, body: RouteRequest, request: Request, settings: Settings, geocoder) -> dict[str, Any]:
     """A ready-made tour from the process's tour plans (planned once, re-timed for the pace), anything else
     planned now; planning holds one of the process's planning slots. Each pool thread keeps its own actor."""
-    state = request.app.state
+    state = app_state(request.app)
     if TourPlans.serves(body):
         return posted_tour(request, session, settings, body)
     with state.planning_slots:

@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.api.caching import dumps
 from app.api.deps import WorkoutLevel, client_key, thread_session, tour_route
+from app.api.state import app_state
 from app.core.exceptions import InvalidParameter
 from app.schemas.runs import RunComparison
 from app.services import routes as routes_service
@@ -58,7 +59,7 @@ def _compare(
     request: Request, body: bytes, route: str | None, tour: str | None, workout: str | None
 ) -> Response:
     track = runs_service.parse_gpx(body)
-    state = request.app.state
+    state = app_state(request.app)
     # Matching costs about what planning a route does: charged to the same per-client budget.
     state.route_limiter.check(client_key(request), "route-planning units", 1 + len(track.t) // 4000)
     settings = state.settings

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.api.caching import not_modified
+from app.api.state import app_state
 from app.core.encoding import accepts_gzip
 from app.core.exceptions import ServiceUnavailable
 from app.maps.basemap import TileArchive
@@ -20,7 +21,7 @@ YEAR = "public, max-age=31536000, immutable"
 
 
 def basemap_archive(request: Request) -> TileArchive:
-    archive = getattr(request.app.state, "basemap", None)
+    archive = app_state(request.app).basemap
     if archive is None:
         raise ServiceUnavailable("the basemap is not built yet: run `filmtour network build`")
     return archive

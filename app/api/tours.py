@@ -18,6 +18,7 @@ from app.api.formats import (
     route_responses,
 )
 from app.api.formats import render as render_route
+from app.api.state import app_state
 from app.core.config import Settings
 from app.core.exceptions import InvalidParameter, ServiceUnavailable, Unroutable
 from app.core.paces import Activity, Pace
@@ -105,6 +106,6 @@ async def get_tour(
         body = {**fc, "tour": tours_service.get_tour(session, tour_id).summary()}
         return render_route(body, fmt, link=f"{base}/tours/{tour_id}/map")
 
-    return await request.app.state.dataset_cache.response(
+    return await app_state(request.app).dataset_cache.response(
         request, key, render, media_type=FORMATS[fmt], headers=attachment_headers(fmt, tour_id)
     )

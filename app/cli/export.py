@@ -222,12 +222,14 @@ def _export(
         )
         from fastapi.testclient import TestClient
 
+    from app.api.state import app_state
     from app.db import repository as repo
     from app.services import tours as tours_service
 
     with TestClient(app, base_url="http://localhost") as client, progress_bar() as progress:
         ex = Exporter(client, directory, origin, prefix)
-        with Session(app.state.db_engine) as session:
+        state = app_state(app)
+        with Session(state.db_engine) as session:
             tour_rows = tours_service.all_tours(session)
             film_rows = repo.films(session)
             place_ids = [loc.id for loc in repo.all_locations(session)]
@@ -265,7 +267,7 @@ def _export(
                 for image in ex.css_images(asset, body.decode()):
                     ex.fetch(image, image.split("?")[0].lstrip("/"))
             progress.advance(task)
-        archive = getattr(app.state, "basemap", None)
+        archive = state.basemap
         n_tiles = _tiles(ex, archive) if archive is not None else 0
         if n_tiles:
             _empty_tiles(ex, directory)
