@@ -280,8 +280,10 @@ class SkippedPlace(_Open):
 
 
 class RouteDocument(FeatureCollection[RouteLine | RouteStop]):
-    """The route format of docs/route-format.md: the line first, then the stops in visiting order."""
+    """The route format of docs/route-format.md: the line first, then the stops in visiting order. Its typed
+    definition in code is app.schemas.route_document (TypedDicts); these models describe it for /openapi.json."""
 
+    format_version: Literal[2] = Field(description="2 since 2026-12-07 (1: saved before, read as 2)")
     id: str | None = None
     properties: RouteProperties
     skipped: list[SkippedPlace]
