@@ -224,8 +224,11 @@ class RouteDocument(TypedDict):
 
 
 def route_line(doc: RouteDocument) -> RouteLine:
-    """The route line feature (always the first)."""
-    return next(f for f in doc["features"] if f["properties"]["kind"] == "route")
+    """The route line feature (the first); ValueError for a document without one."""
+    line = next((f for f in doc["features"] if f["properties"]["kind"] == "route"), None)
+    if line is None:
+        raise ValueError("the route document has no route line")
+    return line
 
 
 def stop_features(doc: RouteDocument) -> list[StopFeature]:
