@@ -4,7 +4,7 @@ the typed definition (read from git, ``--baseline``, default the commit before i
 interleaved. Also what validating it would cost, to show why the type is TypedDicts and not validated pydantic
 models: pydantic over the TypedDicts, the OpenAPI models of app.schemas.responses, and ``model_construct``.
 
-  FILMTOUR_DATA_DIR=/some/dir uv run python benchmarks/bench_route_document.py [--rounds 300]
+  FILMTOUR_DATA_DIR=/some/dir uv run python benchmarks/bench_route_document.py [--rounds 1000]
 
 Valhalla plans the montage once before the clock starts (its time is not the document's). Writes
 benchmarks/results/route-document.json and .md."""
@@ -16,6 +16,7 @@ import importlib.util
 import json
 import os
 import platform
+import random
 import statistics
 import subprocess
 import sys
@@ -84,7 +85,7 @@ def summary(samples: list[float]) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--rounds", type=int, default=1000)
     parser.add_argument(
         "--baseline", default=BASELINE, help="git commit of the code before (default %(default)s)"
     )
@@ -139,8 +140,11 @@ def main() -> None:
         for _ in range(20):
             fn()
     samples: dict[str, list[float]] = {name: [] for name in cases}
-    for _ in range(args.rounds):  # interleaved: each round times every case once
-        for name, fn in cases.items():
+    order = list(cases.items())
+    shuffler = random.Random(7)
+    for _ in range(args.rounds):  # interleaved: each round times every case once, in a shuffled order
+        shuffler.shuffle(order)
+        for name, fn in order:
             samples[name].append(timed(fn))
     rows = {name: summary(s) for name, s in samples.items()}
     ratio = {
@@ -171,7 +175,7 @@ def main() -> None:
     lines = [
         (
             f"Montage tour document ({len(plan.stops)} stops, {len(coords)}-point line, "
-            f"{result['document_bytes']:,} bytes), {args.rounds} interleaved rounds; before = {args.baseline}. "
+            f"{result['document_bytes']:,} bytes), {args.rounds} interleaved rounds (cases shuffled in each); before = {args.baseline}. "
             "Command: `FILMTOUR_DATA_DIR=... uv run python benchmarks/bench_route_document.py`"
         ),
         "",
