@@ -21,8 +21,7 @@ from app.core.config import Settings
 from app.core.exceptions import InvalidParameter
 from app.core.ratelimit import storage_key
 from app.schemas.responses import CreatedRoute, SavedRoute
-from app.schemas.responses import RouteDocument as RouteDocumentModel
-from app.schemas.route_document import Link, RouteDocument
+from app.schemas.route_document import RouteDocument, RouteLink
 from app.schemas.routes import AddressIn, RouteRequest
 from app.services import route_document
 from app.services import routes as routes_service
@@ -34,7 +33,7 @@ router = APIRouter(prefix="/api/v1/routes", tags=["routes"])
 RouteId = Annotated[str, Path(min_length=8, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
-def route_links(base: str, route_id: str) -> list[Link]:
+def route_links(base: str, route_id: str) -> list[RouteLink]:
     api = f"{base}/api/v1/routes/{route_id}"
     return [
         {"rel": "self", "type": GEOJSON, "href": api},
@@ -59,7 +58,7 @@ def with_links(fc: RouteDocument, base: str, *, delete_token: str | None = None)
     responses={
         200: {
             "description": "Planned, not saved (save: false): the route document without id or links",
-            "model": RouteDocumentModel,
+            "model": RouteDocument,
         },
         422: {"description": "Bad input, named"},
         429: {"description": "Too many route-planning units a minute, or saved routes an hour"},

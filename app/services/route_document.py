@@ -18,9 +18,9 @@ from app.routing.planner import PlannedStop, RoutePlan, duration_for
 from app.schemas.route_document import (
     FORMAT_VERSION,
     FirstSteps,
-    Link,
     RouteDocument,
     RouteLine,
+    RouteLink,
     RouteProperties,
     SkippedPlace,
     StopFeature,
@@ -215,7 +215,9 @@ def with_id(doc: RouteDocument, route_id: str) -> RouteDocument:
     return {**doc, "id": route_id}
 
 
-def with_links(doc: RouteDocument, links: list[Link], *, delete_token: str | None = None) -> RouteDocument:
+def with_links(
+    doc: RouteDocument, links: list[RouteLink], *, delete_token: str | None = None
+) -> RouteDocument:
     """A shallow copy with the answer's links, and the delete token (a POST's answer only; never stored)."""
     out: RouteDocument = {**doc, "links": links}
     if delete_token is not None:
