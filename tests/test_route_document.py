@@ -228,6 +228,23 @@ def test_upgrade_reads_version_1_as_2_and_loses_nothing(montage):
 
 
 def test_a_route_saved_without_format_version_still_reads_and_serves(client):
+    reads_a_version_1_route(client)
+
+
+@pytest.mark.postgres
+def test_a_route_saved_without_format_version_reads_on_postgres(tmp_path, fresh_postgres_db):
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from tests.conftest import make_settings
+
+    with TestClient(create_app(make_settings(tmp_path, database_url=fresh_postgres_db))) as c:
+        reads_a_version_1_route(c)
+
+
+def reads_a_version_1_route(client) -> None:
+    """A route stored as before 2026-12-07 (no format_version) is served as version 2 in every format, with
+    nothing lost, and reading it rewrites nothing."""
     created = client.post(
         "/api/v1/routes",
         json={"tour": "rocky-1976-montage", "workout": {"level": "beginner"}, "title": "Old"},

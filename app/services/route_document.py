@@ -17,8 +17,10 @@ from app.core.config import ATTRIBUTION
 from app.routing.planner import PlannedStop, RoutePlan, duration_for
 from app.schemas.route_document import (
     FORMAT_VERSION,
+    Dawn,
     FirstSteps,
     RouteDocument,
+    RouteLeg,
     RouteLine,
     RouteLink,
     RouteProperties,
@@ -86,7 +88,9 @@ def to_feature_collection(
             "kind": "route",
             "distance_m": round(result.distance_m, 1),
             "duration_s": round(result.duration_s, 1),
-            "legs": [leg.as_dict() for leg in result.legs],  # type: ignore[misc]  # Leg.as_dict is RouteLeg's
+            "legs": cast(
+                list[RouteLeg], [leg.as_dict() for leg in result.legs]
+            ),  # planner.Leg.as_dict's members
         },
     }
     stops = [_stop_feature(i, _role(i, n), p, start_time) for i, p in enumerate(result.stops)]
@@ -99,7 +103,7 @@ def to_feature_collection(
         "distance_m": round(result.distance_m, 1),
         "duration_s": round(result.duration_s, 1),
         "start_time": start_time.isoformat(timespec="seconds") if start_time else None,
-        "dawn": dawn_times(day) if day else None,  # type: ignore[typeddict-item]  # sun.dawn_times is Dawn's
+        "dawn": cast(Dawn, dawn_times(day)) if day else None,  # sun.dawn_times's members
         "tour": req.tour,
         "loop_km": req.loop_km,
         "attribution": ATTRIBUTION,
