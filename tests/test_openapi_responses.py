@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import jsonschema
 import pytest
+from pydantic import TypeAdapter
 
 from app.schemas import responses as r
 
@@ -76,7 +77,7 @@ def test_real_answers_match_the_documented_schema(api, method, url, path, status
     media = resp.headers["content-type"].split(";")[0]
     assert media in JSON_TYPES
     jsonschema.validate(resp.json(), schema_of(openapi, path, method, status, media))
-    model.model_validate_json(resp.content)
+    TypeAdapter(model).validate_json(resp.content)  # models and TypedDicts (the route document) alike
 
 
 def test_created_and_saved_routes_and_oembed_match_the_documented_schema(api):
@@ -92,7 +93,7 @@ def test_created_and_saved_routes_and_oembed_match_the_documented_schema(api):
     jsonschema.validate(
         created.json(), schema_of(openapi, "/api/v1/routes", "post", "201", "application/geo+json")
     )
-    r.CreatedRoute.model_validate_json(created.content)
+    TypeAdapter(r.CreatedRoute).validate_json(created.content)
 
     route_id = created.json()["id"]
     saved = api.get(f"/api/v1/routes/{route_id}")
@@ -115,9 +116,9 @@ def test_workout_song_cue_and_step_free_answers_match_the_documented_schema(api)
     assert created.status_code == 201, created.text
     body = created.json()
     jsonschema.validate(body, schema_of(openapi, "/api/v1/routes", "post", "201", "application/geo+json"))
-    doc = r.CreatedRoute.model_validate_json(created.content)
-    assert doc.properties.workout is not None and doc.properties.workout.stations
-    assert doc.properties.step_free_stops and doc.properties.song_cue.song_s == 193
+    props = TypeAdapter(r.CreatedRoute).validate_json(created.content)["properties"]
+    assert props["workout"]["stations"]
+    assert props["step_free_stops"] and props["song_cue"]["song_s"] == 193
     tour = api.get("/api/v1/tours/rocky-1976-montage", params={"workout": "rocky", "step_free": "true"})
     assert tour.status_code == 200, tour.text
     jsonschema.validate(

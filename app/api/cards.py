@@ -17,6 +17,7 @@ from app.db import repository as repo
 from app.db.models import Film, Location
 from app.maps.basemap import CREDIT
 from app.maps.cards import ROUTE_COLOUR, SIZE, VISIT_COLOUR, Card, render_card
+from app.schemas.route_document import RouteDocument, route_line, stop_features
 from app.services import routes as routes_service
 from app.services import tours as tours_service
 
@@ -38,18 +39,12 @@ def _km(metres: float) -> str:
     return f"{metres / 1000:.1f} km"
 
 
-def route_card(fc: dict[str, Any], title: str) -> Card:
-    props = fc.get("properties") or {}
-    lines = [
-        [tuple(p) for p in f["geometry"]["coordinates"]]
-        for f in fc["features"]
-        if f["geometry"]["type"] == "LineString"
-    ]
-    stops = [
-        tuple(f["geometry"]["coordinates"]) for f in fc["features"] if f["properties"].get("kind") == "stop"
-    ]
-    activity = "run" if props.get("activity") == "run" else "walk"
-    subtitle = f"{_km(props.get('distance_m') or 0)} {activity} · {len(stops)} stops"
+def route_card(fc: RouteDocument, title: str) -> Card:
+    props = fc["properties"]
+    lines = [[(lon, lat) for lon, lat in route_line(fc)["geometry"]["coordinates"]]]
+    stops = [(s["geometry"]["coordinates"][0], s["geometry"]["coordinates"][1]) for s in stop_features(fc)]
+    activity = "run" if props["activity"] == "run" else "walk"
+    subtitle = f"{_km(props['distance_m'] or 0)} {activity} · {len(stops)} stops"
     return Card(title, subtitle, CREDIT, lines, stops)
 
 
@@ -73,7 +68,7 @@ def place_card(session: Session, loc: Location) -> Card:
 
 def card_for(request: Request, session: Session, settings: Settings, kind: str, item_id: str) -> Card:
     if kind == "routes":
-        fc = routes_service.load(session, item_id, viewed=False).result
+        fc = routes_service.load_document(session, item_id, viewed=False)
         return route_card(fc, route_title(fc))
     if kind == "tours":
         tour = tours_service.get_tour(session, item_id)

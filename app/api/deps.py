@@ -14,6 +14,7 @@ from app.api.state import app_state
 from app.core.config import Settings
 from app.core.ratelimit import client_key_of
 from app.maps.i18n import choose_language
+from app.schemas.route_document import RouteDocument
 
 
 # Async: a read of the app's state, so FastAPI runs it on the event loop instead of a thread-pool hop per request.
@@ -57,7 +58,7 @@ def base_url(request: Request, settings: Settings) -> str:
 
 def tour_route(
     request: Request, session: Session, settings: Settings, tour_id: str, **options: Any
-) -> dict[str, Any]:
+) -> RouteDocument:
     """A tour planned with its defaults, or with the given ``options`` (activity, pace, pace_min_per_km,
     workout, song_s, step_free, language: app.services.tour_plans.TourPlans.get), from the process's plan
     cache, for the current dataset. A variant plan not cached yet is charged to the client's route-planning
@@ -73,7 +74,7 @@ def tour_route(
     )
 
 
-def posted_tour(request: Request, session: Session, settings: Settings, body: Any) -> dict[str, Any]:
+def posted_tour(request: Request, session: Session, settings: Settings, body: Any) -> RouteDocument:
     """A POSTed ready-made tour (TourPlans.serves), from the same plan cache as tour_route (the POST was
     charged before it got here)."""
     state = app_state(request.app)

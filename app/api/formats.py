@@ -9,6 +9,7 @@ from fastapi import Header, Query, Request, Response
 from app.api.caching import GEOJSON, cached_response, dumps, one_item
 from app.core.exceptions import InvalidParameter
 from app.core.negotiation import acceptable
+from app.schemas.route_document import RouteDocument
 from app.services import exports
 
 FORMATS = {
@@ -50,7 +51,7 @@ def choose_format(fmt: str | None, accept: str | None) -> str:
     return "geojson"
 
 
-def render(fc: dict[str, Any], fmt: str, link: str) -> bytes:
+def render(fc: RouteDocument, fmt: str, link: str) -> bytes:
     if fmt == "gpx":
         return exports.to_gpx(fc, link=link).encode()
     if fmt == "kml":
@@ -68,7 +69,7 @@ def attachment_headers(fmt: str, name: str) -> dict[str, str]:
 
 
 def route_response(
-    request: Request, fc: dict[str, Any], fmt: str, *, link: str, name: str, max_age: int = 300
+    request: Request, fc: RouteDocument, fmt: str, *, link: str, name: str, max_age: int = 300
 ) -> Response:
     """The route in the chosen format."""
     headers = attachment_headers(fmt, name)

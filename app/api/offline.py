@@ -20,6 +20,7 @@ from app.maps.assets import STATIC_DIR, own_asset
 from app.maps.render import map_config, route_page_assets
 from app.maps.run import run_offline_assets
 from app.schemas.offline import OfflinePack, WebManifest
+from app.schemas.route_document import RouteDocument
 from app.services import offline as offline_service
 from app.services import routes as routes_service
 
@@ -92,9 +93,7 @@ def web_manifest() -> Response:
     return ManifestResponse(body, headers={"Cache-Control": "public, max-age=3600"})
 
 
-def _pack(
-    request: Request, settings: Settings, fc: dict[str, Any], kind: str, item_id: str
-) -> dict[str, Any]:
+def _pack(request: Request, settings: Settings, fc: RouteDocument, kind: str, item_id: str) -> dict[str, Any]:
     base = base_url(request, settings)
     archive = app_state(request.app).basemap
     tiles = map_config(settings, archive.version if archive else None)["tiles"]
@@ -136,7 +135,7 @@ async def offline_manifest(
         if kind == "tours":
             fc = tour_route(request, session, settings, item_id)
         else:
-            fc = routes_service.load(session, item_id, viewed=False).result
+            fc = routes_service.load_document(session, item_id, viewed=False)
         return _pack(request, settings, fc, kind, item_id)
 
     return await state.dataset_cache.response(request, key, render)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -29,6 +29,7 @@ from app.maps.render import (
     render_route_map,
 )
 from app.schemas.responses import OEmbed
+from app.schemas.route_document import RouteDocument
 from app.services import routes as routes_service
 from app.services import tours as tours_service
 
@@ -58,8 +59,8 @@ def oembed_link(base: str, page_url: str) -> str:
     return f"{base}/oembed?{urlencode({'url': page_url, 'format': 'json'})}"
 
 
-def _route_doc(session, route_id: str) -> dict[str, Any]:
-    return routes_service.load(session, route_id).result
+def _route_doc(session, route_id: str) -> RouteDocument:
+    return routes_service.load_document(session, route_id)
 
 
 def _route_page(

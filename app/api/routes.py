@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -21,8 +21,10 @@ from app.api.state import app_state
 from app.core.config import Settings
 from app.core.exceptions import InvalidParameter
 from app.core.ratelimit import storage_key
-from app.schemas.responses import CreatedRoute, RouteDocument, SavedRoute
+from app.schemas.responses import CreatedRoute, SavedRoute
+from app.schemas.route_document import RouteDocument, RouteLink
 from app.schemas.routes import AddressIn, RouteRequest
+from app.services import route_document
 from app.services import routes as routes_service
 from app.services.geocode import Resolved
 from app.services.tour_plans import TourPlans
@@ -32,7 +34,7 @@ router = APIRouter(prefix="/api/v1/routes", tags=["routes"])
 RouteId = Annotated[str, Path(min_length=8, max_length=40, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
-def route_links(base: str, route_id: str) -> list[dict[str, str]]:
+def route_links(base: str, route_id: str) -> list[RouteLink]:
     api = f"{base}/api/v1/routes/{route_id}"
     return [
         {"rel": "self", "type": GEOJSON, "href": api},
@@ -44,8 +46,8 @@ def route_links(base: str, route_id: str) -> list[dict[str, str]]:
     ]
 
 
-def with_links(fc: dict[str, Any], base: str) -> dict[str, Any]:
-    return {**fc, "links": route_links(base, fc["id"])}
+def with_links(fc: RouteDocument, base: str, *, delete_token: str | None = None) -> RouteDocument:
+    return route_document.with_links(fc, route_links(base, fc.get("id", "")), delete_token=delete_token)
 
 
 @router.post(
@@ -117,8 +119,7 @@ def plan_and_save(body: RouteRequest, request: Request, settings: Settings, geoc
         route_id, saved, token = routes_service.save(
             session, body, fc, client, client_key=app_state(request.app).client_hash_key
         )
-    doc = with_links(saved, base_url(request, settings))
-    doc["delete_token"] = token
+    doc = with_links(saved, base_url(request, settings), delete_token=token)
     return Response(
         dumps(doc),
         status_code=201,
@@ -127,7 +128,7 @@ def plan_and_save(body: RouteRequest, request: Request, settings: Settings, geoc
     )
 
 
-def plan_route(session, body: RouteRequest, request: Request, settings: Settings, geocoder) -> dict[str, Any]:
+def plan_route(session, body: RouteRequest, request: Request, settings: Settings, geocoder) -> RouteDocument:
     """A ready-made tour from the process's tour plans (planned once, re-timed for the pace), anything else
     planned now; planning holds one of the process's planning slots. Each pool thread keeps its own actor."""
     state = app_state(request.app)
@@ -153,12 +154,12 @@ def get_route(
     accept: AcceptHeader = None,
 ) -> Response:
     fmt = choose_format(format, accept)
-    row = routes_service.load(session, route_id)
+    fc = routes_service.load_document(session, route_id)
     base = base_url(request, settings)
     # Saved routes never change, but may be deleted by their saver: kept in shared caches 5 minutes, not a day
     # (the ETag makes a revalidation cheap).
     return route_response(
-        request, with_links(row.result, base), fmt, link=f"{base}/routes/{route_id}/map", name=route_id
+        request, with_links(fc, base), fmt, link=f"{base}/routes/{route_id}/map", name=route_id
     )
 
 

@@ -56,6 +56,6 @@ def run_route(
     page_lang: PageLanguage,
     lang: LangParam = None,
 ) -> Response:
-    fc = routes_service.load(session, route_id).result
+    fc = routes_service.load_document(session, route_id)
     spoken = run_language(lang, fc["properties"].get("language"), page_lang)
     return _run_page(request, settings, fc, "routes", route_id, spoken)

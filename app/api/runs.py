@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -11,6 +11,7 @@ from app.api.caching import dumps
 from app.api.deps import WorkoutLevel, client_key, thread_session, tour_route
 from app.api.state import app_state
 from app.core.exceptions import InvalidParameter
+from app.schemas.route_document import RouteDocument
 from app.schemas.runs import RunComparison
 from app.services import routes as routes_service
 from app.services import runs as runs_service
@@ -64,9 +65,9 @@ def _compare(
     state.route_limiter.check(client_key(request), "route-planning units", 1 + len(track.t) // 4000)
     settings = state.settings
     with thread_session(request) as session:
-        fc: dict[str, Any]
+        fc: RouteDocument
         if route is not None:
-            fc = routes_service.load(session, route).result
+            fc = routes_service.load_document(session, route)
         else:
             assert tour is not None  # compare_run lets exactly one of route and tour through
             fc = tour_route(request, session, settings, tour, **({"workout": workout} if workout else {}))

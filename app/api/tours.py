@@ -23,6 +23,7 @@ from app.core.config import Settings
 from app.core.exceptions import InvalidParameter, ServiceUnavailable, Unroutable
 from app.core.paces import Activity, Pace
 from app.schemas.responses import TourList, TourRoute
+from app.services import route_document
 from app.services import tours as tours_service
 
 router = APIRouter(prefix="/api/v1/tours", tags=["tours"])
@@ -103,7 +104,7 @@ async def get_tour(
 
     def render(session: Session) -> bytes:
         fc = tour_route(request, session, settings, tour_id, **options)
-        body = {**fc, "tour": tours_service.get_tour(session, tour_id).summary()}
+        body = route_document.with_tour(fc, tours_service.get_tour(session, tour_id).summary())
         return render_route(body, fmt, link=f"{base}/tours/{tour_id}/map")
 
     return await app_state(request.app).dataset_cache.response(

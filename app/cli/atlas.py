@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from app.cli.common import build_tiles, cli, console, fail, prepared_database
+
+if TYPE_CHECKING:
+    from app.schemas.route_document import RouteDocument
 
 
 @cli.command("locations")
@@ -106,7 +109,7 @@ def route_cmd(
         console.print(f"KML written to {kml}")
 
 
-def _print_route(fc: dict) -> None:
+def _print_route(fc: RouteDocument) -> None:
     from rich.table import Table
 
     from app.services.exports import format_distance, format_duration, stop_eta

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -40,7 +40,7 @@ ATTRIBUTION = f"{OSM_CREDIT}; {CITY_CREDIT}"  # the route data's credit, whereve
 DEFAULT_ROUTE_TITLE = "Rocky (1976) montage route"
 
 
-def route_title(fc: dict[str, Any], gettext: Callable[[str], str] = str) -> str:
+def route_title(fc: Mapping[str, Any], gettext: Callable[[str], str] = str) -> str:
     """A route answer's title: its own, else the default one (every page, export and oEmbed answer says this),
     in the page's language when a ``gettext`` is given (the catalog marks it in app/maps/i18n.py)."""
     return (fc.get("properties") or {}).get("title") or gettext(DEFAULT_ROUTE_TITLE)

@@ -97,7 +97,7 @@ def route_layer(fc: Mapping[str, Any], name: str | None = None) -> folium.Featur
     """A route document (our API's GeoJSON answer) as a layer: the line in our colour, numbered stops with
     their scene, what is there today, tips and ETA, workout stations and the song cue where the route has
     them. Add it to any folium map: ``route_layer(doc).add_to(my_map)``."""
-    _ = gettext_of(dict(fc))
+    _ = gettext_of(fc)
     props = fc.get("properties") or {}
     group = folium.FeatureGroup(name=name or props.get("title") or "filmtour route")
     for line in _features(fc, "route"):
@@ -141,7 +141,7 @@ def route_layer(fc: Mapping[str, Any], name: str | None = None) -> folium.Featur
             "\u266a",
             "ft-song",
             title,
-            _popup(title, [f"<p>{text(song_cue_line(dict(fc), _))}</p>"]),
+            _popup(title, [f"<p>{text(song_cue_line(fc, _))}</p>"]),
         ).add_to(group)
     return group
 

@@ -17,7 +17,9 @@ from app.db import repository as repo
 from app.db.prepare import prepare
 from app.db.session import make_engine
 from app.routing.factory import get_engine
+from app.schemas.route_document import RouteDocument
 from app.schemas.routes import RouteRequest
+from app.services import route_document
 from app.services import routes as routes_service
 
 SERVICE_URL_ENV = "FILMTOUR_URL"
@@ -57,9 +59,10 @@ def fetch(url: str, path: str, params: dict[str, Any] | None = None) -> dict[str
     return doc
 
 
-def saved_route(route_id: str, url: str) -> dict[str, Any]:
-    """A route someone saved, by its id, from the service that holds it."""
-    return fetch(url, f"/api/v1/routes/{route_id}")
+def saved_route(route_id: str, url: str) -> RouteDocument:
+    """A route someone saved, by its id, from the service that holds it (an older service's answer, without
+    ``format_version``, is read as the current format)."""
+    return route_document.upgrade(fetch(url, f"/api/v1/routes/{route_id}"))
 
 
 def open_atlas(settings: Settings) -> Engine:
@@ -70,12 +73,12 @@ def open_atlas(settings: Settings) -> Engine:
     return engine
 
 
-def tour_route(tour_id: str, *, url: str | None = None, **options: Any) -> dict[str, Any]:
+def tour_route(tour_id: str, *, url: str | None = None, **options: Any) -> RouteDocument:
     """A tour routed: from the service when ``url`` is given (GET /api/v1/tours/{id}), else planned locally.
     ``options`` are the route request's (activity, pace_min_per_km, workout={"level": ...}, language...)."""
     if url:
         query = {k: v for k, v in options.items() if isinstance(v, str | int | float | bool)}
-        return fetch(url, f"/api/v1/tours/{tour_id}", query)
+        return route_document.upgrade(fetch(url, f"/api/v1/tours/{tour_id}", query))
     settings = get_settings()
     try:
         request = RouteRequest(tour=tour_id, **options)

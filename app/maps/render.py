@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -229,7 +230,7 @@ def render_place_page(
 
 
 def render_route_map(
-    route_fc: dict[str, Any],
+    route_fc: Mapping[str, Any],
     settings: Settings,
     *,
     embed: bool = False,

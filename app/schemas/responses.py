@@ -1,19 +1,21 @@
 """Response bodies of the JSON API, for /openapi.json (and the schemathesis conformance check). GeoJSON is
-described with geojson-pydantic; the extra members (links, numberMatched, a route's properties and skipped
-places) are RFC 7946 "foreign members". Properties allow more keys than listed, so a dataset may grow fields
-without breaking clients; the listed ones are always there.
+described with geojson-pydantic, and the route document by its TypedDicts (app.schemas.route_document); the
+extra members (links, numberMatched, a route's properties and skipped places) are RFC 7946 "foreign members".
+Properties allow more keys than listed, so a dataset may grow fields without breaking clients; the listed ones
+are always there.
 
 The endpoints send their own bytes (for strong ETags), so these models document the wire format; tests check
 the real answers against them."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from geojson_pydantic import Feature, FeatureCollection, LineString, Point
+from geojson_pydantic import Feature, FeatureCollection, Point
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.paces import Activity
+from app.schemas.route_document import RouteLink, RouteMembers, SkippedPlace
 
 
 class _Open(BaseModel):
@@ -132,168 +134,23 @@ class FilmList(BaseModel):
 
 
 # --- routes and tours --------------------------------------------------------------------------------------
+# The route document is described by its one typed definition, app.schemas.route_document (TypedDicts, read
+# by pydantic for this document as models are); the answers add their members to it here.
 
 
-class Maneuver(_Open):
-    instruction: str
-    distance_m: float
-    duration_s: float
-    street_names: list[str] = []
-    type: int | None = None
-    begin_shape_index: int
+class SavedRoute(RouteMembers):
+    """A saved route (GET /api/v1/routes/{id}): the route document with its id and links."""
 
-
-class RouteLeg(_Open):
-    index: int
-    from_seq: int
-    to_seq: int
-    distance_m: float
-    duration_s: float
-    maneuvers: list[Maneuver]
-
-
-class RouteLineProperties(_Open):
-    kind: Literal["route"]
-    distance_m: float
-    duration_s: float
-    legs: list[RouteLeg]
-
-
-class StopProperties(_Open):
-    kind: Literal["stop"]
-    seq: int
-    role: Literal["start", "stop", "finish"]
-    location_id: str | None
-    name: str
-    distance_from_start_m: float
-    arrival_elapsed_s: float
-    arrival_time: str | None = Field(description="ISO 8601 with offset, when a start time was given")
-    viewpoint: PlaceViewpoint | None = Field(default=None, description="Where to stand for the shot")
-
-
-class RouteLine(Feature[LineString, RouteLineProperties]):
-    pass
-
-
-class RouteStop(Feature[Point, StopProperties]):
-    pass
-
-
-class Dawn(_Open):
-    date: str
-    civil_dawn: str
-    sunrise: str
-    timezone: str
-
-
-class WorkoutExercise(_Open):
-    id: str = Field(description="Key in data/exercises.json")
-    name: str
-    how: str = Field(
-        description="The sidewalk-safe version, nothing in hand (the step-free one on such routes)"
-    )
-    film_exercise: str = Field(description="What Rocky does in the film")
-    scene: str
-    reps: int | None = Field(description="Repetitions at the level, or null when timed")
-    seconds: float | None = Field(description="Seconds at the level, or null when counted in reps")
-    duration_s: float = Field(description="Time the exercise takes, setting up included")
-    safety: str
-    sources: list[str] = Field(description="Where the film facts come from")
-
-
-class WorkoutStation(_Open):
-    kind: Literal["stop", "leg"] = Field(
-        description="At a stop whose scene shows it, or spaced along a long leg"
-    )
-    after_seq: int = Field(description="The stop it is at or after")
-    distance_from_start_m: float
-    elapsed_s: float = Field(description="When it starts: running time plus the stations before it")
-    lat: float
-    lon: float
-    exercises: list[WorkoutExercise]
-    scene: str
-    safety: str
-    duration_s: float
-
-
-class Workout(_Open):
-    level: Literal["beginner", "intermediate", "rocky"]
-    stations: list[WorkoutStation]
-    stations_s: float = Field(description="Time at the stations")
-    running_s: float = Field(description="Time moving, at the pace")
-    total_s: float = Field(description="running_s + stations_s")
-
-
-class PeakAt(_Open):
-    seq: int
-    name: str
-
-
-class SongCue(_Open):
-    song: str
-    song_s: float = Field(description="Length of the version timed to (default 193 s, the film's montage)")
-    peak_at: PeakAt = Field(
-        description="The stop where the song peaks: the top of the steps, else the last stop"
-    )
-    peak_elapsed_s: float
-    distance_from_start_m: float = Field(description="Where to press play")
-    elapsed_s: float = Field(description="When to press play")
-    skip_into_song_s: float = Field(description="For a route shorter than the song: start this far into it")
-    lat: float
-    lon: float
-
-
-class StepFreeStop(_Open):
-    seq: int
-    location_id: str
-    name: str
-    differs: bool = Field(description="The stop is reached differently without steps")
-    note: str | None = Field(description="How it differs (e.g. the driveway instead of the 72 steps)")
-    accessibility: str | None = Field(description="The dataset's accessibility note")
-
-
-class RouteProperties(_Open):
-    title: str | None
-    activity: Activity
-    pace_min_per_km: float
-    order: str
-    distance_m: float
-    duration_s: float
-    start_time: str | None
-    dawn: Dawn | None
-    tour: str | None
-    loop_km: float | None
-    language: str = Field(description="Language of the maneuvers and the cue sheet (BCP 47)")
-    step_free: bool
-    song_cue: SongCue
-    workout: Workout | None = Field(default=None, description="When a workout was asked for")
-    step_free_stops: list[StepFreeStop] | None = Field(
-        default=None, description="Step-free routes: how the stops differ and their accessibility notes"
-    )
-    attribution: str
-
-
-class SkippedPlace(_Open):
-    location_id: str | None = None
-    name: str
-    reason: str
-
-
-class RouteDocument(FeatureCollection[RouteLine | RouteStop]):
-    """The route format of docs/route-format.md: the line first, then the stops in visiting order."""
-
-    id: str | None = None
-    properties: RouteProperties
-    skipped: list[SkippedPlace]
-
-
-class SavedRoute(RouteDocument):
-    id: str
-    links: list[Link]
+    id: Annotated[str, Field(description="16 url-safe characters, 96 random bits")]
+    links: list[RouteLink]
 
 
 class CreatedRoute(SavedRoute):
-    delete_token: str = Field(description="Shown once: send it as X-Delete-Token to delete the route")
+    """POST /api/v1/routes (201): the saved route and its delete token."""
+
+    delete_token: Annotated[
+        str, Field(description="Shown once: send it as X-Delete-Token to delete the route")
+    ]
 
 
 class TourSummary(_Open):
@@ -330,7 +187,9 @@ class FilmDetail(Film):
     tours: list[TourSummary]
 
 
-class TourRoute(RouteDocument):
+class TourRoute(RouteMembers):
+    """GET /api/v1/tours/{id}: the tour's route document, its id and summary."""
+
     id: str
     tour: TourSummary
 

@@ -6,7 +6,7 @@ same way whether it was just planned or read back from the database years later.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ import simplekml
 from app.core.config import ATTRIBUTION, route_title
 from app.core.viewpoints import compass_point
 from app.maps.i18n import N_, choose_language, translations
+from app.schemas.route_document import RouteDocument, WorkoutStation, route_line, stop_features
 
 CREDIT = f"Route data {ATTRIBUTION}."
 Gettext = Callable[[str], str]
@@ -25,19 +26,11 @@ def _english(message: str) -> str:
     return message
 
 
-def gettext_of(fc: dict[str, Any]) -> Gettext:
+def gettext_of(fc: Mapping[str, Any]) -> Gettext:
     """The cue sheet's labels in the route's language where the interface has a catalog (es), else English;
     the turn-by-turn instructions are already in it (Valhalla's narrative)."""
     language = (fc.get("properties") or {}).get("language")
     return translations(choose_language(language, None)).gettext if language else _english
-
-
-def _route_feature(fc: dict[str, Any]) -> dict[str, Any]:
-    return next(f for f in fc["features"] if f["properties"].get("kind") == "route")
-
-
-def _stops(fc: dict[str, Any]) -> list[dict[str, Any]]:
-    return [f for f in fc["features"] if f["properties"].get("kind") == "stop"]
 
 
 def format_duration(seconds: float) -> str:
@@ -55,14 +48,14 @@ def _clock(iso: str | None) -> str:
     return datetime.fromisoformat(iso).strftime("%H:%M") if iso else ""
 
 
-def stop_eta(props: dict[str, Any]) -> str:
+def stop_eta(props: Mapping[str, Any]) -> str:
     """'+12:34 (06:01)': elapsed time, and the clock time when the route has a start time."""
     elapsed = "+" + format_duration(props.get("arrival_elapsed_s") or 0)
     clock = _clock(props.get("arrival_time"))
     return f"{elapsed} ({clock})" if clock else elapsed
 
 
-def stop_description(props: dict[str, Any]) -> str:
+def stop_description(props: Mapping[str, Any]) -> str:
     parts = [
         f"ETA {stop_eta(props)}, {format_distance(props.get('distance_from_start_m') or 0)} from the start.",
         props.get("scene") and f"In the film: {props['scene']}",
@@ -74,7 +67,7 @@ def stop_description(props: dict[str, Any]) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def viewpoint_line(vp: dict[str, Any]) -> str:
+def viewpoint_line(vp: Mapping[str, Any]) -> str:
     """Where to stand for the shot, in one line a watch can show (the camera point, the way to face)."""
     lon, lat = vp["coordinates"]
     compass = vp.get("compass") or compass_point(vp["bearing_deg"])
@@ -84,25 +77,26 @@ def viewpoint_line(vp: dict[str, Any]) -> str:
     )
 
 
-def _stations(fc: dict[str, Any]) -> list[dict[str, Any]]:
-    return ((fc.get("properties") or {}).get("workout") or {}).get("stations") or []
+def _stations(fc: RouteDocument) -> list[WorkoutStation]:
+    workout = fc["properties"].get("workout")
+    return workout["stations"] if workout else []
 
 
-def exercise_line(ex: dict[str, Any], _: Gettext = _english) -> str:
+def exercise_line(ex: Mapping[str, Any], _: Gettext = _english) -> str:
     dose = _("{n} reps").format(n=ex["reps"]) if ex.get("reps") else format_duration(ex.get("seconds") or 0)
     return _("{name} ({dose}): {how} [film: {film}] Safety: {safety}").format(
         name=ex["name"], dose=dose, how=ex["how"], film=ex["film_exercise"], safety=ex["safety"]
     )
 
 
-def station_title(i: int, st: dict[str, Any], _: Gettext = _english) -> str:
+def station_title(i: int, st: Mapping[str, Any], _: Gettext = _english) -> str:
     names = ", ".join(e["name"] for e in st["exercises"])
     return _("Workout {n}: {names} (~{duration})").format(
         n=i + 1, names=names, duration=format_duration(st["duration_s"])
     )
 
 
-def song_cue_line(fc: dict[str, Any], _: Gettext = _english) -> str | None:
+def song_cue_line(fc: Mapping[str, Any], _: Gettext = _english) -> str | None:
     cue = (fc.get("properties") or {}).get("song_cue")
     if not cue:
         return None
@@ -126,7 +120,7 @@ def song_cue_line(fc: dict[str, Any], _: Gettext = _english) -> str | None:
     )
 
 
-def _stop_name(props: dict[str, Any]) -> str:
+def _stop_name(props: Mapping[str, Any]) -> str:
     return f"{props['seq']}. {props.get('name') or props.get('role', 'stop').title()}"
 
 
@@ -147,7 +141,7 @@ def xml_safe(doc: Any) -> Any:
     return doc
 
 
-def to_gpx(fc: dict[str, Any], *, link: str | None = None) -> str:
+def to_gpx(fc: RouteDocument, *, link: str | None = None) -> str:
     fc = xml_safe(fc)
     gpx = gpxpy.gpx.GPX()
     gpx.creator = "filmtour"
@@ -157,7 +151,7 @@ def to_gpx(fc: dict[str, Any], *, link: str | None = None) -> str:
     gpx.copyright_license = "https://opendatacommons.org/licenses/odbl/1-0/"
     if link:
         gpx.link, gpx.link_text = link, "filmtour route"
-    for stop in _stops(fc):
+    for stop in stop_features(fc):
         lon, lat = stop["geometry"]["coordinates"]
         props = stop["properties"]
         wpt = gpxpy.gpx.GPXWaypoint(lat, lon, name=_stop_name(props), description=stop_description(props))
@@ -181,23 +175,23 @@ def to_gpx(fc: dict[str, Any], *, link: str | None = None) -> str:
     # not as an activity someone already did.
     track = gpxpy.gpx.GPXTrack(name=route_title(fc))
     segment = gpxpy.gpx.GPXTrackSegment()
-    for lon, lat in _route_feature(fc)["geometry"]["coordinates"]:
+    for lon, lat in route_line(fc)["geometry"]["coordinates"]:
         segment.points.append(gpxpy.gpx.GPXTrackPoint(lat, lon))
     track.segments.append(segment)
     gpx.tracks.append(track)
     return gpx.to_xml(version="1.1")
 
 
-def to_kml(fc: dict[str, Any]) -> str:
+def to_kml(fc: RouteDocument) -> str:
     fc = xml_safe(fc)
     kml = simplekml.Kml(name=route_title(fc))
     kml.document.description = f"{_summary_line(fc)} {CREDIT}"
     line = kml.newlinestring(
-        name=route_title(fc), coords=[tuple(c) for c in _route_feature(fc)["geometry"]["coordinates"]]
+        name=route_title(fc), coords=[tuple(c) for c in route_line(fc)["geometry"]["coordinates"]]
     )
     line.style.linestyle.width = 4
     line.style.linestyle.color = simplekml.Color.red
-    for stop in _stops(fc):
+    for stop in stop_features(fc):
         props = stop["properties"]
         kml.newpoint(
             name=_stop_name(props),
@@ -210,7 +204,7 @@ def to_kml(fc: dict[str, Any]) -> str:
 ACTIVITY = {"walk": N_("Walk"), "run": N_("Run")}
 
 
-def _summary_line(fc: dict[str, Any], _: Gettext = _english) -> str:
+def _summary_line(fc: RouteDocument, _: Gettext = _english) -> str:
     p = fc.get("properties", {})
     pace = p.get("pace_min_per_km")
     pace_txt = _(" at {pace} min/km").format(pace=f"{int(pace)}:{round(pace % 1 * 60):02d}") if pace else ""
@@ -223,18 +217,18 @@ def _summary_line(fc: dict[str, Any], _: Gettext = _english) -> str:
     )
 
 
-def to_cue_sheet(fc: dict[str, Any]) -> str:
+def to_cue_sheet(fc: RouteDocument) -> str:
     """A printable cue sheet: stops with ETAs, and each turn with the distance run so far."""
-    p = fc.get("properties", {})
+    p = fc["properties"]
     _ = gettext_of(fc)
     title = route_title(fc, _)
     lines = [title, "=" * len(title), _summary_line(fc, _)]
     if p.get("start_time"):
         lines.append(_("Start: {time}").format(time=p["start_time"]))
-    if p.get("dawn"):
+    if dawn := p.get("dawn"):
         lines.append(
             _("Civil dawn in Philadelphia: {dawn} (sunrise {sunrise})").format(
-                dawn=p["dawn"]["civil_dawn"], sunrise=p["dawn"]["sunrise"]
+                dawn=dawn["civil_dawn"], sunrise=dawn["sunrise"]
             )
         )
     workout = p.get("workout")
@@ -249,13 +243,13 @@ def to_cue_sheet(fc: dict[str, Any]) -> str:
         )
     if cue := song_cue_line(fc, _):
         lines.append(cue)
-    for note in p.get("step_free_stops") or []:
-        if note.get("note"):
-            lines.append(note["note"])
+    for step_free in p.get("step_free_stops") or []:
+        if note := step_free["note"]:
+            lines.append(note)
     lines.append("")
     stations = list(enumerate(_stations(fc)))
-    stops = _stops(fc)
-    legs = _route_feature(fc)["properties"].get("legs", [])
+    stops = stop_features(fc)
+    legs = route_line(fc)["properties"].get("legs", [])
     done = 0.0
     for i, stop in enumerate(stops):
         props = stop["properties"]
@@ -283,7 +277,7 @@ def to_cue_sheet(fc: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _station_lines(k: int, st: dict[str, Any], _: Gettext = _english) -> list[str]:
+def _station_lines(k: int, st: Mapping[str, Any], _: Gettext = _english) -> list[str]:
     head = (
         f"[+{format_duration(st['elapsed_s'])}] {format_distance(st['distance_from_start_m']):>9}  "
         f"{station_title(k, st, _).upper()}"

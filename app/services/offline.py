@@ -16,17 +16,16 @@ import shapely
 from shapely.geometry import LineString
 
 from app.maps.basemap import MAX_ZOOM, MIN_ZOOM
+from app.schemas import route_document
+from app.schemas.route_document import RouteDocument
 
 CORRIDOR_M = 400  # metres either side of the line
 TileGetter = Callable[[int, int, int], bytes | None]
 
 
-def route_line(fc: dict[str, Any]) -> list[tuple[float, float]]:
+def route_line(fc: RouteDocument) -> list[tuple[float, float]]:
     """The route feature's [lon, lat] coordinates."""
-    for feature in fc.get("features", []):
-        if (feature.get("properties") or {}).get("kind") == "route":
-            return [(c[0], c[1]) for c in feature["geometry"]["coordinates"]]
-    raise ValueError("the route answer has no route line")
+    return [(c[0], c[1]) for c in route_document.route_line(fc)["geometry"]["coordinates"]]
 
 
 def corridor_tiles(
@@ -50,7 +49,7 @@ def corridor_tiles(
 
 
 def offline_pack(
-    fc: dict[str, Any],
+    fc: RouteDocument,
     *,
     page: str,
     api_url: str,

@@ -26,9 +26,10 @@ from app.routing.planner import (
     default_pace,
     plan_route,
 )
+from app.schemas.route_document import FirstSteps, RouteDocument
 from app.schemas.routes import RouteRequest, WorkoutIn
+from app.services import route_document
 from app.services import tours as tours_service
-from app.services import workout as workout_service
 from app.services.geocode import Geocoder
 from app.services.route_document import to_feature_collection
 
@@ -38,6 +39,7 @@ from app.services.saved_routes import (
     client_hash,
     delete,
     load,
+    load_document,
     make_room,
     prune,
     prune_saved_routes,
@@ -82,7 +84,7 @@ def cost(req: RouteRequest) -> int:
 
 def plan(
     session: Session, req: RouteRequest, engine: Any, settings: Settings, geocoder: Geocoder | None = None
-) -> dict[str, Any]:
+) -> RouteDocument:
     """The whole planning step, without saving: returns the route FeatureCollection (with the song cue and,
     when asked, the workout)."""
     req = with_preset(req)
@@ -140,7 +142,7 @@ def first_steps_finish(session: Session, start: Stop, km: int, shape: str) -> St
 
 def plan_document(
     session: Session, req: RouteRequest, engine: Any, settings: Settings, geocoder: Geocoder | None = None
-) -> dict[str, Any]:
+) -> RouteDocument:
     """The route itself at the request's pace: what a cached tour plan keeps and re-times."""
     check_limits(req, settings)
     profile = Profile(
@@ -222,22 +224,23 @@ def plan_document(
             result = route_through(kept)
         order = req.order
     fc = to_feature_collection(result, req, order=order, skipped=skipped, start_time=start_time_of(req))
-    fc["properties"]["language"] = profile.language
-    fc["properties"]["step_free"] = req.step_free
+    first_steps: FirstSteps | None = None
     if req.first_steps is not None:
-        fc["properties"]["first_steps"] = {
+        first_steps = {
             "km": req.first_steps.km,
             "shape": req.first_steps.shape,
             "place": place.location_id,
             "call_to_action": FIRST_STEPS_CALL,
         }
-    return fc
+    return route_document.planned_with(
+        fc, language=profile.language, step_free=req.step_free, first_steps=first_steps
+    )
 
 
-def with_extras(fc: dict[str, Any], req: RouteRequest, *, in_place: bool = False) -> dict[str, Any]:
+def with_extras(fc: RouteDocument, req: RouteRequest, *, in_place: bool = False) -> RouteDocument:
     """The workout stations (when asked for) and the song cue, on a planned (or re-timed) route document: a
     copy, or ``fc`` itself when ``in_place`` (just planned, held by nobody else)."""
-    return workout_service.enrich(
+    return route_document.enrich(
         fc,
         level=req.workout.level if req.workout else None,
         song_s=req.song_s,
@@ -279,6 +282,7 @@ __all__ = [
     "cost",
     "delete",
     "load",
+    "load_document",
     "make_room",
     "plan",
     "plan_document",

@@ -18,7 +18,8 @@ from pyproj import Geod
 
 from app.core.exceptions import InvalidParameter, Unroutable
 from app.routing.engine import EngineError
-from app.services.workout import _TO_METRES, _route, _stops
+from app.schemas.route_document import RouteDocument, route_line, stop_features
+from app.services.workout import _TO_METRES
 
 MAX_POINTS = 100_000  # a day's run at one point a second
 MATCH_POINTS = 8_000  # what Valhalla is sent at most (its trace limit is 16,000); longer tracks are thinned
@@ -143,7 +144,7 @@ class LinePosition:
         return progress * self.scale, off
 
 
-def compare(fc: dict[str, Any], track: Track, engine: Any) -> dict[str, Any]:
+def compare(fc: RouteDocument, track: Track, engine: Any) -> dict[str, Any]:
     lat, lon, t, matched_share = map_match(engine, track)
     _, _, step = _GEOD.inv(lon[:-1], lat[:-1], lon[1:], lat[1:])
     dt = np.diff(t)
@@ -156,12 +157,12 @@ def compare(fc: dict[str, Any], track: Track, engine: Any) -> dict[str, Any]:
     span = np.maximum(hi - lo, 1e-9)
     moving = (np.interp(hi, t, done) - np.interp(lo, t, done)) / span >= MOVING_MPS
     moving_s = float(np.sum(dt[moving]))
-    route = _route(fc)
+    route = route_line(fc)
     line = LinePosition(route["geometry"]["coordinates"], route["properties"]["distance_m"])
     progress, _ = line.walk(lat, lon)
     splits = []
     arrivals: dict[int, float] = {}
-    for stop in _stops(fc)[1:]:
+    for stop in stop_features(fc)[1:]:
         p = stop["properties"]
         reached = np.nonzero(progress >= p["distance_from_start_m"] - ARRIVE_M)[0]
         elapsed = float(t[reached[0]]) if len(reached) else None
@@ -193,7 +194,7 @@ def compare(fc: dict[str, Any], track: Track, engine: Any) -> dict[str, Any]:
 
 
 def song_peak(
-    fc: dict[str, Any], t: np.ndarray, progress: np.ndarray, arrivals: dict[int, float]
+    fc: RouteDocument, t: np.ndarray, progress: np.ndarray, arrivals: dict[int, float]
 ) -> dict[str, Any] | None:
     """Pressed play on passing the song cue, the song peaked song_s - skip later: how far from the top of the
     steps was the runner then (metres along the route; negative = short of it), and how many seconds
@@ -208,7 +209,9 @@ def song_peak(
     play_at = float(t[passed[0]])
     peak_at = play_at + cue["song_s"] - cue.get("skip_into_song_s", 0.0)
     steps_m = next(
-        s["properties"]["distance_from_start_m"] for s in _stops(fc) if s["properties"]["seq"] == peak_seq
+        s["properties"]["distance_from_start_m"]
+        for s in stop_features(fc)
+        if s["properties"]["seq"] == peak_seq
     )
     where = float(np.interp(peak_at, t, progress))
     return {

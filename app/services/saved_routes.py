@@ -21,7 +21,9 @@ from app.core.config import Settings
 from app.core.exceptions import Forbidden, NotFound
 from app.core.geo import coarse
 from app.db.models import SavedRoute, utcnow
+from app.schemas.route_document import RouteDocument
 from app.schemas.routes import AddressIn, RouteRequest
+from app.services import route_document
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +45,11 @@ INSERT_ROUTE = insert(SavedRoute.__table__)  # type: ignore[attr-defined]
 def save(
     session: Session,
     req: RouteRequest,
-    fc: dict[str, Any],
+    fc: RouteDocument,
     client: str | None = None,
     *,
     client_key: bytes = b"",
-) -> tuple[str, dict[str, Any], str]:
+) -> tuple[str, RouteDocument, str]:
     """Store the route in one transaction; returns its id, the stored document and the delete token (shown
     once, stored hashed). ``client`` (the rate-limit key) is kept as an HMAC under the deployment's
     ``client_key`` (app.core.keyfile), so an operator can find one abuser's routes, and a dump of the table
@@ -62,7 +64,7 @@ def save(
     now = utcnow()
     for _ in range(3):  # a collision of 96 random bits will not happen; a retry costs nothing to write
         route_id = new_route_id()
-        fc_saved = {**fc, "id": route_id}
+        fc_saved = route_document.with_id(fc, route_id)
         row = {
             "id": route_id,
             "created_at": now,
@@ -95,6 +97,11 @@ def load(session: Session, route_id: str, *, viewed: bool = True) -> SavedRoute:
     if viewed:
         mark_viewed(session, row)
     return row
+
+
+def load_document(session: Session, route_id: str, *, viewed: bool = True) -> RouteDocument:
+    """The saved route's document in the current format (a version 1 document is upgraded as it is read)."""
+    return route_document.upgrade(load(session, route_id, viewed=viewed).result)
 
 
 # --- bounded storage: a rate of saves per client, a global budget, the retention of unread routes ----------

@@ -14,35 +14,17 @@ from typing import Any
 
 from sqlmodel import Session
 
-from app.core import jsontext
 from app.core.config import Settings
 from app.core.exceptions import InvalidParameter, Unroutable
 from app.routing.languages import narrative_language
-from app.routing.planner import default_pace, duration_for
+from app.routing.planner import default_pace
+from app.schemas.route_document import RouteDocument
 from app.schemas.routes import RouteRequest
+from app.services import route_document
 from app.services import routes as routes_service
 from app.services import tours as tours_service
 
 CACHE_SIZE = 32  # variants (another activity, step_free or language) of tours × dataset versions
-
-
-def retime(fc: dict[str, Any], pace: float) -> dict[str, Any]:
-    """The same route with every duration and ETA recomputed for ``pace`` (min/km)."""
-    out = jsontext.copy(fc)
-    props = out["properties"]
-    props["pace_min_per_km"] = pace
-    props["duration_s"] = round(duration_for(props["distance_m"], pace), 1)
-    for feature in out["features"]:
-        fp = feature["properties"]
-        if fp["kind"] == "route":
-            fp["duration_s"] = props["duration_s"]
-            for leg in fp["legs"]:
-                leg["duration_s"] = round(duration_for(leg["distance_m"], pace), 1)
-                for m in leg["maneuvers"]:
-                    m["duration_s"] = round(duration_for(m["distance_m"], pace), 1)
-        elif fp["kind"] == "stop":
-            fp["arrival_elapsed_s"] = round(duration_for(fp["distance_from_start_m"], pace), 1)
-    return out
 
 
 class TourPlans:
@@ -55,9 +37,9 @@ class TourPlans:
 
     def __init__(self, size: int = CACHE_SIZE) -> None:
         self.size = size
-        self._plans: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
+        self._plans: OrderedDict[tuple, RouteDocument] = OrderedDict()
         # (tour id, dataset version) -> plan, or why it cannot be planned (so the list does not plan it again)
-        self._defaults: dict[tuple, dict[str, Any] | InvalidParameter | Unroutable] = {}
+        self._defaults: dict[tuple, RouteDocument | InvalidParameter | Unroutable] = {}
         self._lock = threading.Lock()
 
     def get(
@@ -77,7 +59,7 @@ class TourPlans:
         language: str | None = None,
         slots: AbstractContextManager[Any] | None = None,
         charge: Callable[[int], None] | None = None,
-    ) -> dict[str, Any]:
+    ) -> RouteDocument:
         """The tour with these options. ``charge(cost)`` is called before a variant plan that is not cached yet
         (a GET that plans another activity, step_free or language afresh is charged as a POST of the same plan
         is; a cached one, and the tour's default plan, cost nothing)."""
@@ -123,7 +105,7 @@ class TourPlans:
         *,
         version: str,
         slots: AbstractContextManager[Any] | None = None,
-    ) -> dict[str, Any]:
+    ) -> RouteDocument:
         """The route document a POST of ``req`` (see ``serves``) gets: the same as planning it afresh.
         ``slots`` (the planning slots) is held only when the plan is not cached yet."""
         tour = tours_service.get_tour(session, req.tour or "", field="tour")
@@ -139,7 +121,7 @@ class TourPlans:
         version: str,
         slots: AbstractContextManager[Any] | None = None,
         charge: Callable[[int], None] | None = None,
-    ) -> dict[str, Any]:
+    ) -> RouteDocument:
         act, step_free = req.activity, req.step_free
         lang = narrative_language(req.language)
         default = act == tour.activity and not step_free and lang == narrative_language(None)
@@ -177,13 +159,12 @@ class TourPlans:
                     while len(self._plans) > self.size:
                         self._plans.popitem(last=False)
         wanted = req.effective_pace()
-        doc = fc if wanted == fc["properties"]["pace_min_per_km"] else retime(fc, wanted)
+        doc = fc if wanted == fc["properties"]["pace_min_per_km"] else route_document.retime(fc, wanted)
         # The workout and song cue depend on the pace: added after re-timing, to a copy (the cache keeps none).
         out = routes_service.with_extras(doc, req, in_place=doc is not fc)  # a re-timed doc is already a copy
-        out["properties"]["title"] = req.title
-        return {**out, "id": tour.id}
+        return route_document.with_id(route_document.titled(out, req.title), tour.id)
 
-    def _keep_default(self, key: tuple, plan: dict[str, Any] | InvalidParameter | Unroutable) -> None:
+    def _keep_default(self, key: tuple, plan: RouteDocument | InvalidParameter | Unroutable) -> None:
         """Keep a default plan (or why there is none) for the current dataset version; another version's are
         stale and dropped, so there is at most one per tour."""
         with self._lock:

@@ -1,4 +1,5 @@
-"""Montage workouts and the song cue, added to a planned route document (routes and tours alike).
+"""Montage workouts and the song cue for a planned route document (routes and tours alike); the document is
+changed by app.services.route_document.enrich, which calls these.
 
 The exercises, their doses and the film facts behind them live in data/exercises.json (schema beside it); this
 module only places them: one station per stop whose scene shows an exercise, and evenly spaced stations on long
@@ -9,18 +10,25 @@ shapely on the route line projected to UTM 18N (metres; pyproj), not by hand."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import jsonschema
 import numpy as np
 import shapely
 from pyproj import Transformer
 
-from app.core import jsontext
 from app.core.config import SHIPPED_DATA
+from app.schemas.route_document import (
+    RouteDocument,
+    SongCue,
+    StepFreeStop,
+    WorkoutExercise,
+    WorkoutStation,
+    route_line,
+    stop_features,
+)
 
 EXERCISES_FILE = SHIPPED_DATA / "exercises.json"
 SCHEMA_FILE = SHIPPED_DATA / "exercises.schema.json"
@@ -73,7 +81,7 @@ class RouteLine:
 # --- stations ----------------------------------------------------------------------------------------------
 
 
-def _exercise(ex_id: str, level: str, step_free: bool) -> dict[str, Any]:
+def _exercise(ex_id: str, level: str, step_free: bool) -> WorkoutExercise:
     ex = catalogue()["exercises"][ex_id]
     dose = ex["dose"][level]
     work_s = dose.get("seconds") or dose["reps"] * ex.get("seconds_per_rep", 2.0)
@@ -92,7 +100,13 @@ def _exercise(ex_id: str, level: str, step_free: bool) -> dict[str, Any]:
     }
 
 
-def _station(kind: str, seq: int, distance_m: float, point: tuple[float, float], exercises: list) -> dict:
+def _station(
+    kind: Literal["stop", "leg"],
+    seq: int,
+    distance_m: float,
+    point: tuple[float, float],
+    exercises: list[WorkoutExercise],
+) -> WorkoutStation:
     return {
         "kind": kind,  # "stop": at a stop whose scene shows it; "leg": on the way
         "after_seq": seq,
@@ -106,12 +120,12 @@ def _station(kind: str, seq: int, distance_m: float, point: tuple[float, float],
     }
 
 
-def plan_stations(fc: dict[str, Any], level: str, step_free: bool = False) -> list[dict[str, Any]]:
+def plan_stations(fc: RouteDocument, level: str, step_free: bool = False) -> list[WorkoutStation]:
     """Stations in the order they are met: at a stop first, then those on the leg after it."""
     doc = catalogue()
-    stops = _stops(fc)
+    stops = stop_features(fc)
     line = _line(fc)
-    stations: list[dict[str, Any]] = []
+    stations: list[WorkoutStation] = []
     rotation = 0
     for i, stop in enumerate(stops):
         p = stop["properties"]
@@ -137,65 +151,38 @@ def plan_stations(fc: dict[str, Any], level: str, step_free: bool = False) -> li
     return stations
 
 
-# --- applying to the document ------------------------------------------------------------------------------
+# --- reading the document ------------------------------------------------------------------------------
 
 
-def _stops(fc: dict[str, Any]) -> list[dict[str, Any]]:
-    return [f for f in fc["features"] if f["properties"].get("kind") == "stop"]
-
-
-def _route(fc: dict[str, Any]) -> dict[str, Any]:
-    return next(f for f in fc["features"] if f["properties"].get("kind") == "route")
-
-
-def _line(fc: dict[str, Any]) -> RouteLine:
-    route = _route(fc)
+def _line(fc: RouteDocument) -> RouteLine:
+    route = route_line(fc)
     return RouteLine(route["geometry"]["coordinates"], route["properties"]["distance_m"])
 
 
-def _shift_etas(fc: dict[str, Any], stations: list[dict[str, Any]]) -> None:
-    """Every stop's ETA includes the stations met before it (a stop's own station comes after arriving)."""
-    start = fc["properties"].get("start_time")
-    start_time = datetime.fromisoformat(start) if start else None
-    for stop in _stops(fc):
-        p = stop["properties"]
-        before = sum(s["duration_s"] for s in stations if s["after_seq"] < p["seq"])
-        p["arrival_elapsed_s"] = round(p["arrival_elapsed_s"] + before, 1)
-        if start_time:
-            arrival = start_time + timedelta(seconds=p["arrival_elapsed_s"])
-            p["arrival_time"] = arrival.isoformat(timespec="seconds")
-    # when each station starts: its running time plus the stations before it
-    running = _speed(fc)
-    done = 0.0
-    for s in stations:
-        s["elapsed_s"] = round(s["distance_from_start_m"] / running + done, 1)
-        done += s["duration_s"]
-
-
-def _speed(fc: dict[str, Any]) -> float:
+def speed(fc: RouteDocument) -> float:
     """Metres per second at the route's pace."""
     return 1000.0 / (fc["properties"]["pace_min_per_km"] * 60.0)
 
 
-def distance_at(elapsed_s: float, fc: dict[str, Any], stations: list[dict[str, Any]]) -> float:
+def distance_at(elapsed_s: float, fc: RouteDocument, stations: list[WorkoutStation]) -> float:
     """How far along the route someone is after ``elapsed_s`` seconds, pausing at each station."""
-    speed, total = _speed(fc), fc["properties"]["distance_m"]
+    mps, total = speed(fc), fc["properties"]["distance_m"]
     t = d = 0.0
     for s in stations:
-        reach = t + (s["distance_from_start_m"] - d) / speed
+        reach = t + (s["distance_from_start_m"] - d) / mps
         if elapsed_s <= reach:
             break
         t, d = reach, s["distance_from_start_m"]
         if elapsed_s <= t + s["duration_s"]:
             return d
         t += s["duration_s"]
-    return min(d + (elapsed_s - t) * speed, total)
+    return min(d + (elapsed_s - t) * mps, total)
 
 
-def song_cue(fc: dict[str, Any], song_s: float, stations: list[dict[str, Any]]) -> dict[str, Any]:
+def song_cue(fc: RouteDocument, song_s: float, stations: list[WorkoutStation]) -> SongCue:
     """Where and when to press play so the song ends (its peak) on arrival at the steps, or the last stop."""
     peak_id = catalogue()["song"]["peak_location_id"]
-    stops = _stops(fc)
+    stops = stop_features(fc)
     target = next((s for s in stops if s["properties"].get("location_id") == peak_id), stops[-1])
     peak_s = target["properties"]["arrival_elapsed_s"]
     press_s = max(peak_s - song_s, 0.0)
@@ -215,11 +202,11 @@ def song_cue(fc: dict[str, Any], song_s: float, stations: list[dict[str, Any]]) 
     }
 
 
-def step_free_notes(fc: dict[str, Any]) -> list[dict[str, Any]]:
+def step_free_notes(fc: RouteDocument) -> list[StepFreeStop]:
     """For a step-free route: each stop's accessibility note, and how the stops with steps differ."""
     differs = catalogue().get("step_free", {})
-    out = []
-    for stop in _stops(fc):
+    out: list[StepFreeStop] = []
+    for stop in stop_features(fc):
         p = stop["properties"]
         lid = p.get("location_id")
         if lid is None or not (p.get("accessibility") or lid in differs):
@@ -234,34 +221,4 @@ def step_free_notes(fc: dict[str, Any]) -> list[dict[str, Any]]:
                 "accessibility": p.get("accessibility"),
             }
         )
-    return out
-
-
-def enrich(
-    fc: dict[str, Any],
-    *,
-    level: str | None = None,
-    song_s: float | None = None,
-    step_free: bool = False,
-    in_place: bool = False,
-) -> dict[str, Any]:
-    """The route document with the workout (if a level is given) and the song cue: a copy, or ``fc`` itself
-    when ``in_place`` (a document nobody else holds, e.g. just planned)."""
-    out = fc if in_place else jsontext.copy(fc)
-    props = out["properties"]
-    stations: list[dict[str, Any]] = []
-    if level:
-        stations = plan_stations(out, level, step_free)
-        _shift_etas(out, stations)
-        stations_s = round(sum(s["duration_s"] for s in stations), 1)
-        props["workout"] = {
-            "level": level,
-            "stations": stations,
-            "stations_s": stations_s,
-            "running_s": props["duration_s"],
-            "total_s": round(props["duration_s"] + stations_s, 1),
-        }
-    props["song_cue"] = song_cue(out, float(song_s or default_song_s()), stations)
-    if step_free:
-        props["step_free_stops"] = step_free_notes(out)
     return out
