@@ -35,6 +35,7 @@ from sqlmodel import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from app.api.state import app_state
 from app.core.config import Settings
 from app.main import create_app
 from app.routing.languages import narrative_language
@@ -94,12 +95,12 @@ def main() -> None:
     old_doc, old_workout, old_models = baseline_modules(args.baseline)
     data_dir = Path(os.environ.get("FILMTOUR_DATA_DIR") or tempfile.mkdtemp(prefix="bench-routedoc-"))
     settings = Settings(data_dir=data_dir, build_tiles_on_startup=True, build_basemap_on_startup=False)
-    with TestClient(create_app(settings)) as client, Session(client.app.state.db_engine) as session:
+    with TestClient(create_app(settings)) as client, Session(app_state(client.app).db_engine) as session:
         req = RouteRequest(tour="rocky-1976-montage", activity="run", pace="steady")
         stops, skipped = resolve_stops(session, req)
         profile = Profile(language=narrative_language(None), routing_pace_min_per_km=default_pace("run"))
         plan = plan_route(
-            client.app.state.routing, stops, pace_min_per_km=req.effective_pace(), profile=profile
+            app_state(client.app).routing, stops, pace_min_per_km=req.effective_pace(), profile=profile
         )
     start = start_time_of(req)
 

@@ -10,6 +10,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import update
 from sqlmodel import Session
 
+from app.api.state import app_state
 from app.core import jsontext
 from app.core.config import PROJECT_ROOT
 from app.db.models import SavedRoute
@@ -150,9 +151,9 @@ def montage(tmp_path_factory) -> schema.RouteDocument:
     from tests.conftest import make_settings
 
     settings = make_settings(tmp_path_factory.mktemp("routedoc"))
-    with TestClient(create_app(settings)) as c, Session(c.app.state.db_engine) as session:
+    with TestClient(create_app(settings)) as c, Session(app_state(c.app).db_engine) as session:
         req = RouteRequest(tour="rocky-1976-montage", activity="run", pace_min_per_km=6.0)
-        return routes_service.plan_document(session, req, c.app.state.routing, settings)
+        return routes_service.plan_document(session, req, app_state(c.app).routing, settings)
 
 
 def test_retime_changes_every_duration_on_a_copy(montage):
@@ -251,7 +252,7 @@ def reads_a_version_1_route(client) -> None:
     )
     assert created.status_code == 201, created.text
     rid = created.json()["id"]
-    engine = client.app.state.db_engine
+    engine = app_state(client.app).db_engine
     with Session(engine) as session:  # as a route saved before 2026-12-07 is stored
         stored = session.get(SavedRoute, rid).result
         v1 = {k: v for k, v in stored.items() if k != "format_version"}

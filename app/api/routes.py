@@ -26,7 +26,7 @@ from app.schemas.route_document import RouteDocument, RouteLink
 from app.schemas.routes import AddressIn, RouteRequest
 from app.services import route_document
 from app.services import routes as routes_service
-from app.services.geocode import Resolved
+from app.services.geocode import AddressLookup, Resolved
 from app.services.tour_plans import TourPlans
 
 router = APIRouter(prefix="/api/v1/routes", tags=["routes"])
@@ -102,12 +102,16 @@ def charge_limits(request: Request, body: RouteRequest) -> None:
         app_state(request.app).geocode_limiter.check(client, "geocoding requests")
 
 
-def charge_plan_and_save(body: RouteRequest, request: Request, settings: Settings, geocoder) -> Response:
+def charge_plan_and_save(
+    body: RouteRequest, request: Request, settings: Settings, geocoder: AddressLookup
+) -> Response:
     charge_limits(request, body)
     return plan_and_save(body, request, settings, geocoder)
 
 
-def plan_and_save(body: RouteRequest, request: Request, settings: Settings, geocoder) -> Response:
+def plan_and_save(
+    body: RouteRequest, request: Request, settings: Settings, geocoder: AddressLookup
+) -> Response:
     client = client_key(request)
     if not body.save:
         with thread_session(request) as session:

@@ -12,7 +12,7 @@ import asyncio
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import anyio.to_thread
 from sqlalchemy.engine import Engine
@@ -51,6 +51,12 @@ def city_geocoder(places_file: Path) -> CityGeocoder:
 def candidate_summary(c: Candidate) -> dict[str, Any]:
     """A candidate as a problem document lists it."""
     return {"label": c.label, "kind": c.kind, "score": round(c.score, 3), "lon": c.lon, "lat": c.lat}
+
+
+class AddressLookup(Protocol):
+    """What the planner needs of a geocoder: the place for a start address (``Geocoder``, or ``Resolved``)."""
+
+    def geocode(self, session: Session, query: str, *, field: str = "start.address") -> Place: ...
 
 
 class Geocoder:
@@ -151,4 +157,4 @@ class Resolved:
         return self.place
 
 
-__all__ = ["Geocoder", "Place", "Resolved", "candidate_summary"]
+__all__ = ["AddressLookup", "Geocoder", "Place", "Resolved", "candidate_summary"]

@@ -16,6 +16,7 @@ from app.core.config import Settings
 from app.core.exceptions import InvalidParameter, Unroutable
 from app.db import repository as repo
 from app.maps.i18n import choose_language, translations
+from app.routing.engine import RoutingEngine
 from app.routing.languages import narrative_language
 from app.routing.loops import plan_loop
 from app.routing.planner import (
@@ -30,7 +31,7 @@ from app.schemas.route_document import FirstSteps, RouteDocument
 from app.schemas.routes import RouteRequest, WorkoutIn
 from app.services import route_document
 from app.services import tours as tours_service
-from app.services.geocode import Geocoder
+from app.services.geocode import AddressLookup
 from app.services.route_document import to_feature_collection
 
 # Saving and reading live in app.services.saved_routes; these names stay importable from here (__all__) for the
@@ -83,7 +84,11 @@ def cost(req: RouteRequest) -> int:
 
 
 def plan(
-    session: Session, req: RouteRequest, engine: Any, settings: Settings, geocoder: Geocoder | None = None
+    session: Session,
+    req: RouteRequest,
+    engine: RoutingEngine,
+    settings: Settings,
+    geocoder: AddressLookup | None = None,
 ) -> RouteDocument:
     """The whole planning step, without saving: returns the route FeatureCollection (with the song cue and,
     when asked, the workout)."""
@@ -141,7 +146,11 @@ def first_steps_finish(session: Session, start: Stop, km: int, shape: str) -> St
 
 
 def plan_document(
-    session: Session, req: RouteRequest, engine: Any, settings: Settings, geocoder: Geocoder | None = None
+    session: Session,
+    req: RouteRequest,
+    engine: RoutingEngine,
+    settings: Settings,
+    geocoder: AddressLookup | None = None,
 ) -> RouteDocument:
     """The route itself at the request's pace: what a cached tour plan keeps and re-times."""
     check_limits(req, settings)

@@ -17,7 +17,7 @@ import numpy as np
 from pyproj import Geod
 
 from app.core.exceptions import InvalidParameter, Unroutable
-from app.routing.engine import EngineError
+from app.routing.engine import EngineError, RoutingEngine
 from app.schemas.route_document import RouteDocument, route_line, stop_features
 from app.services.workout import _TO_METRES
 
@@ -67,7 +67,7 @@ def parse_gpx(data: bytes) -> Track:
     return Track(lat=np.array([p.latitude for p in points]), lon=np.array([p.longitude for p in points]), t=t)
 
 
-def map_match(engine: Any, track: Track) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+def map_match(engine: RoutingEngine, track: Track) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """Valhalla's trace_attributes (pedestrian, map_snap): the track's points snapped to the streets (those it
     could not match stay as recorded), their times, and the share matched."""
     step = max(1, math.ceil(len(track.t) / MATCH_POINTS))
@@ -144,7 +144,7 @@ class LinePosition:
         return progress * self.scale, off
 
 
-def compare(fc: RouteDocument, track: Track, engine: Any) -> dict[str, Any]:
+def compare(fc: RouteDocument, track: Track, engine: RoutingEngine) -> dict[str, Any]:
     lat, lon, t, matched_share = map_match(engine, track)
     _, _, step = _GEOD.inv(lon[:-1], lat[:-1], lon[1:], lat[1:])
     dt = np.diff(t)

@@ -10,10 +10,9 @@ import hmac
 import logging
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
+from sqlalchemy import Engine, insert, update
 from sqlalchemy import delete as sql_delete
-from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, func, select
 
@@ -170,7 +169,7 @@ def prune(session: Session, retention_days: int, now: datetime | None = None) ->
     return int(gone or 0)
 
 
-def prune_saved_routes(settings: Settings, engine: Any) -> int:
+def prune_saved_routes(settings: Settings, engine: Engine) -> int:
     """Delete the saved routes unread for ``saved_route_retention_days``; logs and returns how many."""
     with Session(engine) as session:
         gone = prune(session, settings.saved_route_retention_days)

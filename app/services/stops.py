@@ -13,6 +13,7 @@ from app.core.exceptions import InvalidParameter
 from app.core.geo import coarse
 from app.db import repository as repo
 from app.db.models import Location
+from app.routing.engine import RoutingEngine
 from app.routing.planner import (
     Stop,
     snap_distances,
@@ -20,7 +21,7 @@ from app.routing.planner import (
 )
 from app.schemas.routes import AddressIn, PointIn, RouteRequest
 from app.services import tours as tours_service
-from app.services.geocode import Geocoder
+from app.services.geocode import AddressLookup
 from app.services.sun import PHILADELPHIA_TZ, civil_dawn
 
 STOP_INFO_KEYS = (
@@ -87,7 +88,7 @@ def film_order(stops: list[Stop]) -> list[Stop]:
 
 
 def drop_unsnappable(
-    engine: Any, stops: list[Stop], skipped: list[dict[str, Any]], max_m: float
+    engine: RoutingEngine, stops: list[Stop], skipped: list[dict[str, Any]], max_m: float
 ) -> list[Stop]:
     """A tour's stops further than the snap distance from a walkable way join the skipped list (a tour is data
     and must not fail as a whole for one badly placed point; a user's own stop list is refused instead)."""
@@ -105,7 +106,7 @@ def drop_unsnappable(
     return kept
 
 
-def resolve_start(session: Session, req: RouteRequest, geocoder: Geocoder | None) -> Stop | None:
+def resolve_start(session: Session, req: RouteRequest, geocoder: AddressLookup | None) -> Stop | None:
     if req.start is None:
         return None
     if isinstance(req.start, AddressIn):

@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from app.core.config import Settings
 from app.core.exceptions import InvalidParameter, Unroutable
+from app.routing.engine import RoutingEngine
 from app.routing.languages import narrative_language
 from app.routing.planner import default_pace
 from app.schemas.route_document import RouteDocument
@@ -45,7 +46,7 @@ class TourPlans:
     def get(
         self,
         session: Session,
-        engine: Any,
+        engine: RoutingEngine,
         settings: Settings,
         tour_id: str,
         *,
@@ -99,7 +100,7 @@ class TourPlans:
     def for_request(
         self,
         session: Session,
-        engine: Any,
+        engine: RoutingEngine,
         settings: Settings,
         req: RouteRequest,
         *,
@@ -114,7 +115,7 @@ class TourPlans:
     def _planned(
         self,
         session: Session,
-        engine: Any,
+        engine: RoutingEngine,
         settings: Settings,
         tour: tours_service.Tour,
         req: RouteRequest,
