@@ -34,10 +34,11 @@ SCREENSHOTS = (
 WATER = (0x9D, 0xC3, 0xD4)
 STREET_CASING = (0xD8, 0xCF, 0xBD)
 MAJOR = (0xF6, 0xDF, 0xAE)
-# Label text: neighbourhoods, streets, parks and trails.
+# Label text: neighbourhoods, streets, parks and trails, rivers.
 NEIGHBOURHOOD_TEXT = (0x6E, 0x5A, 0x4A)
 STREET_TEXT = (0x3D, 0x3A, 0x34)
 PARK_TEXT = (0x4F, 0x6B, 0x34)
+WATER_TEXT = (0x2F, 0x5F, 0x7A)
 METRICS: dict[str, dict] = {}
 
 
@@ -192,6 +193,54 @@ def test_names_are_drawn_legibly_at_phone_width(live_server, page_and_watch):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     both.save(SCREENSHOTS / "phone-names.png", optimize=True)
     trails.save(ARTIFACTS / "phone-trail-names.png")
+    watch.assert_clean()
+
+
+def named_point(layer_file: str, name: str) -> tuple[float, float]:
+    """(lat, lon) of the first label point of that name in data/basemap/<layer_file>.geojson."""
+    doc = json.loads((SHIPPED_DATA / "basemap" / f"{layer_file}.geojson").read_text())
+    lon, lat = next(f["geometry"]["coordinates"] for f in doc["features"] if f["properties"]["name"] == name)
+    return lat, lon
+
+
+def around(
+    page, shot: Image.Image, lat: float, lon: float, half_w: int = 90, half_h: int = 25
+) -> Image.Image:
+    """The part of the screenshot around a map point (where a label centred on it is drawn)."""
+    x, y = page.evaluate(
+        """([lat, lon]) => { const p = window.filmtourMap.map.latLngToContainerPoint([lat, lon]);
+             const r = window.filmtourMap.map.getContainer().getBoundingClientRect();
+             return [Math.round(p.x + r.left), Math.round(p.y + r.top)]; }""",
+        [lat, lon],
+    )
+    return shot.crop((max(x - half_w, 0), max(y - half_h, 0), x + half_w, y + half_h))
+
+
+def test_park_and_river_names_are_drawn_at_phone_width(live_server, page_and_watch):
+    """The embed at 390 px: Pennypack Park's name at z13 in the Northeast (outside the downtown park polygons:
+    placed on the City's trails), and the Delaware's name at z13 on the river (river-blue text, basemap.js)."""
+    page, watch = page_and_watch
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server}/embed/tours/{MONTAGE}")
+    painted(page)
+    pennypack, delaware = (
+        named_point("park_names", "Pennypack Park"),
+        named_point("water_names", "Delaware River"),
+    )
+    parks = view_at(page, *pennypack, 13)
+    rivers = view_at(page, 39.955, -75.145, 13)
+    both = Image.new("RGB", (parks.width * 2 + 10, parks.height), "white")
+    both.paste(parks.convert("RGB"), (0, 0))
+    both.paste(rivers.convert("RGB"), (parks.width + 10, 0))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    both.save(SCREENSHOTS / "phone-park-river-names.png", optimize=True)
+    # Each name where the tile data puts it (data/basemap/park_names.geojson, water_names.geojson): the text
+    # colour in a box around that point, not elsewhere (the other view of the pair is the control).
+    view_at(page, *pennypack, 13)
+    assert share(around(page, parks, *pennypack), PARK_TEXT, tol=24) > 0.002
+    view_at(page, 39.955, -75.145, 13)
+    assert share(around(page, rivers, *delaware), WATER_TEXT, tol=24) > 0.002
+    assert share(around(page, rivers, *delaware), PARK_TEXT, tol=24) < 0.001
     watch.assert_clean()
 
 

@@ -43,7 +43,7 @@ from app.maps.basemap.tiling import encode_tile, label_count, prepare_zoom, tile
 
 log = logging.getLogger(__name__)
 
-BUILDER_VERSION = "2"
+BUILDER_VERSION = "3"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ shows at and its properties (see docs/basemap.md for the tile schema).
 - Water, parks, rail: data/basemap/*.geojson (the downtown box only: the shipped files go no further).
 - Park trails of the whole city (City PPR); their names (not the "Minor Trail"s) as points along them.
 - Labels: neighbourhood names (Abaca Labs, CC BY 4.0) at each polygon's pole of inaccessibility, park names at
-  a point inside each park (shapely's polylabel / point_on_surface), so a name is drawn once, not per tile."""
+  a point inside each park (shapely's polylabel / point_on_surface), so a name is drawn once, not per tile;
+  outside the downtown box the park names are points (data/basemap/park_names.geojson, from the City's trails
+  and landmarks: ``park_names``), and the rivers' names sit where the water file has water."""
 
 from __future__ import annotations
 
@@ -101,7 +103,8 @@ class Layers:
 def input_paths(settings: Settings) -> dict[str, Path]:
     """Every file the basemap is built from besides the extract and the places."""
     directory = settings.basemap_layers_dir
-    paths = {name: directory / f"{name}.geojson" for name in (*LAYER_FILES, "neighbourhoods", "trails")}
+    names = (*LAYER_FILES, "neighbourhoods", "trails", "park_names", "water_names")
+    paths = {name: directory / f"{name}.geojson" for name in names}
     paths["road_classes"] = directory / "road_classes.json"
     paths["streets"] = STREETS_FILE
     return paths
@@ -193,10 +196,10 @@ def add_park(layers: Layers, geom: Any, name: str | None) -> None:
     layers.add("parks", geom, MIN_ZOOM if km2 >= 0.05 else 13, {})
     if name:
         min_zoom = 12 if km2 >= 1 else 14 if km2 >= 0.05 else 15 if km2 >= 0.01 else 16
-        layers.add("labels", _inside(geom), min_zoom, {"kind": "park", "name": name})
+        layers.add("labels", label_point(geom), min_zoom, {"kind": "park", "name": name})
 
 
-def _inside(geom: Any) -> Point:
+def label_point(geom: Any) -> Point:
     """A point well inside a (multi)polygon: the pole of inaccessibility of its biggest part."""
     parts = list(getattr(geom, "geoms", [geom]))
     biggest = max(parts, key=lambda g: g.area)
@@ -214,6 +217,33 @@ def read_layer_files(directory: Path, layers: Layers) -> None:
                 layers.add(name, geom, MIN_ZOOM if name == "water" else 11, {})
 
 
+def _named_points(path: Path) -> list[tuple[Point, str, int]]:
+    out = []
+    for f in _read_geojson(path):
+        props = f.get("properties") or {}
+        if props.get("name") and (f.get("geometry") or {}).get("type") == "Point":
+            out.append((shape(f["geometry"]), str(props["name"]), int(props.get("min_zoom", MAX_ZOOM))))
+    return out
+
+
+def read_park_names(directory: Path, layers: Layers) -> None:
+    """The park names outside the downtown polygons: points with the zoom they show from (``park_names``)."""
+    for point, name, min_zoom in _named_points(directory / "park_names.geojson"):
+        layers.add("labels", point, min_zoom, {"kind": "park", "name": name})
+
+
+def read_water_names(directory: Path, layers: Layers) -> None:
+    """River and reservoir names, each only where the water layer (read before) has water under it: a name is
+    never drawn on land, nor where no water is drawn."""
+    water = [f.geom for f in layers.features["water"]]
+    if not water:
+        return
+    tree = shapely.STRtree(water)
+    for point, name, min_zoom in _named_points(directory / "water_names.geojson"):
+        if len(tree.query(point, predicate="within")):
+            layers.add("labels", point, min_zoom, {"kind": "water", "name": name})
+
+
 def read_neighbourhoods(directory: Path, layers: Layers) -> None:
     """Names at z12 for the bigger half of the neighbourhoods (159 names on a phone's z12 screen would crowd
     each other out at random), all of them at z13-14."""
@@ -224,7 +254,7 @@ def read_neighbourhoods(directory: Path, layers: Layers) -> None:
             geom = _valid(shape(f["geometry"]))
             min_zoom = low if _area_km2(geom) >= NEIGHBOURHOOD_Z12_KM2 else low + 1
             layers.add(
-                "labels", _inside(geom), min_zoom, {"kind": "neighbourhood", "name": name}, max_zoom=high
+                "labels", label_point(geom), min_zoom, {"kind": "neighbourhood", "name": name}, max_zoom=high
             )
 
 
@@ -305,6 +335,8 @@ def read_all(settings: Settings, pbf: Path) -> tuple[Layers, tuple[float, float,
     paths = input_paths(settings)
     directory = settings.basemap_layers_dir
     read_layer_files(directory, layers)
+    read_water_names(directory, layers)
+    read_park_names(directory, layers)
     read_neighbourhoods(directory, layers)
     read_trails(directory, layers)
     segments = load_segments(paths["streets"]) if paths["streets"].is_file() else ()

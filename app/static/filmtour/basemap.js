@@ -1,7 +1,7 @@
 /* The filmtour basemap style for protomaps-leaflet: our own vector tiles (/tiles/{z}/{x}/{y}.mvt), drawn on
    canvas. In the film's spirit: a quiet, warm 1970s street map (paper, brick, river blue, park green), so the
-   red route and the numbered stops stay on top. Names (docs/basemap.md): neighbourhoods at z12-14, park and
-   trail names as the tiles carry them, street names from z15. Labels are canvas text in fonts the system has
+   red route and the numbered stops stay on top. Names (docs/basemap.md): neighbourhoods at z12-14, river, park
+   and trail names as the tiles carry them, street names from z15. Labels are canvas text in fonts the system has
    (no web fonts: the pages load nothing from outside), each on a white halo; protomaps-leaflet drops a label
    that would overlap one placed before it, so the rules below are in order of priority. */
 (function () {
@@ -11,7 +11,7 @@
     paper: "#f3eee2", water: "#9dc3d4", waterEdge: "#7eaec4", park: "#cddcb4", parkText: "#4f6b34",
     casing: "#d8cfbd", street: "#ffffff", major: "#f6dfae", majorCasing: "#cfae74", path: "#a8845c",
     steps: "#8c2f1f", rail: "#8d8a84", text: "#3d3a34", halo: "#ffffff", trail: "#6f8f4a",
-    district: "#6e5a4a"
+    district: "#6e5a4a", waterText: "#2f5f7a"
   };
   var SANS = "DejaVu Sans, Verdana, Arial, sans-serif", SERIF = "DejaVu Serif, Georgia, serif";
   // Widths by zoom: thin at 12, wide enough at 16 to carry a name.
@@ -59,6 +59,10 @@
         symbolizer: new P.CenteredTextSymbolizer({ labelProps: ["name"], fill: C.district, stroke: C.halo, width: 3,
           fontFamily: SANS, fontWeight: 600, fontSize: byZoom([[12, 10], [13, 11], [14, 12]]),
           textTransform: "uppercase", letterSpacing: 1, maxLineChars: 12, lineHeight: 1.2 }) },
+      { dataLayer: "labels", filter: isKind("water"),
+        symbolizer: new P.CenteredTextSymbolizer({ labelProps: ["name"], fill: C.waterText, stroke: C.halo, width: 3,
+          fontFamily: SERIF, fontStyle: "italic", fontSize: byZoom([[12, 11], [14, 12], [16, 13]]), letterSpacing: 1,
+          maxLineChars: 12 }) },
       { dataLayer: "roads", minzoom: 15, filter: function (z, f) { return !!f.props.name && f.props["class"] !== "path"; },
         symbolizer: new P.LineLabelSymbolizer({ labelProps: ["name"], fill: C.text, stroke: C.halo, width: 3,
           fontFamily: SANS, fontWeight: 600,
