@@ -22,4 +22,4 @@ def get_engine(settings: Settings) -> RoutingEngine:
     from app.routing.embedded import EmbeddedEngine
     from app.routing.tiles import ensure_tiles
 
-    return EmbeddedEngine(lambda: ensure_tiles(settings).config_path)
+    return EmbeddedEngine(lambda: ensure_tiles(settings).config_path, threads=settings.max_concurrent_plans)
