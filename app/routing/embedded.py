@@ -1,11 +1,11 @@
 """Valhalla in-process through pyvalhalla. An Actor is not thread-safe (two threads on one actor corrupt the
 heap), so each thread lazily gets its own; creating one costs about 10 ms.
 
-Valhalla runs on the engine's own few threads (``threads``, the settings' ``max_concurrent_plans``), not on
-whichever of the server's pool threads (up to 40) asked: each Actor keeps ~20-30 MB (its graph-tile cache and
-search buffers), so a worker's memory is bounded by how many route at once, not by how many threads ever
-routed (8 concurrent clients for 20 s took a worker from 222 to 462 MB before). The hand-off to a routing
-thread costs ~20 µs a call."""
+Valhalla runs on the engine's own few threads (``threads``: app.routing.factory gives max_concurrent_plans,
+at most one per CPU), not on whichever of the server's pool threads (up to 40) asked: each Actor keeps ~20-30
+MB (its graph-tile cache and search buffers), so a worker's memory is bounded by how many route at once, not
+by how many threads ever routed (8 concurrent clients for 20 s took a worker from 222 to 462 MB before). The
+hand-off to a routing thread costs ~20 µs a call."""
 
 from __future__ import annotations
 
