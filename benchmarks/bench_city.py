@@ -11,7 +11,9 @@ Measures (everything on 127.0.0.1; every process it starts is stopped before it 
   4. cross-city A→B, the Lambert Street house → Laurel Hill Cemetery (about 11 km on foot), ``POST
      /api/v1/routes`` timed alternately with the embedded Valhalla actor answering the same request JSON (the
      planner's own request: benchmarks/bench_api.py's side_by_side);
-  5. the worker's resident memory after those routes and after routing to every visitable place.
+  5. the worker's resident memory after those routes, after routing to every visitable place, and after
+     ``--clients`` (8) clients route at once for ``--busy-s`` (15) seconds (the most the worker held, sampled
+     every 0.25 s): what a worker holds when many threads route, not only one.
 Writes benchmarks/results/city.json and city.md.
 """
 
@@ -23,6 +25,7 @@ import os
 import platform
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -84,6 +87,39 @@ def rss_mb(proc: psutil.Process) -> dict[str, float]:
     return {f"{p.pid}": round(p.memory_info().rss / 1e6, 1) for p in procs if p.is_running()}
 
 
+def busy_rss(url: str, proc: psutil.Process, ids: list[str], clients: int, seconds: float) -> dict:
+    """``clients`` threads each POSTing routes (unsaved) to the visitable places in turn for ``seconds``: the
+    worker's peak and final RSS, and how many answers of each status."""
+    stop = time.monotonic() + seconds
+    codes: dict[int, int] = {}
+    lock = threading.Lock()
+
+    def client(k: int) -> None:
+        with httpx.Client(base_url=url, timeout=60) as c:
+            i = k
+            while time.monotonic() < stop:
+                body = {"stops": ["city-hall", ids[i % len(ids)]], "activity": "walk", "save": False}
+                status = c.post("/api/v1/routes", json=body).status_code
+                with lock:
+                    codes[status] = codes.get(status, 0) + 1
+                i += clients
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+    for t in threads:
+        t.start()
+    peak = 0.0
+    while any(t.is_alive() for t in threads):
+        peak = max(peak, *rss_mb(proc).values())
+        time.sleep(0.25)
+    return {
+        "clients": clients,
+        "seconds": seconds,
+        "peak_mb": peak,
+        "end_mb": max(rss_mb(proc).values()),
+        "codes": codes,
+    }
+
+
 def visitable_ids() -> list[str]:
     features = json.loads((ROOT / "data" / "locations.geojson").read_text())["features"]
     return [
@@ -97,6 +133,8 @@ def visitable_ids() -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=40, help="cross-city A→B requests (each side)")
+    parser.add_argument("--clients", type=int, default=8, help="clients routing at once for the memory check")
+    parser.add_argument("--busy-s", type=float, default=15.0, help="how long they route")
     args = parser.parse_args()
     started = time.perf_counter()
     out: dict = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()}}
@@ -138,9 +176,10 @@ def main() -> None:
                 for place in visitable_ids():
                     client.post("/api/v1/routes", json={"stops": ["city-hall", place], "activity": "walk"})
                 rss_after_all = rss_mb(proc)
+                busy = busy_rss(serve.url, proc, visitable_ids(), args.clients, args.busy_s)
         out["first_start_readyz_s"] = round(first_start, 2)
         out["cross_city_a_to_b"] = {"distance_m": answer["properties"]["distance_m"], **ab}
-        out["rss_mb"] = {"after_a_to_b": rss_after_ab, "after_every_place": rss_after_all}
+        out["rss_mb"] = {"after_a_to_b": rss_after_ab, "after_every_place": rss_after_all, "busy": busy}
     out["seconds"] = round(time.perf_counter() - started, 1)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "city.json").write_text(json.dumps(out, indent=1) + "\n")
@@ -151,6 +190,7 @@ def main() -> None:
 def markdown(r: dict) -> str:
     n, t, ab, sh = r["network"], r["tiles"], r["cross_city_a_to_b"], r["short_a_to_b"]
     worst_rss = max(r["rss_mb"]["after_every_place"].values())
+    busy = r["rss_mb"]["busy"]
     diff = ab["api_minus_valhalla_p50_ms"]
     first = r["first_start_readyz_s"]
     rows = [
@@ -188,6 +228,11 @@ def markdown(r: dict) -> str:
             f"| worker RSS after every visitable place | {worst_rss} MB | after the A→B runs "
             f"{max(r['rss_mb']['after_a_to_b'].values())} MB | ≤ 350 MB | "
             f"{'met' if worst_rss <= 350 else 'NOT met'} |"
+        ),
+        (
+            f"| worker RSS, {busy['clients']} clients routing at once for {busy['seconds']:g} s | peak "
+            f"{busy['peak_mb']} MB, {busy['end_mb']} MB at the end | answers {busy['codes']} | ≤ 350 MB | "
+            f"{'met' if busy['peak_mb'] <= 350 else 'NOT met'} |"
         ),
         "",
     ]

@@ -6,7 +6,9 @@ answers 200 (not /healthz: a start is done when the data answers).
 - the baseline in the same run: the bare interpreter importing ``app.main`` (what any start pays before it
   can listen), p50 of 3, so the restart reads as that plus our own start-up work.
 
-The routing tiles are built once beforehand and their build time reported on its own line. Writes
+The routing tiles are built once beforehand and their build time reported on its own line. With ``--against
+DIR`` (another checkout, e.g. ``git worktree add /tmp/base main``), that checkout's restarts and imports
+alternate with ours, so both see the same load, and are reported beside them. Writes
 benchmarks/results/start.{json,md}. Run: ``uv run --group bench python benchmarks/bench_start.py``."""
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from app.core.config import Settings
 from app.routing.tiles import ensure_tiles
 from benchmarks.bench_api import Serve, server_env
+from benchmarks.checkouts import python_of
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -41,15 +44,21 @@ def first_answer(serve: Serve) -> tuple[float, float]:
     return wall, cpu.user + cpu.system
 
 
-def import_time(env: dict[str, str]) -> float:
+def import_time(env: dict[str, str], checkout: Path = ROOT) -> float:
     started = time.monotonic()
-    subprocess.run([sys.executable, "-c", "import app.main"], cwd=ROOT, check=True, env=env)
+    subprocess.run([python_of(checkout), "-c", "import app.main"], cwd=checkout, check=True, env=env)
     return time.monotonic() - started
+
+
+def restart(env: dict[str, str], log: Path, checkout: Path = ROOT) -> tuple[float, float]:
+    with Serve(env, log, checkout) as again:
+        return first_answer(again)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--restarts", type=int, default=5)
+    parser.add_argument("--against", type=Path, help="another checkout, measured alternately with this one")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="filmtour-bench-start-"))
     built = time.monotonic()
@@ -69,13 +78,30 @@ def main() -> None:
     compile_s = time.monotonic() - compiled
     with Serve(env, work / "first.log") as first:
         first_s, first_cpu = first_answer(first)
-    restarts, restart_cpu = [], []
+    other = args.against.resolve() if args.against else None
+    other_env = {**env, "FILMTOUR_DATA_DIR": str(work / "data-against")}
+    if other:
+        subprocess.run(
+            [python_of(other), "-c", "import app.main, app.cli.serve, uvicorn"],
+            cwd=other,
+            env=other_env,
+            check=True,
+        )
+        restart(other_env, work / "against-first.log", other)  # its own first start: migrations and load
+    restarts, restart_cpu, theirs, their_cpu = [], [], [], []
     for i in range(args.restarts):
-        with Serve(env, work / f"restart{i}.log") as again:
-            wall, cpu = first_answer(again)
-            restarts.append(wall)
-            restart_cpu.append(cpu)
-    imports = [import_time(env) for _ in range(3)]
+        wall, cpu = restart(env, work / f"restart{i}.log")
+        restarts.append(wall)
+        restart_cpu.append(cpu)
+        if other:
+            wall, cpu = restart(other_env, work / f"against{i}.log", other)
+            theirs.append(wall)
+            their_cpu.append(cpu)
+    imports, their_imports = [], []
+    for _ in range(3):
+        imports.append(import_time(env))
+        if other:
+            their_imports.append(import_time(other_env, other))
     load = os.getloadavg()
     result = {
         "first_start_s": round(first_s, 2),
@@ -90,6 +116,14 @@ def main() -> None:
         "cpus": os.cpu_count(),
         "load_average_1m_at_end": round(load[0], 2),
     }
+    if other:
+        result["against"] = {
+            "checkout": other.name,
+            "restart_s": [round(r, 2) for r in theirs],
+            "restart_p50_s": round(statistics.median(theirs), 2),
+            "restart_cpu_p50_s": round(statistics.median(their_cpu), 2),
+            "import_app_main_p50_s": round(statistics.median(their_imports), 2),
+        }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "start.json").write_text(json.dumps(result, indent=2) + "\n")
     r = result
@@ -113,6 +147,13 @@ def main() -> None:
         f"| bytecode compile, once per install (before the starts) | {r['bytecode_compile_s']} s | | |",
         f"| host | {r['cpus']} CPUs, load average {r['load_average_1m_at_end']} at the end | | |",
     ]
+    if a := r.get("against"):
+        md.insert(
+            4,
+            f"| the same for `{a['checkout']}`, alternating with these restarts | {a['restart_p50_s']} s "
+            f"({', '.join(map(str, a['restart_s']))}; {a['restart_cpu_p50_s']} s CPU) | `import app.main` alone "
+            f"{a['import_app_main_p50_s']} s | ratio {r['restart_p50_s'] / a['restart_p50_s']:.2f} |",
+        )
     (RESULTS / "start.md").write_text("\n".join(md) + "\n")
     print("\n".join(md))
 

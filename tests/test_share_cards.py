@@ -14,7 +14,7 @@ from PIL import Image
 
 from app.main import create_app
 from app.maps.basemap import ensure_basemap
-from app.maps.cards import BAND, PARK, ROUTE_COLOUR, VISIT_COLOUR, WATER
+from app.maps.card_content import BAND, PARK, ROUTE_COLOUR, VISIT_COLOUR, WATER
 from tests.conftest import SHARED_BASEMAP, make_settings
 
 BASE = "https://films.example/atlas"  # a public base URL with a path prefix

@@ -16,7 +16,7 @@ from app.core.config import Settings, route_title
 from app.db import repository as repo
 from app.db.models import Film, Location
 from app.maps.basemap import CREDIT
-from app.maps.cards import ROUTE_COLOUR, SIZE, VISIT_COLOUR, Card, render_card
+from app.maps.card_content import ROUTE_COLOUR, SIZE, VISIT_COLOUR, Card
 from app.schemas.route_document import RouteDocument, route_line, stop_features
 from app.services import routes as routes_service
 from app.services import tours as tours_service
@@ -91,6 +91,8 @@ def _send(request: Request, session: Session, settings: Settings, kind: str, ite
     if rendered is None or kind == "routes":  # a saved route may be deleted: look it up every time
         card = card_for(request, session, settings, kind, item_id)
     if rendered is None:
+        from app.maps.cards import render_card  # Pillow, numpy, the tile decoder: loaded by the first card
+
         png = render_card(card, archive)
         rendered = Rendered(png, None, etag_for(png))  # a PNG is compressed already: no gzip copy
         state.cards.put(key, rendered)

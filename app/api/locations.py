@@ -6,14 +6,13 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request, Response
-from geopy.distance import geodesic
 from sqlmodel import Session
 
 from app.api.caching import GEOJSON, NOT_MODIFIED, GeoJSONResponse, json_response, one_item
 from app.api.deps import ItemId, SessionDep
 from app.api.state import app_state
 from app.core.exceptions import InvalidParameter
-from app.core.geo import parse_bbox, parse_near
+from app.core.geo import distance_m, parse_bbox, parse_near
 from app.db import repository as repo
 from app.db import search
 from app.db.models import Film, Location
@@ -137,7 +136,7 @@ def _locations_body(
             continue
         if box and not _in_bbox(loc, box):
             continue
-        dist = geodesic(point, (loc.lat, loc.lon)).meters if point else None
+        dist = distance_m(point, (loc.lat, loc.lon)) if point else None
         if dist is not None and radius_m is not None and dist > radius_m:
             continue
         rows.append((loc, dist))

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import shapely
-from geopy.distance import distance
 
 from app.city import addresses
 from app.city.crossings import Crossings
 from app.city.geocoder_build import CROSSINGS_FILE, OUTLINE_FILE, SEGMENTS_FILE, TOWNS_FILE
 from app.city.interpolate import AddressIndex
 from app.city.places import Places, prefix_names, words
+from app.core.geo import distance_m
 
 CROSS_SPLIT = re.compile(r"\s+(?:&|AND|AT|\+)\s+|\s*[&/@+]\s*", re.IGNORECASE)
 HOUSE_NUMBER = re.compile(r"^\d+[A-Z]?\s+\D", re.IGNORECASE)
@@ -254,7 +254,7 @@ def _rank(found: list[Candidate], limit: int) -> list[Candidate]:
     for cand in sorted(found, key=lambda c: -c.score):
         key = addresses.simplify(cand.label)
         if any(
-            addresses.simplify(c.label) == key or distance((c.lat, c.lon), (cand.lat, cand.lon)).m < 25
+            addresses.simplify(c.label) == key or distance_m((c.lat, c.lon), (cand.lat, cand.lon)) < 25
             for c in out
         ):
             continue
@@ -274,6 +274,6 @@ def decide(lookup: Lookup) -> tuple[Candidate | None, bool]:
         return None, True
     for other in lookup.candidates[1:]:
         near_equal = other.score >= best.score - AMBIGUOUS_SCORE_GAP
-        if near_equal and distance((best.lat, best.lon), (other.lat, other.lon)).m > AMBIGUOUS_DISTANCE_M:
+        if near_equal and distance_m((best.lat, best.lon), (other.lat, other.lon)) > AMBIGUOUS_DISTANCE_M:
             return None, True
     return best, False

@@ -113,17 +113,23 @@ def _segment(feature: dict) -> Segment:
     )
 
 
-@lru_cache(maxsize=4)
-def _load(path: Path) -> tuple[Segment, ...]:
-    with gzip.open(path, "rb") as fh:
+def read_segments(path: Path | None = None) -> tuple[Segment, ...]:
+    """Every segment of the City's centerline, read afresh and not kept: for a one-off build in a serving
+    process (the basemap at start-up), where a cached copy would stay resident (~80 MB) for nothing."""
+    with gzip.open(path or STREETS_FILE, "rb") as fh:
         collection = orjson.loads(fh.read())
     return tuple(_segment(f) for f in collection["features"])
 
 
+@lru_cache(maxsize=4)
+def _load(path: Path) -> tuple[Segment, ...]:
+    return read_segments(path)
+
+
 def load_segments(path: Path | None = None) -> tuple[Segment, ...]:
     """Every segment of the City's centerline, named where the City names it (the shipped file by default).
-    Read once per process and path, then cached."""
+    Read once per process and path, then cached (the CLI's builds use them more than once)."""
     return _load((path or STREETS_FILE).resolve())
 
 
-__all__ = ["STREETS_FILE", "Segment", "SegmentKind", "display_name", "load_segments"]
+__all__ = ["STREETS_FILE", "Segment", "SegmentKind", "display_name", "load_segments", "read_segments"]

@@ -35,9 +35,11 @@ def serve(
     from app.cli.http_protocol import BoundedH11Protocol
     from app.core.config import get_settings
     from app.core.logging import uvicorn_log_config
+    from app.core.malloc import limit_malloc_arenas
 
     settings = get_settings()
     n_workers = workers or settings.workers
+    limit_malloc_arenas()  # fewer C heaps holding freed memory: a worker's RSS ~25 MB lower (app/core/malloc.py)
     # The database first: a clear message and exit code, not uvicorn's traceback of a failed lifespan (and with
     # several workers, not a supervisor restarting each worker that exits for want of a database, forever).
     reachable(settings).dispose()

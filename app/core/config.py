@@ -181,7 +181,10 @@ class Settings(BaseSettings):
         "(e.g. 172.28.0.10). Empty: the peer address is the client.",
     )
     max_concurrent_plans: int = Field(
-        4, ge=1, description="Route plans computed at once per process; more wait planning_wait_s, then 503."
+        4,
+        ge=1,
+        description="Route plans computed at once per process; more wait planning_wait_s, then 503. The embedded "
+        "Valhalla routes on this many threads, at most one per CPU (one Actor, ~20-30 MB, each).",
     )
     planning_wait_s: float = Field(2.0, ge=0, description="How long a plan waits for a free slot.")
     http_header_timeout_s: float = Field(

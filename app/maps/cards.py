@@ -14,7 +14,7 @@ import io
 import math
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -24,34 +24,27 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from app.maps.basemap import MAX_ZOOM, MIN_ZOOM, TileArchive
+from app.maps.card_content import (
+    BAND,
+    CASING,
+    INK,
+    LAND,
+    MUTED,
+    PARK,
+    RAIL,
+    ROUTE_COLOUR,
+    SIZE,
+    STREET,
+    WATER,
+    Card,
+)
 
-SIZE = (1200, 630)
 SS = 2  # supersampling factor
-BAND = 150  # the title band at the bottom, in output pixels
-ROUTE_COLOUR = (179, 32, 43)  # #b3202b, the route line of the map pages (map.js)
-LAND, PARK, WATER, RAIL = (242, 239, 233), (205, 230, 199), (169, 211, 240), (190, 186, 180)
-STREET, CASING, INK, MUTED = (255, 255, 255), (214, 208, 200), (34, 34, 34), (90, 90, 90)
-# a place's marker, as map.css colours it by how the place can be visited
-VISIT_COLOUR = {"view_from_street": (217, 130, 43), "gone": (138, 138, 138)}
 ROAD_WIDTH = {"major": 5, "street": 3, "service": 2, "path": 1.5}
 WORLD_M = 2 * math.pi * 6378137.0
 MAX_TILES = 24
 MIN_SPAN_M = 900.0  # a single place still shows its neighbourhood
 PNG_LIMIT = 200_000
-
-
-@dataclass
-class Card:
-    """What a card shows: a title, a line under it, lines (lon/lat) and numbered points (lon, lat)."""
-
-    title: str
-    subtitle: str
-    credit: str
-    lines: list[list[tuple[float, float]]] = field(default_factory=list)
-    stops: list[tuple[float, float]] = field(default_factory=list)
-    numbered: bool = True  # stops in order (a route, a film's scenes); else plain dots (every place)
-    colour: tuple[int, int, int] = ROUTE_COLOUR  # the stops' fill (a place card: its marker's colour)
-    radius: int = 0  # the stops' radius in output pixels (0: 14 numbered, 7 plain)
 
 
 @lru_cache(maxsize=4)

@@ -13,10 +13,9 @@ import json
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from app.core.config import ATTRIBUTION, OSM_COPYRIGHT_URL, Settings, route_title
@@ -25,6 +24,9 @@ from app.maps import assets
 from app.maps.basemap import CREDIT as BASEMAP_DATA_CREDIT
 from app.maps.basemap import MAX_ZOOM
 from app.maps.i18n import DEFAULT_LANGUAGE, N_, js_messages, translations
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 PHILADELPHIA = (39.9526, -75.1652)
 
@@ -49,7 +51,10 @@ def json_for_script(data: Any) -> str:
 
 @lru_cache(maxsize=4)
 def templates(lang: str = DEFAULT_LANGUAGE) -> Environment:
-    """The pages' templates in one interface language (Jinja's i18n extension with that gettext catalog)."""
+    """The pages' templates in one interface language (Jinja's i18n extension with that gettext catalog), made
+    when a page first asks: a server's start and its first API answers need neither Jinja nor a catalog."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
     env = Environment(
         loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -65,7 +70,6 @@ def templates(lang: str = DEFAULT_LANGUAGE) -> Environment:
     return env
 
 
-TEMPLATES = templates()
 FILMED = {
     "exterior_only": N_("exteriors shot here"),
     "set_here_shot_elsewhere": N_("set here, shot elsewhere"),
@@ -87,7 +91,7 @@ ROUTE_PAGE_CONTROLS = ("fullscreen", "locate")
 
 def embed_snippet(src: str, title: str, width: int = EMBED_SIZE[0], height: int = EMBED_SIZE[1]) -> str:
     """The iframe a blogger pastes: the same markup in the page's embed box, the planner and oEmbed."""
-    macro = TEMPLATES.get_template("_embed_snippet.html").module.embed_snippet  # type: ignore[attr-defined]
+    macro = templates().get_template("_embed_snippet.html").module.embed_snippet  # type: ignore[attr-defined]
     return str(macro(src, title, width, height))
 
 

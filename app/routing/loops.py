@@ -7,10 +7,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from geopy.distance import geodesic
-from geopy.point import Point
-
 from app.core.exceptions import InvalidParameter, Unroutable
+from app.core.geo import destination, distance_m
 from app.routing.engine import RoutingEngine
 from app.routing.planner import (
     DEFAULT_PROFILE,
@@ -48,9 +46,9 @@ def _best_insertion(seq: list[Stop], stop: Stop) -> list[Stop]:
     def added(i: int) -> float:
         a, b = seq[i], seq[i + 1]
         return (
-            geodesic((a.lat, a.lon), (stop.lat, stop.lon)).m
-            + geodesic((stop.lat, stop.lon), (b.lat, b.lon)).m
-            - geodesic((a.lat, a.lon), (b.lat, b.lon)).m
+            distance_m((a.lat, a.lon), (stop.lat, stop.lon))
+            + distance_m((stop.lat, stop.lon), (b.lat, b.lon))
+            - distance_m((a.lat, a.lon), (b.lat, b.lon))
         )
 
     best = min(range(len(seq) - 1), key=added)
@@ -77,11 +75,9 @@ def _pad_to_length(
     for bearing in (0, 45, 90, 135, 180, 225, 270, 315):
         radius = (target_m - length) / 2.6  # out and back along streets runs ~1.3× the straight line each way
         for _ in range(4):
-            p = geodesic(meters=max(radius, 50)).destination(Point(anchor.lat, anchor.lon), bearing)
+            lat, lon = destination(anchor.lat, anchor.lon, bearing, max(radius, 50))
             try:
-                got, padded = _route_length(
-                    engine, seq, pace, Stop(p.latitude, p.longitude, "detour"), anchor_idx, profile
-                )
+                got, padded = _route_length(engine, seq, pace, Stop(lat, lon, "detour"), anchor_idx, profile)
             except Unroutable:  # e.g. the point fell in the river: try the next bearing
                 break
             if abs(got - target_m) < best[0]:

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from geopy.distance import geodesic
 from pypolyline.cutil import decode_polyline
 
 from app.core.exceptions import InvalidParameter, Unroutable
+from app.core.geo import distance_m
 from app.core.paces import PACE_PRESETS
 from app.routing.engine import EngineError, RoutingEngine
 from app.routing.shape import simplify as simplify_shape
@@ -160,10 +160,7 @@ def snap_distances(
         edges = found.get("edges") or []
         out.append(
             min(
-                (
-                    geodesic((stop.lat, stop.lon), (e["correlated_lat"], e["correlated_lon"])).meters
-                    for e in edges
-                ),
+                (distance_m((stop.lat, stop.lon), (e["correlated_lat"], e["correlated_lon"])) for e in edges),
                 default=None,
             )
         )

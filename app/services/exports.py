@@ -10,9 +10,6 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-import gpxpy.gpx
-import simplekml
-
 from app.core.config import ATTRIBUTION, route_title
 from app.core.viewpoints import compass_point
 from app.maps.i18n import N_, choose_language, translations
@@ -143,6 +140,8 @@ def xml_safe(doc: Any) -> Any:
 
 def to_gpx(fc: RouteDocument, *, link: str | None = None) -> str:
     fc = xml_safe(fc)
+    import gpxpy.gpx  # here: an export's libraries load with the first export, not with the server
+
     gpx = gpxpy.gpx.GPX()
     gpx.creator = "filmtour"
     gpx.name = route_title(fc)
@@ -184,6 +183,8 @@ def to_gpx(fc: RouteDocument, *, link: str | None = None) -> str:
 
 def to_kml(fc: RouteDocument) -> str:
     fc = xml_safe(fc)
+    import simplekml
+
     kml = simplekml.Kml(name=route_title(fc))
     kml.document.description = f"{_summary_line(fc)} {CREDIT}"
     line = kml.newlinestring(

@@ -12,7 +12,7 @@ import asyncio
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import anyio.to_thread
 from sqlalchemy.engine import Engine
@@ -21,7 +21,10 @@ from sqlmodel import Session
 from app.city.geocoder import Candidate, CityGeocoder, Lookup, decide
 from app.core.config import SHIPPED_DATA, Settings
 from app.core.exceptions import AddressNotFound, AddressOutsideCity, AmbiguousAddress, InvalidParameter
-from app.services.nominatim import NominatimGeocoder, Place
+from app.services.geocoded import Place
+
+if TYPE_CHECKING:
+    from app.services.nominatim import NominatimGeocoder
 
 GEOCODER_DATA = SHIPPED_DATA / "city" / "geocoder"
 MAX_QUERY_CHARS = 200
@@ -64,7 +67,11 @@ class Geocoder:
 
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
-        self._fallback = NominatimGeocoder(settings) if settings.geocoder_fallback else None
+        self._fallback: NominatimGeocoder | None = None
+        if settings.geocoder_fallback:  # only then: it brings httpx and geopy's geocoders (~60 ms of imports)
+            from app.services.nominatim import NominatimGeocoder
+
+            self._fallback = NominatimGeocoder(settings)
 
     @property
     def fallback_enabled(self) -> bool:

@@ -17,7 +17,6 @@ import threading
 import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from functools import partial
 from urllib.parse import urlsplit
 
@@ -35,6 +34,7 @@ from app.core.config import Settings
 from app.core.exceptions import InvalidParameter, ServiceUnavailable
 from app.core.outbound import OutboundClient, RetryPolicy
 from app.db.models import GeocodeCache, utcnow
+from app.services.geocoded import Place
 
 # Results are biased to Philadelphia: a runner typing "City Hall" means this one.
 PHILADELPHIA_VIEWBOX = [(39.87, -75.29), (40.14, -74.95)]
@@ -72,14 +72,6 @@ class OutboundAdapter(BaseSyncAdapter):
             return json.loads(self.get_text(url, timeout=timeout, headers=headers))
         except ValueError as exc:
             raise GeocoderServiceError("geocoder sent something that is not JSON") from exc
-
-
-@dataclass(frozen=True)
-class Place:
-    lat: float
-    lon: float
-    display_name: str
-    cached: bool
 
 
 class NominatimGeocoder:

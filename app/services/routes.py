@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from geopy.distance import geodesic
 from sqlmodel import Session
 
 from app.core.config import Settings
 from app.core.exceptions import InvalidParameter, Unroutable
+from app.core.geo import distance_m
 from app.db import repository as repo
 from app.maps.i18n import choose_language, translations
 from app.routing.engine import RoutingEngine
@@ -129,7 +129,7 @@ def first_steps_finish(session: Session, start: Stop, km: int, shape: str) -> St
     for loc in repo.all_locations(session):
         if repo.montage_order(loc) is None or tours_service.unroutable_reason(loc) is not None:
             continue
-        places.append((geodesic((start.lat, start.lon), (loc.lat, loc.lon)).m, loc))
+        places.append((distance_m((start.lat, start.lon), (loc.lat, loc.lon)), loc))
     if not places:
         raise InvalidParameter("first_steps: no montage place in the dataset", field="first_steps")
     places.sort(key=lambda p: p[0])

@@ -11,15 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import gpxpy
-import gpxpy.gpx
 import numpy as np
 from pyproj import Geod
 
 from app.core.exceptions import InvalidParameter, Unroutable
 from app.routing.engine import EngineError, RoutingEngine
 from app.schemas.route_document import RouteDocument, route_line, stop_features
-from app.services.workout import _TO_METRES
+from app.services.workout import to_metres
 
 MAX_POINTS = 100_000  # a day's run at one point a second
 MATCH_POINTS = 8_000  # what Valhalla is sent at most (its trace limit is 16,000); longer tracks are thinned
@@ -44,6 +42,9 @@ class Track:
 
 def parse_gpx(data: bytes) -> Track:
     """The track points of a GPX 1.0/1.1 document (every track and segment, in order). Each needs a time."""
+    import gpxpy  # here: a run's GPX is read rarely; the server starts without the parser
+    import gpxpy.gpx
+
     if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data:
         raise InvalidParameter("the GPX must not declare a DOCTYPE or entities", field="gpx")
     try:
@@ -109,7 +110,7 @@ class LinePosition:
 
     def __init__(self, coords: list[list[float]], distance_m: float) -> None:
         arr = np.asarray(coords, dtype=float)
-        x, y = _TO_METRES.transform(arr[:, 0], arr[:, 1])
+        x, y = to_metres().transform(arr[:, 0], arr[:, 1])
         self.x0, self.y0, self.dx, self.dy = x[:-1], y[:-1], np.diff(x), np.diff(y)
         seg = np.hypot(self.dx, self.dy)
         self.seg = np.where(seg > 0, seg, 1e-9)
@@ -120,7 +121,7 @@ class LinePosition:
     def walk(self, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Route distance (Valhalla's metres) reached at each point, never going back, and each point's
         distance from the line."""
-        xs, ys = _TO_METRES.transform(lon, lat)
+        xs, ys = to_metres().transform(lon, lat)
         progress = np.empty(len(xs))
         off = np.empty(len(xs))
         at = 0.0

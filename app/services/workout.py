@@ -14,7 +14,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-import jsonschema
 import numpy as np
 import shapely
 from pyproj import Transformer
@@ -33,14 +32,27 @@ from app.schemas.route_document import (
 EXERCISES_FILE = SHIPPED_DATA / "exercises.json"
 SCHEMA_FILE = SHIPPED_DATA / "exercises.schema.json"
 LEVELS = ("beginner", "intermediate", "rocky")
-# UTM zone 18N covers Philadelphia; good to well under 0.1 % in distance anywhere in the tour area.
-_TO_METRES = Transformer.from_crs("EPSG:4326", "EPSG:32618", always_xy=True)
-_TO_LONLAT = Transformer.from_crs("EPSG:32618", "EPSG:4326", always_xy=True)
+UTM_18N = "EPSG:32618"  # covers Philadelphia; good to well under 0.1 % in distance anywhere in the tour area
+
+
+# Built on first use, not at import (each opens proj's database): a server starts without them.
+@cache
+def to_metres() -> Transformer:
+    """lon/lat → UTM 18N metres."""
+    return Transformer.from_crs("EPSG:4326", UTM_18N, always_xy=True)
+
+
+@cache
+def to_lonlat() -> Transformer:
+    """UTM 18N metres → lon/lat."""
+    return Transformer.from_crs(UTM_18N, "EPSG:4326", always_xy=True)
 
 
 @cache
 def catalogue(path: Path = EXERCISES_FILE) -> dict[str, Any]:
     """The exercises file, checked against its schema and for ids that point nowhere."""
+    import jsonschema  # here: ~90 ms of imports (attrs, referencing) that only this first read needs
+
     doc = json.loads(path.read_text(encoding="utf-8"))
     jsonschema.validate(doc, json.loads(SCHEMA_FILE.read_text(encoding="utf-8")))
     known = doc["exercises"]
@@ -62,7 +74,7 @@ class RouteLine:
 
     def __init__(self, coords: list[list[float]], distance_m: float) -> None:
         lonlat = np.asarray(coords, dtype=float).reshape(-1, 2)
-        xs, ys = _TO_METRES.transform(lonlat[:, 0], lonlat[:, 1])  # arrays in, arrays out: no Python loop
+        xs, ys = to_metres().transform(lonlat[:, 0], lonlat[:, 1])  # arrays in, arrays out: no Python loop
         self.line = shapely.linestrings(xs, ys) if len(coords) > 1 else None
         self.coords = coords
         self.distance_m = distance_m
@@ -74,7 +86,7 @@ class RouteLine:
             return lat, lon
         fraction = min(max(distance_m / self.distance_m, 0.0), 1.0)
         p = self.line.interpolate(fraction, normalized=True)
-        lon, lat = _TO_LONLAT.transform(p.x, p.y)
+        lon, lat = to_lonlat().transform(p.x, p.y)
         return round(lat, 6), round(lon, 6)
 
 

@@ -68,3 +68,31 @@ def test_embedded_engine_is_safe_across_threads(engine):
     assert not errors
     assert len(results) == len(pairs) * 3
     assert all(dist == pytest.approx(expected[key]) for key, dist in results)
+
+
+def test_embedded_engine_routes_on_at_most_its_own_threads(tiles):
+    """Valhalla runs on the engine's ``threads`` (one Actor each, ~20-30 MB): 6 callers at once create 2
+    routing threads, not 6 Actors, and the answers are the same as one caller's. Closing ends them."""
+    from app.routing.embedded import EmbeddedEngine
+
+    others = set(threading.enumerate())  # e.g. the session engine's routing threads
+    engine = EmbeddedEngine(tiles.config_path, threads=2)
+    expected = plan_route(engine, [CITY_HALL, STEPS]).distance_m
+    start = threading.Barrier(6)
+    results: list[float] = []
+
+    def work() -> None:
+        start.wait()
+        results.extend(plan_route(engine, [CITY_HALL, STEPS]).distance_m for _ in range(3))
+
+    callers = [threading.Thread(target=work) for _ in range(6)]
+    for t in callers:
+        t.start()
+    for t in callers:
+        t.join(timeout=120)
+    routing = {t for t in threading.enumerate() if t.name.startswith("valhalla") and t not in others}
+    assert results == [pytest.approx(expected)] * 18 and 1 <= len(routing) <= 2
+    engine.close()
+    for t in routing:
+        t.join(timeout=10)
+    assert not any(t.is_alive() for t in routing)

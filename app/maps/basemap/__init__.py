@@ -4,8 +4,9 @@ trails, the neighbourhood names and the dataset's places, packed as one PMTiles 
 
 Heavy lifting is done by libraries: pyosmium reads the extract, shapely clips, simplifies and finds label
 points, mercantile does the tile maths, mapbox-vector-tile encodes, pmtiles packs and reads.
-``sources`` reads the inputs into layers, ``tiling`` cuts and encodes tiles, ``archive`` builds, caches and
-serves the archive."""
+``spec`` says what the archive holds and what it is built from, ``sources`` reads the inputs into layers,
+``tiling`` cuts and encodes tiles, ``archive`` builds, caches and serves the archive. Only ``spec`` and
+``archive`` load here: the builders (numpy, shapely, pyosmium) load when a build runs."""
 
 from app.maps.basemap.archive import (
     BUILDER_VERSION,
@@ -19,7 +20,7 @@ from app.maps.basemap.archive import (
     open_archive,
     read_stamp,
 )
-from app.maps.basemap.sources import (
+from app.maps.basemap.spec import (
     CREDIT,
     LABEL_ZOOM,
     MAX_ZOOM,
@@ -27,7 +28,6 @@ from app.maps.basemap.sources import (
     BasemapBuildError,
     basemap_inputs,
 )
-from app.maps.basemap.tiling import encode_tile
 
 __all__ = [
     "BUILDER_VERSION",
@@ -42,7 +42,6 @@ __all__ = [
     "basemap_key",
     "build_basemap",
     "current_basemap",
-    "encode_tile",
     "ensure_basemap",
     "is_complete",
     "open_archive",

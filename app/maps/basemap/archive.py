@@ -30,16 +30,7 @@ from pmtiles.writer import Writer
 
 from app.core.config import Settings
 from app.core.files import ProgressFn, build_lock
-from app.maps.basemap.sources import (
-    CREDIT,
-    LAYERS,
-    MAX_ZOOM,
-    MIN_ZOOM,
-    BasemapBuildError,
-    basemap_inputs,
-    read_all,
-)
-from app.maps.basemap.tiling import encode_tile, label_count, prepare_zoom, tile_features
+from app.maps.basemap.spec import CREDIT, LAYERS, MAX_ZOOM, MIN_ZOOM, BasemapBuildError, basemap_inputs
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +115,10 @@ def build_basemap(
     *,
     progress: ProgressFn | None = None,
 ) -> None:
+    # Here, not at the top: a server that finds its archive built never loads numpy, shapely or pyosmium.
+    from app.maps.basemap.sources import read_all
+    from app.maps.basemap.tiling import encode_tile, label_count, prepare_zoom, tile_features
+
     started, cpu_started = time.monotonic(), time.process_time()
     layers, bounds = read_all(settings, pbf)
     read_s = time.monotonic() - started

@@ -13,7 +13,6 @@ shows at and its properties (see docs/basemap.md for the tile schema).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from collections.abc import Iterable
@@ -28,24 +27,24 @@ from pyproj import Geod, Transformer
 from shapely.geometry import LineString, Point, Polygon, shape
 from shapely.ops import polylabel
 
-from app.city.streets import STREETS_FILE, Segment, load_segments
+from app.city.streets import Segment, read_segments
 from app.core.config import Settings
-from app.core.files import file_sha256
-
-MIN_ZOOM, MAX_ZOOM = 10, 16
-LABEL_ZOOM = 15  # street names from here (a z14 street is too short on screen to carry its name)
-TRAIL_LABEL_ZOOM = 14
-TRAIL_LABEL_MIN_M = 150  # shorter named pieces (connectors, spurs) go unnamed
-TRAIL_LABEL_SPACING_M = 1000
-NEIGHBOURHOOD_ZOOMS = (12, 14)  # beyond z14 the street names say where you are
-NEIGHBOURHOOD_Z12_KM2 = 1.4  # the median neighbourhood
-LAYER_FILES = ("water", "parks", "rail")
-LAYERS = ("water", "parks", "rail", "trails", "roads", "steps", "places", "labels")
-OSM_CREDIT = "© OpenStreetMap contributors (ODbL)"
-CREDIT = (
-    f"{OSM_CREDIT}; Streets, trails, water and parks: City of Philadelphia; rivers and rail: DVRPC; "
-    "Neighbourhoods: Abaca Labs (CC BY 4.0)"
+from app.maps.basemap.spec import (
+    LABEL_ZOOM,
+    LAYER_FILES,
+    LAYERS,
+    MAX_ZOOM,
+    MIN_ZOOM,
+    NEIGHBOURHOOD_Z12_KM2,
+    NEIGHBOURHOOD_ZOOMS,
+    TRAIL_LABEL_MIN_M,
+    TRAIL_LABEL_SPACING_M,
+    TRAIL_LABEL_ZOOM,
+    BasemapBuildError,
+    input_paths,
+    places,
 )
+
 ROAD_CLASS = {
     **dict.fromkeys(("motorway", "trunk", "primary", "secondary", "motorway_link", "trunk_link"), "major"),
     **dict.fromkeys(("primary_link", "secondary_link", "tertiary", "tertiary_link"), "major"),
@@ -65,10 +64,6 @@ class Feature(NamedTuple):
     min_zoom: int
     max_zoom: int
     props: dict[str, Any]
-
-
-class BasemapBuildError(RuntimeError):
-    """The basemap could not be built (missing input, unreadable layer)."""
 
 
 _GEOD = Geod(ellps="WGS84")
@@ -98,47 +93,6 @@ class Layers:
             if feats:
                 geoms = shapely.transform(np.array([f.geom for f in feats], dtype=object), _to_mercator)
                 self.features[name] = [f._replace(geom=g) for f, g in zip(feats, geoms, strict=True)]
-
-
-def input_paths(settings: Settings) -> dict[str, Path]:
-    """Every file the basemap is built from besides the extract and the places."""
-    directory = settings.basemap_layers_dir
-    names = (*LAYER_FILES, "neighbourhoods", "trails", "park_names", "water_names")
-    paths = {name: directory / f"{name}.geojson" for name in names}
-    paths["road_classes"] = directory / "road_classes.json"
-    paths["streets"] = STREETS_FILE
-    return paths
-
-
-def basemap_inputs(settings: Settings, pbf: Path) -> dict[str, str]:
-    """Every input's sha256 (places: only the fields the basemap shows), for the cache key."""
-    inputs = {"pbf": file_sha256(pbf)}
-    for name, path in input_paths(settings).items():
-        inputs[name] = file_sha256(path) if path.is_file() else "-"
-    inputs["places"] = hashlib.sha256(json.dumps(places(settings.locations_file)).encode()).hexdigest()
-    return inputs
-
-
-def places(path: Path) -> list[dict[str, Any]]:
-    """Only id, name, geometry and visitable: the rest of the dataset's format is not the basemap's business."""
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return []
-    found = []
-    for f in doc.get("features", []):
-        props = f.get("properties") or {}
-        if (f.get("geometry") or {}).get("type") != "Point":
-            continue
-        found.append(
-            {
-                "id": f.get("id") or props.get("id"),
-                "name": props.get("name"),
-                "visitable": props.get("visitable"),
-                "coordinates": f["geometry"]["coordinates"][:2],
-            }
-        )
-    return found
 
 
 def read_osm(pbf: Path, layers: Layers) -> None:
@@ -339,7 +293,8 @@ def read_all(settings: Settings, pbf: Path) -> tuple[Layers, tuple[float, float,
     read_park_names(directory, layers)
     read_neighbourhoods(directory, layers)
     read_trails(directory, layers)
-    segments = load_segments(paths["streets"]) if paths["streets"].is_file() else ()
+    # Read, not cached: the serving process builds this once at start-up, and a cached copy would stay.
+    segments = read_segments(paths["streets"]) if paths["streets"].is_file() else ()
     read_city_streets(segments, paths["road_classes"], osm_box, layers)
     read_places(settings.locations_file, layers)
     # Not the places: a few lie outside the city, where there is nothing else to draw.

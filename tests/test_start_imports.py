@@ -1,0 +1,73 @@
+"""What a server's start costs (docs/performance.md): importing the application loads what its first answers
+need and not the libraries of builds, drawing, exports or the optional Nominatim fallback, which load when
+first used (each still works then: tests/test_share_cards.py, test_basemap.py, test_runs_api.py, ...)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from app.city import streets
+from app.core.config import PROJECT_ROOT
+from app.core.geo import destination, distance_m
+
+DEFERRED = (
+    "PIL",  # share cards (app.maps.cards)
+    "mapbox_vector_tile",  # the cards' tile decoder and the basemap's encoder
+    "osmium",  # basemap and network builds
+    "jinja2",  # the HTML pages' templates
+    "jsonschema",  # the exercises catalogue's check, on its first read
+    "gpxpy",  # GPX exports and run uploads
+    "simplekml",  # KML exports
+    "geopy",  # the Nominatim fallback (distances are pyproj's)
+    "httpx",  # the Nominatim fallback and the HTTP routing backend
+)
+
+
+def loaded_by(code: str) -> set[str]:
+    probe = f"import sys\n{code}\nprint(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return set(out.stdout.split())
+
+
+def test_importing_the_app_leaves_the_deferred_libraries_unloaded():
+    loaded = loaded_by("import app.main")
+    assert {"fastapi", "sqlalchemy", "valhalla", "pyproj"} <= loaded  # the probe sees what is loaded
+    assert sorted(loaded & set(DEFERRED)) == []
+
+
+def test_a_deferred_library_loads_when_its_feature_is_used():
+    loaded = loaded_by(
+        "import app.main\n"
+        "from app.maps.render import templates\n"
+        "templates().get_template('_embed_snippet.html')\n"
+        "from app.services.workout import catalogue\n"
+        "catalogue()"
+    )
+    assert {"jinja2", "jsonschema"} <= loaded
+
+
+def test_distances_are_geodesic_on_wgs84():
+    # City Hall to the Art Museum steps: 2,050 m or so along the ellipsoid; and back along a bearing.
+    city_hall, steps = (39.9524, -75.1636), (39.9656, -75.1810)
+    metres = distance_m(city_hall, steps)
+    assert 2000 < metres < 2100
+    assert distance_m(steps, city_hall) == metres and distance_m(steps, steps) == 0
+    lat, lon = destination(*city_hall, 90.0, 1000.0)  # due east: same latitude, 1 km on
+    assert abs(lat - city_hall[0]) < 1e-4 and abs(distance_m(city_hall, (lat, lon)) - 1000.0) < 1e-6
+
+
+def test_the_basemap_build_reads_the_city_streets_without_keeping_them():
+    """The serving process builds the basemap at a first start; a cached copy of the City's ~40,000 segments
+    would stay resident (~80 MB of the worker's memory) for nothing."""
+    streets._load.cache_clear()
+    read = streets.read_segments()
+    assert len(read) > 10_000 and streets._load.cache_info().currsize == 0
+    assert streets.load_segments() == read  # the cached reader (the CLI's builds) reads the same
