@@ -30,6 +30,7 @@ from app.api import (
     tours,
 )
 from app.api.caching import DatasetCache
+from app.core import gc_tuning
 from app.core.config import Settings, get_settings
 from app.core.errors import document_problems, install_error_handlers
 from app.core.exceptions import ServiceUnavailable
@@ -90,17 +91,29 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # In a worker thread: the blocking start-up work (database check, tiles, basemap) off the event loop.
     await run_in_threadpool(start_up, app)
     pruner = asyncio.create_task(_prune_periodically(app.state.settings, app.state.db_engine))
+    settler = asyncio.create_task(_settle_when_indexed(app.state.geocoder))
     try:
         yield
     finally:
-        pruner.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await pruner
+        if settler.done():
+            gc_tuning.release()
+        for task in (pruner, settler):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         app.state.routing.close()
         app.state.geocoder.close()
         if app.state.limit_engine is not app.state.db_engine:
             app.state.limit_engine.dispose()
         app.state.db_engine.dispose()
+
+
+async def _settle_when_indexed(geocoder: Geocoder) -> None:
+    """What start-up loaded, and the geocoder's index built behind it, out of the garbage collector's way
+    (app.core.gc_tuning); a failed index build is /readyz's to report."""
+    with contextlib.suppress(Exception):
+        await geocoder.ready()
+    gc_tuning.settle()
 
 
 def start_up(app: FastAPI) -> None:
