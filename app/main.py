@@ -32,6 +32,7 @@ from app.api import (
 )
 from app.api.caching import CardCache, DatasetCache
 from app.api.state import AppState, keep_app_state
+from app.core import gc_tuning
 from app.core.config import Settings, get_settings
 from app.core.errors import document_problems, install_error_handlers
 from app.core.exceptions import ServiceUnavailable
@@ -100,12 +101,16 @@ def _lifespan(
         state = await run_in_threadpool(start_up, settings, trusted_proxies)
         keep_app_state(app, state)
         pruner = asyncio.create_task(_prune_periodically(state.settings, state.db_engine))
+        settler = asyncio.create_task(_settle_when_indexed(state.geocoder))
         try:
             yield
         finally:
-            pruner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await pruner
+            if settler.done():
+                gc_tuning.release()
+            for task in (pruner, settler):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             state.routing.close()
             state.geocoder.close()
             if state.limit_engine is not state.db_engine:
@@ -113,6 +118,14 @@ def _lifespan(
             state.db_engine.dispose()
 
     return lifespan
+
+
+async def _settle_when_indexed(geocoder: Geocoder) -> None:
+    """What start-up loaded, and the geocoder's index built behind it, out of the garbage collector's way
+    (app.core.gc_tuning); a failed index build is /readyz's to report."""
+    with contextlib.suppress(Exception):
+        await geocoder.ready()
+    gc_tuning.settle()
 
 
 def start_up(settings: Settings, trusted_proxies: tuple[IPNetwork, ...]) -> AppState:

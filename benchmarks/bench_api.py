@@ -483,7 +483,9 @@ def bare_server(work: Path, module: str, source: str, env: dict[str, str]) -> It
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", f"{module}:app", "--host", "127.0.0.1", "--port", str(port)]
-        + ["--log-level", "warning", "--no-access-log"],
+        + ["--log-level", "warning", "--no-access-log"]
+        # One keep-alive connection waits while other rows are measured: more than uvicorn's 5 s under load.
+        + ["--timeout-keep-alive", "600"],
         cwd=work,
         env={**os.environ, "PYTHONPATH": str(ROOT), **env},
         stdout=subprocess.DEVNULL,

@@ -42,7 +42,8 @@ def main() -> None:
     env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
     (work / "data").mkdir()
     with Serve(env, work / "serve.log") as srv:
-        srv.wait_for("/api/v1/locations", timeout_s=300)
+        # Ready: the offline geocoder's index is built (it is built in the background, competing with requests).
+        srv.wait_for("/readyz", timeout_s=300)
         routes = bench_routes(srv.url, actor, settings, points, args.rounds, work)
     fresh = routes["montage_fresh"]
     result = {**routes, "load_average_1m": round(os.getloadavg()[0], 2), "cpus": os.cpu_count()}

@@ -9,6 +9,7 @@ shapely on the route line projected to UTM 18N (metres; pyproj), not by hand."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from functools import cache
 from pathlib import Path
@@ -73,7 +74,10 @@ class RouteLine:
     """The route line in metres; positions are given as Valhalla's distance from the start (scaled to the line)."""
 
     def __init__(self, coords: list[list[float]], distance_m: float) -> None:
-        lonlat = np.asarray(coords, dtype=float).reshape(-1, 2)
+        # Flattened first (as app.routing.shape does): np.asarray on a list of [lon, lat] lists took 0.14 ms of
+        # the 0.24 ms song cue of a montage (1,016 points).
+        flat = itertools.chain.from_iterable(coords)
+        lonlat = np.fromiter(flat, dtype=float, count=2 * len(coords)).reshape(-1, 2)
         xs, ys = to_metres().transform(lonlat[:, 0], lonlat[:, 1])  # arrays in, arrays out: no Python loop
         self.line = shapely.linestrings(xs, ys) if len(coords) > 1 else None
         self.coords = coords
