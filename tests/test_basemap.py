@@ -126,6 +126,7 @@ def overpass_with_basemap_layers() -> bytes:
     return json.dumps(doc).encode()
 
 
+@pytest.mark.slow  # a whole basemap build from the fetched extract: 12 s of the fast loop's 60
 def test_network_fetch_brings_water_parks_and_rail_into_the_basemap(tmp_path):
     answer = overpass_with_basemap_layers()
     settings = make_settings(tmp_path, overpass_url="", basemap_dir=tmp_path / "bm")
