@@ -69,7 +69,9 @@ def test_slow_geocoder_does_not_block_the_rest(tmp_path):
                     time.sleep(0.05)
                 answers = [f.result() for f in futures]
     codes = [r.status_code for r in answers]
-    assert slowest < 0.2, f"a probe took {slowest * 1000:.0f} ms"
+    # Waiting behind the queue would take seconds (50 lookups paced 0.2 s apart); 0.5 s leaves room for a loaded
+    # host (a probe took 217 ms once under load 9 with nothing blocked).
+    assert slowest < 0.5, f"a probe took {slowest * 1000:.0f} ms"
     assert 500 not in codes and set(codes) <= {201, 503}, codes
     assert codes.count(201) >= 1 and codes.count(503) >= 1
     busy = next(r for r in answers if r.status_code == 503)
