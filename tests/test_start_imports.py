@@ -10,6 +10,7 @@ import sys
 from app.city import streets
 from app.core.config import PROJECT_ROOT
 from app.core.geo import destination, distance_m
+from tests.conftest import SHARED_TILES
 
 DEFERRED = (
     "PIL",  # share cards (app.maps.cards)
@@ -21,6 +22,7 @@ DEFERRED = (
     "simplekml",  # KML exports
     "geopy",  # the Nominatim fallback (distances are pyproj's)
     "httpx",  # the Nominatim fallback and the HTTP routing backend
+    "valhalla",  # the first route's Actor, or a tile build (the cache is named from pyvalhalla's metadata)
 )
 
 
@@ -39,7 +41,7 @@ def loaded_by(code: str) -> set[str]:
 
 def test_importing_the_app_leaves_the_deferred_libraries_unloaded():
     loaded = loaded_by("import app.main")
-    assert {"fastapi", "sqlalchemy", "valhalla", "pyproj"} <= loaded  # the probe sees what is loaded
+    assert {"fastapi", "sqlalchemy", "numpy", "pyproj"} <= loaded  # the probe sees what is loaded
     assert sorted(loaded & set(DEFERRED)) == []
 
 
@@ -52,6 +54,35 @@ def test_a_deferred_library_loads_when_its_feature_is_used():
         "catalogue()"
     )
     assert {"jinja2", "jsonschema"} <= loaded
+
+
+def test_a_restart_checks_its_cached_tiles_without_loading_valhalla_and_routes_with_it(tmp_path):
+    """The lifespan's tile check and the routing engine it creates leave Valhalla's library unloaded; the first
+    route loads it (on a routing thread) and answers, and the cache key names the Valhalla that routes."""
+    probe = (
+        "import sys\n"
+        "from app.core.config import Settings\n"
+        "from app.routing.factory import get_engine\n"
+        "from app.routing.tiles import ensure_tiles, valhalla_version\n"
+        f"settings = Settings(data_dir={str(tmp_path)!r}, database_url=None, "
+        f"valhalla_tiles_dir={str(SHARED_TILES)!r})\n"
+        "ensure_tiles(settings)\n"
+        "engine = get_engine(settings)\n"
+        "print('valhalla' in sys.modules)\n"
+        "engine.route({'locations': [{'lat': 39.9526, 'lon': -75.1635}, {'lat': 39.9656, 'lon': -75.1810}],"
+        " 'costing': 'pedestrian'})\n"
+        "import valhalla\n"
+        "print('valhalla' in sys.modules, valhalla.__version__ == valhalla_version())\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert out.stdout.split() == ["False", "True", "True"]
 
 
 def test_distances_are_geodesic_on_wgs84():
@@ -71,3 +102,28 @@ def test_the_basemap_build_reads_the_city_streets_without_keeping_them():
     read = streets.read_segments()
     assert len(read) > 10_000 and streets._load.cache_info().currsize == 0
     assert streets.load_segments() == read  # the cached reader (the CLI's builds) reads the same
+
+
+def test_fastapi_tells_pydantic_v1_models_apart_without_loading_v1_first():
+    """app.api.pydantic_v1_check: FastAPI's check answers "no" without importing pydantic.v1 (~20 ms) while
+    no v1 model can exist, and is FastAPI's own once pydantic.v1 is loaded."""
+    probe = (
+        "import sys, app.main\n"
+        "from fastapi._compat import shared\n"
+        "from fastapi.encoders import is_pydantic_v1_model_instance\n"
+        "before = 'pydantic.v1' in sys.modules\n"
+        "from pydantic import v1, BaseModel\n"
+        "class Old(v1.BaseModel):\n    x: int\n"
+        "class New(BaseModel):\n    x: int\n"
+        "print(before, shared.annotation_is_pydantic_v1(list[Old]), shared.annotation_is_pydantic_v1(New),"
+        " is_pydantic_v1_model_instance(Old(x=1)), is_pydantic_v1_model_instance(New(x=1)))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", probe],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert out.stdout.split() == ["False", "True", "False", "True", "False"]

@@ -30,6 +30,11 @@ def serve(
     reload: Annotated[bool, typer.Option(help="Reload on code changes (development).")] = False,
 ) -> None:
     """Start the web service: JSON API, maps and the planner page."""
+    from app.core import gc_tuning
+
+    # No garbage collection while the app is imported and started (back on when it has settled): ~0.12 s of CPU
+    # less per restart. With several workers, uvicorn spawns fresh processes that collect as usual.
+    gc_tuning.pause_for_start_up()
     import uvicorn
 
     from app.cli.http_protocol import BoundedH11Protocol

@@ -13,14 +13,15 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
-
-import valhalla
+from typing import TYPE_CHECKING, Any
 
 from app.core import jsontext
 from app.core.exceptions import ServiceUnavailable
 from app.routing.engine import EngineError, RoutingEngine
 from app.routing.tiles import TileBuildError
+
+if TYPE_CHECKING:
+    import valhalla
 
 
 class EmbeddedEngine(RoutingEngine):
@@ -52,6 +53,10 @@ class EmbeddedEngine(RoutingEngine):
     def _actor(self) -> valhalla.Actor:
         actor = getattr(self._local, "actor", None)
         if actor is None:
+            # Loaded with the first Actor, on a routing thread: a start does not load Valhalla's library
+            # (~25 ms of a restart's CPU, docs/performance.md).
+            import valhalla
+
             try:
                 actor = self._local.actor = valhalla.Actor(str(self.config_path))
             except (

@@ -23,11 +23,10 @@ import tarfile
 import tempfile
 import time
 from dataclasses import dataclass
+from functools import cache
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
-
-import valhalla
-from valhalla._scripts import PYVALHALLA_BIN_DIR
 
 from app.core.config import Settings
 from app.core.files import ProgressFn, build_lock, file_sha256
@@ -66,8 +65,15 @@ class Tiles:
         return json.loads(self.config_path.read_text())
 
 
+@cache
+def valhalla_version() -> str:
+    """The installed pyvalhalla's version, from its package metadata: naming and checking the cached tiles at
+    every start does not load Valhalla's library (~25 ms of a restart's CPU); a route or a build loads it."""
+    return version("pyvalhalla")
+
+
 def tiles_key(pbf: Path, sha256: str | None = None) -> str:
-    return f"{(sha256 or file_sha256(pbf))[:16]}-valhalla-{valhalla.__version__}"
+    return f"{(sha256 or file_sha256(pbf))[:16]}-valhalla-{valhalla_version()}"
 
 
 def read_stamp(tiles: Tiles) -> dict[str, Any] | None:
@@ -81,7 +87,7 @@ def is_complete(tiles: Tiles, pbf_sha256: str | None = None) -> bool:
     """A finished, readable build: its stamp names this Valhalla version (and, when given, this extract's
     sha256), the tar opens and holds tiles, the config parses."""
     stamp = read_stamp(tiles)
-    if not stamp or stamp.get("valhalla") != valhalla.__version__:
+    if not stamp or stamp.get("valhalla") != valhalla_version():
         return False
     if pbf_sha256 is not None and stamp.get("pbf_sha256") != pbf_sha256:
         return False
@@ -117,6 +123,8 @@ def ensure_tiles(
 def valhalla_config(tile_dir: Path, extract: Path) -> dict[str, Any]:
     # get_config insists the paths exist already; ours are set after (the final ones exist only post-build).
     # (and it returns a shallow copy of a shared default: deep-copy before changing nested keys)
+    import valhalla  # only for a build (see valhalla_version)
+
     config = copy.deepcopy(valhalla.get_config(tile_extract="", tile_dir=""))
     config["mjolnir"]["tile_dir"] = str(tile_dir)
     config["mjolnir"]["tile_extract"] = str(extract)
@@ -135,6 +143,8 @@ def _run(cmd: list[str], what: str) -> None:
 
 def build_tiles(pbf: Path, dest: Path, *, progress: ProgressFn | None = None) -> Tiles:
     """Build into a temporary sibling directory, then move it into place in one rename."""
+    from valhalla._scripts import PYVALHALLA_BIN_DIR  # only for a build (see valhalla_version)
+
     report = progress or (lambda desc, done, total: log.info("tiles: %s (%d/%d)", desc, done, total))
     dest.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".build-", dir=dest.parent))
@@ -172,7 +182,7 @@ def build_tiles(pbf: Path, dest: Path, *, progress: ProgressFn | None = None) ->
         stamp = {
             "pbf": str(pbf),
             "pbf_sha256": file_sha256(pbf),
-            "valhalla": valhalla.__version__,
+            "valhalla": valhalla_version(),
             "built_s": round(time.perf_counter() - started, 2),
         }
         (work / "stamp.json").write_text(json.dumps(stamp))
