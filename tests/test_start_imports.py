@@ -102,28 +102,3 @@ def test_the_basemap_build_reads_the_city_streets_without_keeping_them():
     read = streets.read_segments()
     assert len(read) > 10_000 and streets._load.cache_info().currsize == 0
     assert streets.load_segments() == read  # the cached reader (the CLI's builds) reads the same
-
-
-def test_fastapi_tells_pydantic_v1_models_apart_without_loading_v1_first():
-    """app.api.pydantic_v1_check: FastAPI's check answers "no" without importing pydantic.v1 (~20 ms) while
-    no v1 model can exist, and is FastAPI's own once pydantic.v1 is loaded."""
-    probe = (
-        "import sys, app.main\n"
-        "from fastapi._compat import shared\n"
-        "from fastapi.encoders import is_pydantic_v1_model_instance\n"
-        "before = 'pydantic.v1' in sys.modules\n"
-        "from pydantic import v1, BaseModel\n"
-        "class Old(v1.BaseModel):\n    x: int\n"
-        "class New(BaseModel):\n    x: int\n"
-        "print(before, shared.annotation_is_pydantic_v1(list[Old]), shared.annotation_is_pydantic_v1(New),"
-        " is_pydantic_v1_model_instance(Old(x=1)), is_pydantic_v1_model_instance(New(x=1)))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-W", "ignore", "-c", probe],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    assert out.stdout.split() == ["False", "True", "False", "True", "False"]
