@@ -50,8 +50,13 @@ _ARTIFACTS = (
 )
 SHARED_TILES = _ARTIFACTS / "tiles"
 SHARED_BASEMAP = _ARTIFACTS / "basemap"
+# A build from other inputs (the sample dataset) goes to its own directory: a finished build removes the other
+# builds beside it (app.maps.basemap.archive.ensure_basemap), which would pull the real one from under a test
+# running at the same time in another worker.
+SAMPLE_BASEMAP = _ARTIFACTS / "basemap-sample"
 SHARED_TILES.mkdir(parents=True, exist_ok=True)
 SHARED_BASEMAP.mkdir(parents=True, exist_ok=True)
+SAMPLE_BASEMAP.mkdir(parents=True, exist_ok=True)
 
 
 def _template_data_dir() -> Path:

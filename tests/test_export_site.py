@@ -14,7 +14,7 @@ from app.cli import cli
 from app.cli.export import PLACEHOLDER, _export, file_for, rewrite
 from app.main import create_app
 from app.maps.basemap import ensure_basemap
-from tests.conftest import SAMPLE_LOCATIONS, SHARED_BASEMAP, make_settings
+from tests.conftest import SAMPLE_BASEMAP, SAMPLE_LOCATIONS, make_settings
 
 
 def test_file_names_for_pages_documents_and_oembed():
@@ -84,7 +84,7 @@ def test_every_place_page_and_card_is_written_and_links_work_under_a_base_path(t
         tmp_path,
         locations_file=SAMPLE_LOCATIONS,
         build_tiles_on_startup=True,
-        basemap_dir=SHARED_BASEMAP,
+        basemap_dir=SAMPLE_BASEMAP,
         public_base_url=origin,
         rate_limit_routes_per_minute=0,  # as export-site sets it
     )
