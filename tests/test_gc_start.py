@@ -43,3 +43,18 @@ def test_a_collector_turned_off_by_someone_else_stays_off():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_supervisor_resumes_the_collector_without_settling():
+    """``filmtour serve --workers N``: the supervising process never starts the app, so it turns the collector
+    back on itself (its workers are fresh processes that pause and settle on their own)."""
+    threshold = gc.get_threshold()
+    try:
+        gc_tuning.pause_for_start_up()
+        assert not gc.isenabled()
+        gc_tuning.resume()
+        assert gc.isenabled() and gc.get_freeze_count() == 0 and gc.get_threshold() == threshold
+        gc_tuning.resume()  # idempotent
+        assert gc.isenabled()
+    finally:
+        gc.enable()

@@ -44,6 +44,8 @@ def serve(
 
     settings = get_settings()
     n_workers = workers or settings.workers
+    if n_workers > 1 or reload:
+        gc_tuning.resume()  # this process only supervises: the workers it spawns import and settle the app
     limit_malloc_arenas()  # fewer C heaps holding freed memory: a worker's RSS ~25 MB lower (app/core/malloc.py)
     # The database first: a clear message and exit code, not uvicorn's traceback of a failed lifespan (and with
     # several workers, not a supervisor restarting each worker that exits for want of a database, forever).

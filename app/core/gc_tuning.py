@@ -46,6 +46,13 @@ def _resume() -> None:
         _paused = False
 
 
+def resume() -> None:
+    """The collector back on without settling: for a process that will not start the app itself (the
+    supervisor of several workers, which would otherwise never collect)."""
+    with _lock:
+        _resume()
+
+
 def settle() -> None:
     """Freeze what the process holds now and collect the young generation less often (idempotent per app:
     call once when its start-up, including the background index, is done)."""
