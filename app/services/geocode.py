@@ -41,7 +41,7 @@ def city_geocoder_future(places_file: Path) -> Future[CityGeocoder]:
     build that failed is tried again)."""
     with _load_lock:
         built = _builds.get(places_file)
-        if built is None or (built.done() and built.exception() is not None):
+        if built is None or (built.done() and (built.cancelled() or built.exception() is not None)):
             built = _builds[places_file] = _builder.submit(CityGeocoder.load, GEOCODER_DATA, places_file)
         return built
 
@@ -87,7 +87,9 @@ class Geocoder:
 
     async def ready(self) -> None:
         """Await the offline index (holding no thread while it is built)."""
-        await asyncio.wrap_future(city_geocoder_future(self._settings.locations_file))
+        # Shielded: a waiter cancelled (an app stopping) must not cancel the build every app shares
+        # (wrap_future passes a cancellation on to the concurrent future, and a queued build would die).
+        await asyncio.shield(asyncio.wrap_future(city_geocoder_future(self._settings.locations_file)))
 
     def close(self) -> None:
         if self._fallback is not None:
