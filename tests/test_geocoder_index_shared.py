@@ -30,7 +30,10 @@ def test_a_stopping_app_does_not_cancel_the_shared_index_build(tmp_path):
             except asyncio.CancelledError:
                 pass
 
-        asyncio.run(stop_while_queued())
+        # On a thread of its own: a browser test earlier in this worker may leave an event loop running here.
+        runner = threading.Thread(target=asyncio.run, args=(stop_while_queued(),))
+        runner.start()
+        runner.join(timeout=60)
         build = geocode.city_geocoder_future(places)
         assert not build.cancelled()
     finally:
