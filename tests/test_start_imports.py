@@ -26,17 +26,25 @@ DEFERRED = (
 )
 
 
-def loaded_by(code: str) -> set[str]:
-    probe = f"import sys\n{code}\nprint(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
+def run_probe(code: str) -> str:
+    """What a fresh interpreter prints running ``code`` (a start's imports cannot be seen in this process)."""
     out = subprocess.run(
-        [sys.executable, "-c", probe],
+        [sys.executable, "-c", code],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
         timeout=120,
         check=True,
     )
-    return set(out.stdout.split())
+    return out.stdout
+
+
+def loaded_by(code: str) -> set[str]:
+    return set(
+        run_probe(
+            f"import sys\n{code}\nprint(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))"
+        ).split()
+    )
 
 
 def test_importing_the_app_leaves_the_deferred_libraries_unloaded():
@@ -74,15 +82,7 @@ def test_a_restart_checks_its_cached_tiles_without_loading_valhalla_and_routes_w
         "import valhalla\n"
         "print('valhalla' in sys.modules, valhalla.__version__ == valhalla_version())\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", probe],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    assert out.stdout.split() == ["False", "True", "True"]
+    assert run_probe(probe).split() == ["False", "True", "True"]
 
 
 def test_distances_are_geodesic_on_wgs84():

@@ -24,8 +24,9 @@ async def healthz() -> Health:  # async: answered on the event loop, whatever th
     "replica takes traffic when every part of it answers, not while the build competes with requests.",
 )
 async def readyz(request: Request) -> Readiness:
-    await app_state(request.app).geocoder.ready()  # awaited: no thread is held meanwhile
-    await run_in_threadpool(app_state(request.app).readiness.check)
+    state = app_state(request.app)
+    await state.geocoder.ready()  # awaited: no thread is held meanwhile
+    await run_in_threadpool(state.readiness.check)
     return Readiness(status="ready", database="ok")
 
 

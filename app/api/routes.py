@@ -82,8 +82,9 @@ async def create_route(body: RouteRequest, request: Request, settings: SettingsD
 
 def charge_limits(request: Request, body: RouteRequest) -> None:
     """Refuse (422) what can never be served before charging anything, then charge the client's budgets."""
-    limiter = app_state(request.app).route_limiter
-    routes_service.check_limits(body, app_state(request.app).settings)
+    state = app_state(request.app)
+    limiter = state.route_limiter
+    routes_service.check_limits(body, state.settings)
     units = routes_service.cost(body)
     if limiter.per_minute and units > limiter.per_minute:
         raise InvalidParameter(
@@ -97,9 +98,9 @@ def charge_limits(request: Request, body: RouteRequest) -> None:
     # hour's saves, never lock the others out for long (docs/saved-routes-quota.md). A plan that is not saved
     # (save: false) stores nothing and uses none of them.
     if body.save:
-        app_state(request.app).save_limiter.check(storage_key(client), "saved routes")
+        state.save_limiter.check(storage_key(client), "saved routes")
     if isinstance(body.start, AddressIn):
-        app_state(request.app).geocode_limiter.check(client, "geocoding requests")
+        state.geocode_limiter.check(client, "geocoding requests")
 
 
 def charge_plan_and_save(

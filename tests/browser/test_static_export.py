@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -64,8 +65,9 @@ def export(tmp: Path, target: Path, *extra: str) -> str:
 
 
 @contextmanager
-def static_server(directory: Path) -> Iterator[str]:
-    port = free_port()
+def static_server(directory: Path, port: int | None = None) -> Iterator[str]:
+    """``python -m http.server`` over ``directory`` on 127.0.0.1 (``port``: one the export's links already name)."""
+    port = port or free_port()
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -87,8 +89,6 @@ def static_server(directory: Path) -> Iterator[str]:
                 httpx.get(url, timeout=1)
                 break
             except httpx.TransportError:
-                import time
-
                 time.sleep(0.1)
         yield url
     finally:
@@ -226,30 +226,7 @@ def test_export_under_a_sub_path(browser, tmp_path):
         'href="/atlas/static/' in page_html
         and f"http://127.0.0.1:{port}/atlas/cards/tours/{MONTAGE}.png" in page_html
     )
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "http.server",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--directory",
-            str(tmp_path / "www"),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                httpx.get(base, timeout=1)
-                break
-            except httpx.TransportError:
-                import time
-
-                time.sleep(0.1)
+    with static_server(tmp_path / "www", port) as base:
         context = browser.new_context(viewport={"width": 1200, "height": 800})
         blocked = only_from(context, (base,))
         page = context.new_page()
@@ -284,6 +261,3 @@ def test_export_under_a_sub_path(browser, tmp_path):
         assert street_pixels(page) > 1000  # the saved tiles, answered by the worker
         assert not blocked
         context.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
