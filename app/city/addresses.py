@@ -22,6 +22,11 @@ from typing import Any
 
 from app.city.streets import display_name
 
+# requests (passyunk's dependency) silences urllib3's "no SOCKS support" notice itself, but with a filter a
+# catch_warnings() in another thread can undo while the index builds in the background: the notice then reached
+# export-site's output. A narrow filter set at import, before any thread, survives those swaps.
+warnings.filterwarnings("ignore", message="SOCKS support in urllib3")
+
 _import_lock = threading.Lock()
 _parse_lock = threading.Lock()  # passyunk keeps module-level state while it parses
 
