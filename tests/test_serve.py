@@ -75,6 +75,8 @@ def healthz_by_worker(metrics_dir) -> dict[str, float]:
     """/healthz 200s counted in each worker's own counter file (one file per worker process)."""
     counts = {}
     for path in metrics_dir.glob("counter_*.db"):
+        if path.stat().st_size == 0:  # a starting worker's file, not yet sized (see app.core.metrics)
+            continue
         n = sum(
             value
             for key, value, _ts, _pos in MmapedDict.read_all_values_from_file(str(path))

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import glob
 import os
+from collections.abc import Iterable
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -13,6 +15,7 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
+from prometheus_client.metrics_core import Metric
 
 REQUESTS = Counter("filmtour_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram(
@@ -29,9 +32,21 @@ ENGINE_LATENCY = Histogram(
 )
 
 
+class StartedWorkersCollector(multiprocess.MultiProcessCollector):
+    """Every worker's counters, leaving out a file that a starting worker has created but not yet sized.
+
+    prometheus_client creates a worker's file empty and sizes it a moment later; reading it in between raises
+    struct.error and fails the whole scrape (prometheus/client_python#1199, open in 0.26.0), and a worker killed in
+    that moment leaves the empty file for good. A file never shrinks, so one seen non-empty here reads whole."""
+
+    def collect(self) -> Iterable[Metric]:
+        files = [path for path in glob.glob(os.path.join(self._path, "*.db")) if os.path.getsize(path) > 0]
+        return self.merge(files, accumulate=True)
+
+
 def render_metrics() -> tuple[bytes, str]:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        StartedWorkersCollector(registry)
         return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(), CONTENT_TYPE_LATEST
