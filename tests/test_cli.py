@@ -16,7 +16,7 @@ from app.cli import cli
 from app.core.config import PROJECT_ROOT, get_settings
 from app.db.migrate import alembic_config, current_revision
 from app.db.session import make_engine
-from tests.conftest import REAL_LOCATIONS, SHARED_TILES
+from tests.conftest import REAL_LOCATIONS, SHARED_BASEMAP, SHARED_TILES
 from tests.routing.test_network_fetch import RECORDED as OVERPASS_RECORDED
 from tests.support.http_stub import Reply, http_stub
 
@@ -25,6 +25,9 @@ from tests.support.http_stub import Reply, http_stub
 def run(tmp_path, monkeypatch):
     monkeypatch.setenv("FILMTOUR_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("FILMTOUR_VALHALLA_TILES_DIR", str(SHARED_TILES))
+    # The run's shared basemap (same inputs, so the same build): `route` makes sure of a basemap as well as the
+    # tiles, and building one in each test's own data directory cost ~7 s of CPU per test.
+    monkeypatch.setenv("FILMTOUR_BASEMAP_DIR", str(SHARED_BASEMAP))
     get_settings.cache_clear()
     runner = CliRunner()
     yield lambda *args: runner.invoke(cli, list(args))
@@ -109,6 +112,8 @@ def test_db_upgrade_migrates_to_the_newest_revision(run, tmp_path):
 @pytest.mark.slow
 def test_network_fetch_downloads_converts_builds_and_installs(run, tmp_path, monkeypatch):
     monkeypatch.setenv("FILMTOUR_VALHALLA_TILES_DIR", str(tmp_path / "own-tiles"))
+    # Its own basemap directory too: a build from other inputs removes the builds beside it (the shared one).
+    monkeypatch.setenv("FILMTOUR_BASEMAP_DIR", str(tmp_path / "own-basemap"))
     with http_stub(lambda req: Reply(body=OVERPASS_RECORDED)) as overpass:
         monkeypatch.setenv("FILMTOUR_OVERPASS_URL", overpass.url)
         get_settings.cache_clear()
