@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from app.core.config import PROJECT_ROOT
-from tests.conftest import REAL_LOCATIONS, SHARED_TILES
+from tests.conftest import REAL_LOCATIONS, SHARED_BASEMAP, SHARED_TILES
 from tests.support.live import LiveApp, free_port, wait_ready
 
 
@@ -23,6 +23,8 @@ def test_serve_logs_are_json_lines_without_query_or_address(tmp_path):
     env |= {
         "FILMTOUR_DATA_DIR": str(tmp_path / "data"),
         "FILMTOUR_VALHALLA_TILES_DIR": str(SHARED_TILES),
+        # The run's shared basemap, found by its inputs: a start in a fresh data directory built one (~7 s CPU).
+        "FILMTOUR_BASEMAP_DIR": str(SHARED_BASEMAP),
         "FILMTOUR_LOCATIONS_FILE": str(REAL_LOCATIONS),
         "FILMTOUR_LOG_LEVEL": "info",
     }
