@@ -54,9 +54,14 @@ SHARED_BASEMAP = _ARTIFACTS / "basemap"
 # builds beside it (app.maps.basemap.archive.ensure_basemap), which would pull the real one from under a test
 # running at the same time in another worker.
 SAMPLE_BASEMAP = _ARTIFACTS / "basemap-sample"
+# The basemap of the stand-in Overpass answer (tests.test_basemap.overpass_with_basemap_layers), built by the
+# `network fetch` tests (test_basemap's and the CLI's): the converted extract is the same bytes each time, so
+# one build, keyed by it, serves both and later runs.
+FETCHED_BASEMAP = _ARTIFACTS / "basemap-fetched"
 SHARED_TILES.mkdir(parents=True, exist_ok=True)
 SHARED_BASEMAP.mkdir(parents=True, exist_ok=True)
 SAMPLE_BASEMAP.mkdir(parents=True, exist_ok=True)
+FETCHED_BASEMAP.mkdir(parents=True, exist_ok=True)
 
 
 def _template_data_dir() -> Path:

@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.core.config import SHIPPED_EXTRACT
+from app.core.files import file_sha256
 from app.main import create_app
 from app.maps.basemap import (
     MAX_ZOOM,
@@ -27,7 +28,7 @@ from app.maps.basemap import (
     read_stamp,
 )
 from app.routing.network import BBox, fetch_network
-from tests.conftest import REAL_LOCATIONS, SHARED_BASEMAP, make_settings
+from tests.conftest import FETCHED_BASEMAP, REAL_LOCATIONS, SHARED_BASEMAP, make_settings
 from tests.support.http_stub import Reply, http_stub
 
 RECORDED = Path(__file__).parent / "routing" / "data" / "overpass_oldcity_small.json"
@@ -129,13 +130,16 @@ def overpass_with_basemap_layers() -> bytes:
 @pytest.mark.slow  # a whole basemap build from the fetched extract: 12 s of the fast loop's 60
 def test_network_fetch_brings_water_parks_and_rail_into_the_basemap(tmp_path):
     answer = overpass_with_basemap_layers()
-    settings = make_settings(tmp_path, overpass_url="", basemap_dir=tmp_path / "bm")
+    settings = make_settings(tmp_path, overpass_url="", basemap_dir=FETCHED_BASEMAP)
     with http_stub(lambda req: Reply(body=answer)) as stub:
         settings = settings.model_copy(update={"overpass_url": stub.url, "overpass_timeout_s": 5})
         pbf, _ = fetch_network(BBox(-75.1530, 39.9455, -75.1450, 39.9515), settings, install=False)
     sent = parse_qs(stub.requests[0].body.decode())["data"][0]
     assert all(k in sent for k in ('"natural"="water"', '"leisure"="park"', '"railway"="rail"'))
-    basemap = ensure_basemap(settings, pbf=pbf)
+    basemap = ensure_basemap(settings, pbf=pbf)  # built once per run (or found) for this test and test_cli's
+    assert read_stamp(basemap)["inputs"]["pbf"] == file_sha256(
+        pbf
+    )  # of the fetched extract, not the shipped one
     archive = TileArchive(basemap)
     try:
         tile = decode(archive, -75.1490, 39.9485, 15)

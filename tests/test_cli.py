@@ -14,11 +14,13 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from app.core.config import PROJECT_ROOT, get_settings
+from app.core.files import file_sha256
 from app.db.migrate import alembic_config, current_revision
 from app.db.session import make_engine
-from tests.conftest import REAL_LOCATIONS, SHARED_BASEMAP, SHARED_TILES
-from tests.routing.test_network_fetch import RECORDED as OVERPASS_RECORDED
+from app.maps.basemap import Basemap, read_stamp
+from tests.conftest import FETCHED_BASEMAP, REAL_LOCATIONS, SHARED_BASEMAP, SHARED_TILES
 from tests.support.http_stub import Reply, http_stub
+from tests.test_basemap import overpass_with_basemap_layers
 
 
 @pytest.fixture
@@ -112,9 +114,10 @@ def test_db_upgrade_migrates_to_the_newest_revision(run, tmp_path):
 @pytest.mark.slow
 def test_network_fetch_downloads_converts_builds_and_installs(run, tmp_path, monkeypatch):
     monkeypatch.setenv("FILMTOUR_VALHALLA_TILES_DIR", str(tmp_path / "own-tiles"))
-    # Its own basemap directory too: a build from other inputs removes the builds beside it (the shared one).
-    monkeypatch.setenv("FILMTOUR_BASEMAP_DIR", str(tmp_path / "own-basemap"))
-    with http_stub(lambda req: Reply(body=OVERPASS_RECORDED)) as overpass:
+    # The answer test_basemap's fetch test gets, so the basemap of the fetched extract is one build for both
+    # (keyed by the extract's bytes); never SHARED_BASEMAP: a build from other inputs removes the ones beside it.
+    monkeypatch.setenv("FILMTOUR_BASEMAP_DIR", str(FETCHED_BASEMAP))
+    with http_stub(lambda req: Reply(body=overpass_with_basemap_layers())) as overpass:
         monkeypatch.setenv("FILMTOUR_OVERPASS_URL", overpass.url)
         get_settings.cache_clear()
         result = run("network", "fetch", "--bbox", "-75.1530,39.9455,-75.1450,39.9515")
@@ -123,6 +126,9 @@ def test_network_fetch_downloads_converts_builds_and_installs(run, tmp_path, mon
     settings = get_settings()
     assert settings.installed_extract.is_file() and settings.active_extract == settings.installed_extract
     assert list((tmp_path / "own-tiles").rglob("valhalla.json"))
+    fetched = file_sha256(settings.installed_extract)  # and the basemap is the fetched extract's
+    stamps = [read_stamp(Basemap(d)) for d in FETCHED_BASEMAP.iterdir() if "-basemap-" in d.name]
+    assert any(s and s["inputs"]["pbf"] == fetched for s in stamps), stamps
 
 
 def test_db_load_is_idempotent_and_locations_print(run):
