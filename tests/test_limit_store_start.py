@@ -18,7 +18,10 @@ def _start(path: str, barrier) -> None:
 
 
 def test_workers_starting_together_all_create_the_limit_store(tmp_path):
-    ctx = multiprocessing.get_context("spawn")
+    # Real processes, forked from a server process that imported the store's module once (spawn imported it
+    # again in each of the 18: ~4 s); not forked from pytest's own, which has threads running.
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["app.core.ratelimit", __name__])
     for attempt in range(3):
         path = tmp_path / f"run{attempt}" / "ratelimit.db"
         barrier = ctx.Barrier(6)

@@ -48,7 +48,10 @@ def wait_ready(url: str, proc: subprocess.Popen, log: Path, timeout_s: float = 9
             if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
                 return
         except httpx.TransportError:
-            time.sleep(0.2)
+            pass
+        time.sleep(
+            0.05
+        )  # short: a start is ~1 s, and every test with a server waits on it (503s too, not a spin)
     raise RuntimeError(f"the app did not become ready:\n{log.read_text()[-2000:]}")
 
 
