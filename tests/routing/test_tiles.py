@@ -44,13 +44,21 @@ def test_a_different_extract_rebuilds_and_corrupt_tiles_are_rebuilt(tmp_path):
     overpass_json_to_pbf(DATA / "overpass_oldcity_small.json", pbf)
     small = ensure_tiles(settings, pbf=pbf)
     assert is_complete(small)
-    big = ensure_tiles(settings)  # the shipped extract: another key, another build, the old one removed
+    # Another extract (the same answer less one street: two small builds, not the whole city's two): another
+    # key, another build, the old one removed.
+    doc = json.loads((DATA / "overpass_oldcity_small.json").read_text())
+    last_way = max(i for i, e in enumerate(doc["elements"]) if e["type"] == "way")
+    del doc["elements"][last_way]
+    (tmp_path / "other.json").write_text(json.dumps(doc))
+    other = tmp_path / "other.osm.pbf"
+    overpass_json_to_pbf(tmp_path / "other.json", other)
+    big = ensure_tiles(settings, pbf=other)
     assert big.directory != small.directory and not small.directory.exists()
 
     big.extract.write_bytes(b"not a tar")  # damage: the next start must notice and rebuild
     assert not is_complete(big)
-    repaired = ensure_tiles(settings)
-    assert is_complete(repaired)
+    repaired = ensure_tiles(settings, pbf=other)
+    assert is_complete(repaired) and repaired.directory == big.directory
     assert json.loads((repaired.directory / "stamp.json").read_text())["pbf_sha256"]
 
 
