@@ -28,8 +28,10 @@ def run(tmp_path, monkeypatch):
     monkeypatch.setenv("FILMTOUR_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("FILMTOUR_VALHALLA_TILES_DIR", str(SHARED_TILES))
     # The run's shared basemap (same inputs, so the same build): `route` makes sure of a basemap as well as the
-    # tiles, and building one in each test's own data directory cost ~7 s of CPU per test.
+    # tiles, and building one in each test's own data directory cost ~7 s of CPU per test. The same inputs as
+    # the shared build's, whatever the caller's environment says: a build from others would remove it.
     monkeypatch.setenv("FILMTOUR_BASEMAP_DIR", str(SHARED_BASEMAP))
+    monkeypatch.setenv("FILMTOUR_LOCATIONS_FILE", str(REAL_LOCATIONS))
     get_settings.cache_clear()
     runner = CliRunner()
     yield lambda *args: runner.invoke(cli, list(args))

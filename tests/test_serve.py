@@ -14,7 +14,7 @@ import pytest
 from prometheus_client.mmap_dict import MmapedDict
 
 from app.core.config import PROJECT_ROOT
-from tests.conftest import SHARED_BASEMAP, SHARED_TILES
+from tests.conftest import REAL_LOCATIONS, SHARED_BASEMAP, SHARED_TILES
 from tests.support.live import LiveApp, free_port, wait_ready
 
 pytestmark = pytest.mark.slow
@@ -29,8 +29,10 @@ def test_serve_with_two_workers_sums_metrics_across_them(tmp_path):
     env |= {
         "FILMTOUR_DATA_DIR": str(tmp_path / "data"),
         "FILMTOUR_VALHALLA_TILES_DIR": str(SHARED_TILES),
-        # The run's shared basemap, found by its inputs: a start in a fresh data directory built one (~7 s CPU).
+        # The run's shared basemap, found by its inputs (the dataset's too, whatever the caller's environment
+        # says): a start in a fresh data directory built one (~7 s CPU).
         "FILMTOUR_BASEMAP_DIR": str(SHARED_BASEMAP),
+        "FILMTOUR_LOCATIONS_FILE": str(REAL_LOCATIONS),
         "FILMTOUR_LOG_LEVEL": "info",
     }
     log = tmp_path / "serve.log"
