@@ -137,9 +137,8 @@ def test_network_fetch_brings_water_parks_and_rail_into_the_basemap(tmp_path):
     sent = parse_qs(stub.requests[0].body.decode())["data"][0]
     assert all(k in sent for k in ('"natural"="water"', '"leisure"="park"', '"railway"="rail"'))
     basemap = ensure_basemap(settings, pbf=pbf)  # built once per run (or found) for this test and test_cli's
-    assert read_stamp(basemap)["inputs"]["pbf"] == file_sha256(
-        pbf
-    )  # of the fetched extract, not the shipped one
+    # Of the fetched extract, not the shipped one.
+    assert read_stamp(basemap)["inputs"]["pbf"] == file_sha256(pbf)
     archive = TileArchive(basemap)
     try:
         tile = decode(archive, -75.1490, 39.9485, 15)

@@ -49,9 +49,8 @@ def wait_ready(url: str, proc: subprocess.Popen, log: Path, timeout_s: float = 9
                 return
         except httpx.TransportError:
             pass
-        time.sleep(
-            0.05
-        )  # short: a start is ~1 s, and every test with a server waits on it (503s too, not a spin)
+        # Short: a start is ~1 s, and every test with a server waits on it (after a 503 too: not a spin).
+        time.sleep(0.05)
     raise RuntimeError(f"the app did not become ready:\n{log.read_text()[-2000:]}")
 
 
