@@ -26,7 +26,7 @@ from app.core.config import PROJECT_ROOT, Settings
 from app.maps.basemap import ensure_basemap
 from app.routing.tiles import ensure_tiles
 from tests.browser.test_basemap_pages import STREET_CASING, WATER
-from tests.conftest import REAL_LOCATIONS, SHARED_BASEMAP, SHARED_TILES
+from tests.conftest import REAL_LOCATIONS, SHARED_BASEMAP, SHARED_TILES, make_settings
 from tests.support.live import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -34,6 +34,9 @@ MONTAGE = "rocky-1976-montage"
 
 
 def export(tmp: Path, target: Path, *extra: str) -> str:
+    """``filmtour export-site`` into ``target``, with the data directory ``tmp/data``: the first export there
+    starts from the run's prepared database; a later one reuses what the first kept (its cards)."""
+    make_settings(tmp)  # the run's prepared database, copied (not migrated and loaded again)
     prebuilt = Settings(
         data_dir=tmp / "prebuild",
         valhalla_tiles_dir=SHARED_TILES,
@@ -105,9 +108,9 @@ def site(tmp_path_factory) -> Iterator[tuple[str, Path]]:
         yield url, tmp / "site"
 
 
-def test_every_link_of_every_page_is_a_file(site):
-    _, root = site
-    pages = list(root.rglob("*.html"))
+def missing_links(site: Path, server_root: Path) -> list[str]:
+    """Every link of every page of the export in ``site`` (served from ``server_root``) that is not a file."""
+    pages = list(site.rglob("*.html"))
     assert len(pages) > 50
     missing = set()
     for page in pages:
@@ -115,10 +118,15 @@ def test_every_link_of_every_page_is_a_file(site):
             if link.startswith(("http:", "https:", "//", "data:", "mailto:")):
                 continue
             path = link.split("?")[0]
-            target = root / path.lstrip("/") if path.startswith("/") else page.parent / path
+            target = server_root / path.lstrip("/") if path.startswith("/") else page.parent / path
             if not (target / "index.html" if target.is_dir() else target).is_file():
                 missing.add(link)
-    assert not missing, sorted(missing)
+    return sorted(missing)
+
+
+def test_every_link_of_every_page_is_a_file(site):
+    _, root = site
+    assert not missing_links(root, root)
     films = json.loads((root / "api/v1/films/rocky-1976/locations.geojson").read_text())
     assert films["numberMatched"] == len(films["features"]) > 5
 
@@ -217,10 +225,18 @@ def test_save_for_offline_from_the_static_copy(browser, site):
     context.close()
 
 
-def test_export_under_a_sub_path(browser, tmp_path):
+def test_export_under_a_sub_path(browser, site):
+    """A second export from the same data directory (as a rebuild for another address would be): its cards
+    are read back from the first export's, every page and link is written for the sub-path."""
+    tmp_path = site[1].parent
     port = free_port()
     out = export(tmp_path, tmp_path / "www" / "atlas", "--base-url", f"http://127.0.0.1:{port}/atlas")
-    assert "for http://127.0.0.1" in out
+    assert f"for http://127.0.0.1:{port}/atlas" in " ".join(out.split())  # Rich wraps long lines
+    assert not missing_links(tmp_path / "www" / "atlas", tmp_path / "www")
+    cards = tmp_path / "www" / "atlas" / "cards"
+    assert (cards / "tours" / f"{MONTAGE}.png").read_bytes() == (
+        site[1] / "cards/tours" / f"{MONTAGE}.png"
+    ).read_bytes()
     page_html = (tmp_path / "www" / "atlas" / "tours" / MONTAGE / "map" / "index.html").read_text()
     assert (
         'href="/atlas/static/' in page_html
