@@ -9,6 +9,7 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -99,11 +100,28 @@ def static_server(directory: Path, port: int | None = None) -> Iterator[str]:
         proc.wait(timeout=10)
 
 
+# The share cards of earlier runs, kept like the tiles and the basemap (tests/conftest.py): a card's file is
+# named by everything it is drawn from (app.maps.card_store), so a changed dataset, basemap or drawing code
+# draws it afresh; the rest (~5 s of CPU) are read back. FILMTOUR_TEST_FRESH_ARTIFACTS=1: none kept.
+KEPT_CARDS = SHARED_BASEMAP.parent / "export-cards"
+
+
+def _keep_cards(cards: Path) -> None:
+    """The export's card store becomes the kept one (copied beside it, then renamed over it)."""
+    copy = KEPT_CARDS.with_name(f"{KEPT_CARDS.name}.{os.getpid()}")
+    shutil.copytree(cards, copy)
+    shutil.rmtree(KEPT_CARDS, ignore_errors=True)
+    copy.rename(KEPT_CARDS)
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     tmp = tmp_path_factory.mktemp("export")
+    if KEPT_CARDS.is_dir():
+        shutil.copytree(KEPT_CARDS, tmp / "data" / "cards")
     out = export(tmp, tmp / "site")
     assert "exported" in out
+    _keep_cards(tmp / "data" / "cards")
     with static_server(tmp / "site") as url:
         yield url, tmp / "site"
 
