@@ -107,11 +107,15 @@ KEPT_CARDS = SHARED_BASEMAP.parent / "export-cards"
 
 
 def _keep_cards(cards: Path) -> None:
-    """The export's card store becomes the kept one (copied beside it, then renamed over it)."""
+    """The export's card store becomes the kept one (copied beside it, then renamed over it); best effort: a
+    run at the same time that kept its own first wins."""
     copy = KEPT_CARDS.with_name(f"{KEPT_CARDS.name}.{os.getpid()}")
-    shutil.copytree(cards, copy)
-    shutil.rmtree(KEPT_CARDS, ignore_errors=True)
-    copy.rename(KEPT_CARDS)
+    try:
+        shutil.copytree(cards, copy)
+        shutil.rmtree(KEPT_CARDS, ignore_errors=True)
+        copy.rename(KEPT_CARDS)
+    except OSError:
+        shutil.rmtree(copy, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
