@@ -93,7 +93,7 @@ def main() -> None:
     result: dict[str, object] = {
         "repeat": args.repeat,
         "cpus": os.cpu_count(),
-        "checkouts": {name: str(path) for name, path in checkouts.items()},
+        "checkouts": {name: path.name for name, path in checkouts.items()},
     }
     for name in checkouts:
         for kind in ("first", "again"):
