@@ -56,6 +56,7 @@ from app.db.prepare import prepare
 from app.db.session import Readiness, check_database, make_engine
 from app.maps.assets import STATIC_PREFIX, static_files_app
 from app.maps.basemap import TileArchive, current_basemap, ensure_basemap, open_archive
+from app.maps.card_store import CardStore
 from app.routing.factory import get_engine
 from app.routing.tiles import ensure_tiles
 from app.services import routes as routes_service
@@ -159,7 +160,7 @@ def start_up(settings: Settings, trusted_proxies: tuple[IPNetwork, ...]) -> AppS
         geocoder=geocoder,
         tour_plans=TourPlans(),
         dataset_cache=DatasetCache(db_engine),
-        cards=CardCache(),
+        cards=CardCache(store=CardStore(settings.data_dir / "cards")),
         downloads=DownloadCache(settings.data_dir / "downloads"),
         trusted_proxies=trusted_proxies,
         planning_slots=PlanningSlots(settings.max_concurrent_plans, settings.planning_wait_s),

@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from app.core import jsontext
 from app.core.encoding import accepts_gzip
 from app.db import repository as repo
+from app.maps.card_store import CardStore
 
 GEOJSON = "application/geo+json"
 # The documented answers of a cached GET besides its body: 304 (ETag), and 404 where the path names one item.
@@ -186,10 +187,11 @@ class DatasetCache:
 
 class CardCache:
     """The last ``size`` share cards drawn (~60 KB each; app.api.cards), keyed by item, dataset version and
-    basemap version."""
+    basemap version; behind it, ``store``: the dataset's cards on disk, kept across restarts and exports."""
 
-    def __init__(self, size: int = 128) -> None:
+    def __init__(self, size: int = 128, store: CardStore | None = None) -> None:
         self.size = size
+        self.store = store
         self._cards: OrderedDict[str, Rendered] = OrderedDict()
         self._lock = threading.Lock()
 

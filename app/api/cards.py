@@ -1,6 +1,7 @@
 """Share cards: /cards/{routes|tours|films|places}/{id}.png and /cards/map.png, the pictures link previews show
 (app.maps.cards draws them), and the Open Graph / Twitter tags the pages carry (``share_meta``). A card is drawn
-once per item, dataset version and basemap version, then kept in memory and sent with an ETag."""
+once per item, dataset version and basemap version, then kept in memory and sent with an ETag; the dataset's
+cards also on disk (app.maps.card_store), so another process or a re-export does not draw them again."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from app.api.state import app_state
 from app.core.config import Settings, route_title
 from app.db import repository as repo
 from app.db.models import Film, Location
-from app.maps.basemap import CREDIT
+from app.maps.basemap import CREDIT, TileArchive
 from app.maps.card_content import ROUTE_COLOUR, SIZE, VISIT_COLOUR, Card
+from app.maps.card_store import CardStore, card_digest
 from app.schemas.route_document import RouteDocument, route_line, stop_features
 from app.services import routes as routes_service
 from app.services import tours as tours_service
@@ -83,6 +85,19 @@ def card_for(request: Request, session: Session, settings: Settings, kind: str, 
     return Card(title, subtitle, CREDIT, [], [(p.lon, p.lat) for p in places], numbered=False)
 
 
+def _drawn(store: CardStore | None, card: Card, archive: TileArchive | None) -> bytes:
+    """The card's PNG: from ``store`` when drawn before (by any process), else drawn (and kept there)."""
+    digest = card_digest(card, archive.version if archive else "-")
+    png = store.get(digest) if store else None
+    if png is None:
+        from app.maps.cards import render_card  # Pillow, numpy, the tile decoder: loaded by the first card
+
+        png = render_card(card, archive)
+        if store:
+            store.put(digest, png)
+    return png
+
+
 def _send(request: Request, session: Session, settings: Settings, kind: str, item_id: str) -> Response:
     state = app_state(request.app)
     archive = state.basemap
@@ -91,9 +106,7 @@ def _send(request: Request, session: Session, settings: Settings, kind: str, ite
     if rendered is None or kind == "routes":  # a saved route may be deleted: look it up every time
         card = card_for(request, session, settings, kind, item_id)
     if rendered is None:
-        from app.maps.cards import render_card  # Pillow, numpy, the tile decoder: loaded by the first card
-
-        png = render_card(card, archive)
+        png = _drawn(state.cards.store if kind != "routes" else None, card, archive)
         rendered = Rendered(png, None, etag_for(png))  # a PNG is compressed already: no gzip copy
         state.cards.put(key, rendered)
     max_age = 86400 if kind == "routes" else 3600

@@ -97,7 +97,10 @@ class Exporter:
         target = target or file_for(parts.path, parts.query)
         if target in self.written:
             return target, b""
-        resp = self.client.get(url, headers={"accept-language": "en", **headers})
+        # identity: the files are written as they are; a gzip answer would be compressed only to be unpacked
+        # again (~0.3-0.6 ms of the ~1.5-4 ms each of the ~1,000 requests)
+        asked = {"accept-language": "en", "accept-encoding": "identity", **headers}
+        resp = self.client.get(url, headers=asked)
         if resp.status_code != 200:
             fail(f"{url} answered {resp.status_code}: {resp.text[:300]}")
         body = resp.content
