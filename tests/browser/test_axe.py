@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, AXE_OPTIONS
 
 pytestmark = pytest.mark.browser  # (it had no marker: the fast subset ran Chromium)
 
@@ -23,7 +23,7 @@ def audit(page, axe: Path, url: str | None, html: str | None = None) -> list[dic
         if page.locator("#ft-map").count():  # a map page: its markers, lists and controls drawn (map.js)
             page.wait_for_selector(".leaflet-container[data-ft-ready='1']", timeout=20_000)
     page.add_script_tag(path=str(axe))
-    result = page.evaluate("async () => await axe.run(document)")
+    result = page.evaluate(f"async () => await axe.run(document, {AXE_OPTIONS})")
     assert html is not None or len(result["passes"]) > 10  # axe really looked at the page
     return [
         {

@@ -26,11 +26,8 @@ pytestmark = pytest.mark.browser
 MONTAGE = "rocky-1976-montage"
 # The README's screenshots are rewritten only when asked (FILMTOUR_UPDATE_SCREENSHOTS=1), so a test run leaves
 # the checkout clean; otherwise they go with the other artifacts.
-SCREENSHOTS = (
-    PROJECT_ROOT / "docs" / "screenshots"
-    if os.environ.get("FILMTOUR_UPDATE_SCREENSHOTS") == "1"
-    else ARTIFACTS / "screenshots"
-)
+UPDATE_SCREENSHOTS = os.environ.get("FILMTOUR_UPDATE_SCREENSHOTS") == "1"
+SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots" if UPDATE_SCREENSHOTS else ARTIFACTS / "screenshots"
 # The style's colours (app/static/filmtour/basemap.js): water, street casing, major street fill.
 WATER = (0x9D, 0xC3, 0xD4)
 STREET_CASING = (0xD8, 0xCF, 0xBD)
@@ -52,6 +49,12 @@ def share(img: Image.Image, rgb: tuple[int, int, int], tol: int = 10) -> float:
 def painted(page) -> Image.Image:
     wait_map_drawn(page)
     return Image.open(io.BytesIO(page.screenshot()))
+
+
+def keep_screenshot(img: Image.Image, name: str) -> None:
+    """Save a screenshot under SCREENSHOTS; squeezed (0.3 s a shot) only for the committed README copies."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    img.save(SCREENSHOTS / name, optimize=UPDATE_SCREENSHOTS)
 
 
 def water_bounds() -> tuple[float, float, float, float]:
@@ -160,8 +163,7 @@ def test_page_paints_our_streets_and_water_with_nothing_from_outside(
         credits = ("OpenStreetMap", "City of Philadelphia", "DVRPC", "Neighbourhoods: Abaca Labs (CC BY 4.0)")
         assert all(x in attribution for x in credits), attribution
     if name in ("planner", "locations-map", "montage-tour-map"):
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        shot.save(SCREENSHOTS / f"{name}.png", optimize=True)
+        keep_screenshot(shot, f"{name}.png")
     watch.assert_clean()  # zero requests outside 127.0.0.1 (they would have been aborted), no errors
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "basemap-metrics.json").write_text(json.dumps(METRICS, indent=2))
@@ -191,8 +193,7 @@ def test_names_are_drawn_legibly_at_phone_width(live_server, page_and_watch):
     both = Image.new("RGB", (neighbourhoods.width * 2 + 10, neighbourhoods.height), "white")
     both.paste(neighbourhoods.convert("RGB"), (0, 0))
     both.paste(streets.convert("RGB"), (neighbourhoods.width + 10, 0))
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    both.save(SCREENSHOTS / "phone-names.png", optimize=True)
+    keep_screenshot(both, "phone-names.png")
     trails.save(ARTIFACTS / "phone-trail-names.png")
     watch.assert_clean()
 
@@ -238,8 +239,7 @@ def test_park_and_river_names_are_drawn_at_phone_width(live_server, page_and_wat
     both = Image.new("RGB", (parks.width * 2 + 10, parks.height), "white")
     both.paste(parks.convert("RGB"), (0, 0))
     both.paste(rivers.convert("RGB"), (parks.width + 10, 0))
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    both.save(SCREENSHOTS / "phone-park-river-names.png", optimize=True)
+    keep_screenshot(both, "phone-park-river-names.png")
     assert share(park_box, PARK_TEXT, tol=24) > 0.002
     assert share(river_box, WATER_TEXT, tol=24) > 0.002
     assert share(river_box, PARK_TEXT, tol=24) < 0.001

@@ -19,10 +19,10 @@ from PIL import Image
 from tests.browser.conftest import ARTIFACTS, MAP_PROBE, wait_map_drawn
 from tests.browser.test_basemap_pages import (
     MAJOR,
-    SCREENSHOTS,
     STREET_CASING,
     WATER,
     basemap_area,
+    keep_screenshot,
     share,
     water_bounds,
 )
@@ -99,8 +99,7 @@ def test_saved_tour_reloads_offline_with_map_route_stops_and_cue_sheet(live_serv
     water = share(basemap_area(page, shot, water_bounds()), WATER)
     streets = share(area, STREET_CASING) + share(area, MAJOR)
     assert water > 0.01 and streets > 0.005, (water, streets)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shot.save(SCREENSHOTS / "offline-montage-tour.png", optimize=True)
+    keep_screenshot(shot, "offline-montage-tour.png")
     assert page.locator("path.ft-route-line").count() == 1
     stops = int(page.get_attribute(".leaflet-container", "data-ft-markers"))
     assert stops >= 5 and page.locator(".ft-stop").count() == stops

@@ -17,7 +17,7 @@ import httpx
 import numpy as np
 import pytest
 
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, AXE_OPTIONS
 from tests.browser.run_support import INIT_SCRIPT, PHONE, Line, offset, route_of, stops_of
 
 pytestmark = pytest.mark.browser
@@ -322,7 +322,9 @@ def test_run_page_in_spanish_at_390_px_passes_axe(live_server, browser, axe_scri
         for lang in ("en", "es"):
             open_run(page, f"{live_server}/tours/{TOUR}/run?lang={lang}")
             page.add_script_tag(path=str(axe_script))
-            violations[f"{lang} idle"] = page.evaluate("async () => (await axe.run(document)).violations")
+            violations[f"{lang} idle"] = page.evaluate(
+                f"async () => (await axe.run(document, {AXE_OPTIONS})).violations"
+            )
             page.click("#ft-run-start")
             t0 = time.time() * 1000
             # muted: the first turn is written, not spoken
@@ -345,7 +347,9 @@ def test_run_page_in_spanish_at_390_px_passes_axe(live_server, browser, axe_scri
             assert progress(page) > b + 250
             page.click("#ft-run-end")
             page.wait_for_selector("#ft-run-summary:not([hidden])")
-            violations[f"{lang} summary"] = page.evaluate("async () => (await axe.run(document)).violations")
+            violations[f"{lang} summary"] = page.evaluate(
+                f"async () => (await axe.run(document, {AXE_OPTIONS})).violations"
+            )
             assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         spoken = page.evaluate("window.__spoken")
         page.screenshot(path=str(ARTIFACTS / "run-page-es.png"))
