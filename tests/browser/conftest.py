@@ -187,7 +187,19 @@ MAP_DRAWN = """() => {
 
 def wait_map_drawn(page, timeout: float = 20_000) -> None:
     """Wait until the map (opened in a context with MAP_PROBE) shows its final pixels for the current view."""
-    page.wait_for_function(MAP_DRAWN, timeout=timeout)
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(MAP_DRAWN, timeout=timeout)
+    except PlaywrightTimeout:
+        state = page.evaluate(
+            """() => ({ probe: !!window.__ftBasemap, drawing: window.__ftTilesDrawing,
+                        loading: window.__ftBasemap ? window.__ftBasemap.isLoading() : null,
+                        map: document.querySelector('.leaflet-container')?.outerHTML.slice(0, 200) })"""
+        )
+        raise AssertionError(
+            f"the map was not drawn within {timeout} ms (MAP_PROBE in the context?): {state}"
+        )
 
 
 @pytest.hookimpl(wrapper=True)
@@ -199,8 +211,8 @@ def pytest_runtest_makereport(item, call):
 
 
 def page_error(message) -> bool:
-    """An error the page logged. Not the browser's own /favicon.ico probe (the pages name no icon; it 404s):
-    with every request routed through Playwright, Chromium made no such probe."""
+    """An error the page logged; not the browser's own request for /favicon.ico, which 404s (the pages name no
+    icon) and which Chromium did not make while Playwright routed every request."""
     return message.type == "error" and urlsplit(message.location.get("url", "")).path != "/favicon.ico"
 
 
