@@ -1,6 +1,11 @@
 """Real-browser fixtures: the app under uvicorn on 127.0.0.1, a local tile server, a second origin for the
 'blog' that embeds our iframe, and Debian's Chromium driven by Playwright. Every request the pages make is
-recorded; a test fails if any leaves 127.0.0.1."""
+recorded; a test fails if any leaves 127.0.0.1.
+
+Chromium itself keeps requests on loopback (OUTSIDE_BLOCKED: every other host goes to a proxy that is not
+there, and no name resolves), rather than Playwright routing every request through Python (~0.3 s a page
+load, and Chromium bypasses service workers while routing is on). tests/browser/test_leak_guard.py proves both
+that an outside request is blocked and that the watch below records it."""
 
 from __future__ import annotations
 
@@ -39,10 +44,19 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
 ]
+# Nothing leaves 127.0.0.1: other hosts (IP literals too) go through a proxy on the discard port, where nothing
+# listens (Chromium goes direct to loopback without asking a proxy), and every other name resolves to nothing.
+OUTSIDE_BLOCKED = [
+    "--proxy-server=http://127.0.0.1:9",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
 
 
 BROWSER_TOOLS = Path(__file__).parent  # package.json + package-lock.json: test-only npm tools
 AXE = BROWSER_TOOLS / "node_modules" / "axe-core" / "axe.min.js"
+# axe's options for every audit: every rule runs and every violation comes with all its nodes; passes and
+# "incomplete" keep one node a rule (making a selector for every node that passed is most of axe's time).
+AXE_OPTIONS = "{ resultTypes: ['violations'] }"
 
 
 def _missing(what: str) -> None:
@@ -135,18 +149,78 @@ def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *OUTSIDE_BLOCKED])
         yield b
         b.close()
 
 
-@pytest.fixture
-def page_and_watch(browser, request) -> Iterator[tuple[object, PageWatch]]:
-    context = browser.new_context(viewport={"width": 1200, "height": 800})
-    page = context.new_page()
+# Test-side instrument (an init script, before the page's own): the basemap layer that basemap.js makes is kept
+# as window.__ftBasemap, and its renders in flight are counted, re-renders for labels laid out later included.
+MAP_PROBE = """
+(() => {
+  let make;
+  window.__ftTilesDrawing = 0;
+  Object.defineProperty(window, "filmtourBasemap", { configurable: true, get: () => make, set(f) {
+    make = (tiles) => {
+      const layer = f(tiles), render = layer.renderTile;
+      layer.renderTile = function (...args) {
+        window.__ftTilesDrawing++;
+        return Promise.resolve(render.apply(this, args)).finally(() => window.__ftTilesDrawing--);
+      };
+      window.__ftBasemap = layer;
+      return layer;
+    };
+  } });
+})();
+"""
+# The view's tiles all fetched and drawn (labels too), faded in, and the page's images decoded: what the
+# screenshot shows is final. A function (polling an expression needs eval, which the pages' CSP forbids).
+MAP_DRAWN = """() => {
+  const map = document.querySelector(".leaflet-container[data-ft-ready='1'][data-ft-painted]");
+  const layer = window.__ftBasemap;
+  if (!map || !layer || layer.isLoading() || window.__ftTilesDrawing !== 0) return false;
+  const tiles = Array.from(layer.getContainer().querySelectorAll(".leaflet-tile"));
+  return tiles.every((t) => t.style.opacity === "" || t.style.opacity === "1")
+    && Array.from(document.images).every((i) => i.complete);
+}"""
+
+
+def wait_map_drawn(page, timeout: float = 20_000) -> None:
+    """Wait until the map (opened in a context with MAP_PROBE) shows its final pixels for the current view."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(MAP_DRAWN, timeout=timeout)
+    except PlaywrightTimeout:
+        state = page.evaluate(
+            """() => ({ probe: !!window.__ftBasemap, drawing: window.__ftTilesDrawing,
+                        loading: window.__ftBasemap ? window.__ftBasemap.isLoading() : null,
+                        map: document.querySelector('.leaflet-container')?.outerHTML.slice(0, 200) })"""
+        )
+        raise AssertionError(
+            f"the map was not drawn within {timeout} ms (MAP_PROBE in the context?): {state}"
+        )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test, so page_and_watch knows whether to keep a screenshot."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+def page_error(message) -> bool:
+    """An error the page logged; not the browser's own request for /favicon.ico, which 404s (the pages name no
+    icon) and which Chromium did not make while Playwright routed every request."""
+    return message.type == "error" and urlsplit(message.location.get("url", "")).path != "/favicon.ico"
+
+
+def watch_context(context, page) -> PageWatch:
+    """Record every request of the context (its service workers' included), and the page's errors and dialogs."""
     watch = PageWatch()
-    page.on("request", lambda r: watch.requests.append(r.url))
-    page.on("console", lambda m: watch.console_errors.append(m.text) if m.type == "error" else None)
+    context.on("request", lambda r: watch.requests.append(r.url))
+    page.on("console", lambda m: watch.console_errors.append(m.text) if page_error(m) else None)
     page.on("pageerror", lambda e: watch.page_errors.append(str(e)))
 
     def on_dialog(d):
@@ -154,17 +228,18 @@ def page_and_watch(browser, request) -> Iterator[tuple[object, PageWatch]]:
         d.dismiss()
 
     page.on("dialog", on_dialog)
-    # Block anything not on loopback, so a leak is recorded rather than attempted.
-    context.route(
-        "**/*",
-        lambda route: (
-            route.continue_()
-            if urlsplit(route.request.url).hostname in (None, "127.0.0.1")
-            or urlsplit(route.request.url).scheme in ("data", "blob", "about")
-            else route.abort()
-        ),
-    )
+    return watch
+
+
+@pytest.fixture
+def page_and_watch(browser, request) -> Iterator[tuple[object, PageWatch]]:
+    context = browser.new_context(viewport={"width": 1200, "height": 800})
+    context.add_init_script(MAP_PROBE)
+    page = context.new_page()
+    watch = watch_context(context, page)
     yield page, watch
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
+    call = getattr(request.node, "report_call", None)
+    if call is not None and call.failed:  # the page as it was when the test failed
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
     context.close()

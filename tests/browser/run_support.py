@@ -37,12 +37,17 @@ INIT_SCRIPT = """
   Object.defineProperty(window, "speechSynthesis", { value: synth, configurable: true });
   if (!window.SpeechSynthesisUtterance) window.SpeechSynthesisUtterance = function (text) { this.text = text; };
   window.__watching = () => watchers.size;
+  // One task per fix, as a real fix comes: a MessageChannel message, not setTimeout(0), which Chromium clamps
+  // to 4 ms once nested (thousands of fixes a run).
+  const channel = new MessageChannel(); const waiting = [];
+  channel.port1.onmessage = () => waiting.shift()();
+  const yieldTask = () => new Promise((r) => { waiting.push(r); channel.port2.postMessage(null); });
   window.__emit = async (fixes, until) => {
     for (const [lat, lon, acc, t, m] of fixes) {
       window.__lastM = m === undefined ? null : m;
       for (const ok of watchers.values())
         ok({ coords: { latitude: lat, longitude: lon, accuracy: acc, altitude: null }, timestamp: t });
-      await new Promise((r) => setTimeout(r, 0));
+      await yieldTask();
       if (until === "back" && !window.filmtourRun.run.off) return true;
     }
     return false;

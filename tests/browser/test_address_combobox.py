@@ -8,6 +8,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import AXE_OPTIONS
+
 pytestmark = pytest.mark.browser
 
 
@@ -82,7 +84,9 @@ def test_the_open_list_passes_axe(live_server, browser, axe_script):
         expect(page.locator("#ft-address-options [role=option]").first).to_be_visible(timeout=10_000)
         page.keyboard.press("ArrowDown")
         page.add_script_tag(path=str(axe_script))
-        result = page.evaluate("async () => await axe.run(document.querySelector('#ft-first-form'))")
+        result = page.evaluate(
+            f"async () => await axe.run(document.querySelector('#ft-first-form'), {AXE_OPTIONS})"
+        )
         serious = [v["id"] for v in result["violations"] if v["impact"] in ("serious", "critical")]
         assert serious == []
         assert len(result["passes"]) > 5

@@ -10,6 +10,7 @@ import os
 from urllib.parse import urlsplit
 
 import httpx
+import numpy as np
 import pytest
 import shapely
 from PIL import Image
@@ -17,7 +18,7 @@ from shapely.geometry import shape
 
 from app.core.config import PROJECT_ROOT, SHIPPED_DATA, Settings
 from app.maps.basemap import current_basemap, read_stamp
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, wait_map_drawn
 from tests.conftest import SHARED_BASEMAP
 
 pytestmark = pytest.mark.browser
@@ -25,11 +26,8 @@ pytestmark = pytest.mark.browser
 MONTAGE = "rocky-1976-montage"
 # The README's screenshots are rewritten only when asked (FILMTOUR_UPDATE_SCREENSHOTS=1), so a test run leaves
 # the checkout clean; otherwise they go with the other artifacts.
-SCREENSHOTS = (
-    PROJECT_ROOT / "docs" / "screenshots"
-    if os.environ.get("FILMTOUR_UPDATE_SCREENSHOTS") == "1"
-    else ARTIFACTS / "screenshots"
-)
+UPDATE_SCREENSHOTS = os.environ.get("FILMTOUR_UPDATE_SCREENSHOTS") == "1"
+SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots" if UPDATE_SCREENSHOTS else ARTIFACTS / "screenshots"
 # The style's colours (app/static/filmtour/basemap.js): water, street casing, major street fill.
 WATER = (0x9D, 0xC3, 0xD4)
 STREET_CASING = (0xD8, 0xCF, 0xBD)
@@ -43,15 +41,20 @@ METRICS: dict[str, dict] = {}
 
 
 def share(img: Image.Image, rgb: tuple[int, int, int], tol: int = 10) -> float:
-    pixels = img.convert("RGB").get_flattened_data()
-    near = sum(1 for p in pixels if all(abs(a - b) <= tol for a, b in zip(p, rgb, strict=True)))
-    return near / len(pixels)
+    """The share of pixels within tol of rgb in every channel."""
+    pixels = np.asarray(img.convert("RGB"), dtype=np.int16).reshape(-1, 3)
+    return float(np.mean(np.all(np.abs(pixels - np.array(rgb, dtype=np.int16)) <= tol, axis=1)))
 
 
 def painted(page) -> Image.Image:
-    page.wait_for_selector(".leaflet-container[data-ft-ready='1'][data-ft-painted]", timeout=20_000)
-    page.wait_for_load_state("networkidle")
+    wait_map_drawn(page)
     return Image.open(io.BytesIO(page.screenshot()))
+
+
+def keep_screenshot(img: Image.Image, name: str) -> None:
+    """Save a screenshot under SCREENSHOTS; squeezed (0.3 s a shot) only for the committed README copies."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    img.save(SCREENSHOTS / name, optimize=UPDATE_SCREENSHOTS)
 
 
 def water_bounds() -> tuple[float, float, float, float]:
@@ -146,20 +149,21 @@ def test_page_paints_our_streets_and_water_with_nothing_from_outside(
         ),
     }
     assert count > 0, METRICS[name]
-    # The first painted map (first basemap tile drawn, from navigation start) within 1.5 s: best of three
-    # cold loads, each in a fresh browser context (empty cache), since other jobs share this machine's cores.
-    METRICS[name]["first_tile_ms_best_of_3"] = min(
-        [METRICS[name]["first_tile_ms"], *(cold_first_tile(browser, live_server + path) for _ in range(2))]
-    )
-    assert METRICS[name]["first_tile_ms_best_of_3"] <= 1500, METRICS[name]
+    # The first painted map (first basemap tile drawn, from navigation start) within 1.5 s: the best of up to
+    # three cold loads, each in a fresh browser context (empty cache), since other jobs share this machine's
+    # cores. A load within budget ends the tries (the later ones could only lower the best).
+    loads = [METRICS[name]["first_tile_ms"]]
+    while min(loads) > 1500 and len(loads) < 3:
+        loads.append(cold_first_tile(browser, live_server + path))
+    METRICS[name]["first_tile_ms_cold_loads"] = loads
+    assert min(loads) <= 1500, METRICS[name]
     if name == "montage-tour-map":
         assert transferred <= 400_000, METRICS[name]
         attribution = page.locator(".leaflet-control-attribution").inner_text()
         credits = ("OpenStreetMap", "City of Philadelphia", "DVRPC", "Neighbourhoods: Abaca Labs (CC BY 4.0)")
         assert all(x in attribution for x in credits), attribution
     if name in ("planner", "locations-map", "montage-tour-map"):
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        shot.save(SCREENSHOTS / f"{name}.png", optimize=True)
+        keep_screenshot(shot, f"{name}.png")
     watch.assert_clean()  # zero requests outside 127.0.0.1 (they would have been aborted), no errors
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "basemap-metrics.json").write_text(json.dumps(METRICS, indent=2))
@@ -168,8 +172,7 @@ def test_page_paints_our_streets_and_water_with_nothing_from_outside(
 
 def view_at(page, lat: float, lon: float, z: int) -> Image.Image:
     page.evaluate(f"window.filmtourMap.map.setView([{lat}, {lon}], {z}, {{ animate: false }})")
-    page.wait_for_load_state("networkidle")
-    page.wait_for_timeout(800)  # the renderer lays labels out after the tiles arrive
+    wait_map_drawn(page)  # the renderer lays labels out after the tiles arrive: re-renders counted too
     return Image.open(io.BytesIO(page.screenshot()))
 
 
@@ -190,8 +193,7 @@ def test_names_are_drawn_legibly_at_phone_width(live_server, page_and_watch):
     both = Image.new("RGB", (neighbourhoods.width * 2 + 10, neighbourhoods.height), "white")
     both.paste(neighbourhoods.convert("RGB"), (0, 0))
     both.paste(streets.convert("RGB"), (neighbourhoods.width + 10, 0))
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    both.save(SCREENSHOTS / "phone-names.png", optimize=True)
+    keep_screenshot(both, "phone-names.png")
     trails.save(ARTIFACTS / "phone-trail-names.png")
     watch.assert_clean()
 
@@ -227,28 +229,27 @@ def test_park_and_river_names_are_drawn_at_phone_width(live_server, page_and_wat
         named_point("park_names", "Pennypack Park"),
         named_point("water_names", "Delaware River"),
     )
+    # Each name where the tile data puts it (data/basemap/park_names.geojson, water_names.geojson): the text
+    # colour in a box around that point (placed while the map shows that view), not elsewhere (the other view
+    # of the pair is the control).
     parks = view_at(page, *pennypack, 13)
+    park_box = around(page, parks, *pennypack)
     rivers = view_at(page, 39.955, -75.145, 13)
+    river_box = around(page, rivers, *delaware)
     both = Image.new("RGB", (parks.width * 2 + 10, parks.height), "white")
     both.paste(parks.convert("RGB"), (0, 0))
     both.paste(rivers.convert("RGB"), (parks.width + 10, 0))
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    both.save(SCREENSHOTS / "phone-park-river-names.png", optimize=True)
-    # Each name where the tile data puts it (data/basemap/park_names.geojson, water_names.geojson): the text
-    # colour in a box around that point, not elsewhere (the other view of the pair is the control).
-    view_at(page, *pennypack, 13)
-    assert share(around(page, parks, *pennypack), PARK_TEXT, tol=24) > 0.002
-    view_at(page, 39.955, -75.145, 13)
-    assert share(around(page, rivers, *delaware), WATER_TEXT, tol=24) > 0.002
-    assert share(around(page, rivers, *delaware), PARK_TEXT, tol=24) < 0.001
+    keep_screenshot(both, "phone-park-river-names.png")
+    assert share(park_box, PARK_TEXT, tol=24) > 0.002
+    assert share(river_box, WATER_TEXT, tol=24) > 0.002
+    assert share(river_box, PARK_TEXT, tol=24) < 0.001
     watch.assert_clean()
 
 
 def test_film_page_loads_nothing_from_outside(live_server, page_and_watch):
     """The film page has no map (its places link to /map?film=...); it too makes no outside request."""
     page, watch = page_and_watch
-    page.goto(f"{live_server}/films/rocky-1976")
-    page.wait_for_load_state("networkidle")
+    page.goto(f"{live_server}/films/rocky-1976")  # "load": its scripts, styles and images are in
     assert page.locator(".ft-place").count() > 5
     assert page.get_attribute("#ft-film-map", "href") == "/map?film=rocky-1976"
     assert all(urlsplit(u).hostname == "127.0.0.1" for u in watch.requests), watch.requests

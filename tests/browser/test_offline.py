@@ -2,9 +2,9 @@
 the map paints streets and water from the saved corridor tiles, the route line, the stops and the cue sheet
 are there. A page never saved is not served offline, and "Remove" takes the copy away.
 
-Outside requests are blocked at the browser's resolver (every host name but 127.0.0.1 resolves to nothing),
-not by Playwright's request routing: Chromium bypasses service workers while routing is on, and the service
-worker is what is under test. Every request the context makes is recorded and must stay on 127.0.0.1."""
+Outside requests are blocked by the session's Chromium itself (conftest.OUTSIDE_BLOCKED), not by Playwright's
+request routing: Chromium bypasses service workers while routing is on, and the service worker is what is under
+test. Every request the context makes is recorded and must stay on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.browser.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import ARTIFACTS, MAP_PROBE, wait_map_drawn
 from tests.browser.test_basemap_pages import (
     MAJOR,
-    SCREENSHOTS,
     STREET_CASING,
     WATER,
     basemap_area,
+    keep_screenshot,
     share,
     water_bounds,
 )
@@ -31,13 +31,12 @@ pytestmark = pytest.mark.browser
 
 MONTAGE = "rocky-1976-montage"
 OTHER = "rocky-steps-run"
-BLOCK_OUTSIDE = "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"
 
 
 @pytest.fixture
 def offline_context(browser):
-    own = browser.browser_type.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, BLOCK_OUTSIDE])
-    context = own.new_context(viewport={"width": 1200, "height": 800})
+    context = browser.new_context(viewport={"width": 1200, "height": 800})
+    context.add_init_script(MAP_PROBE)
     seen: list[str] = []
     errors: list[str] = []
     context.on("request", lambda r: seen.append(r.url))
@@ -46,7 +45,6 @@ def offline_context(browser):
     yield context, page, seen, errors
     ARTIFACTS.mkdir(exist_ok=True)
     context.close()
-    own.close()
 
 
 def outside(urls: list[str]) -> list[str]:
@@ -58,8 +56,7 @@ def outside(urls: list[str]) -> list[str]:
 
 
 def map_shot(page) -> Image.Image:
-    page.wait_for_selector(".leaflet-container[data-ft-ready='1'][data-ft-painted]", timeout=30_000)
-    page.wait_for_timeout(500)
+    wait_map_drawn(page, timeout=30_000)
     return Image.open(io.BytesIO(page.screenshot()))
 
 
@@ -102,8 +99,7 @@ def test_saved_tour_reloads_offline_with_map_route_stops_and_cue_sheet(live_serv
     water = share(basemap_area(page, shot, water_bounds()), WATER)
     streets = share(area, STREET_CASING) + share(area, MAJOR)
     assert water > 0.01 and streets > 0.005, (water, streets)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    shot.save(SCREENSHOTS / "offline-montage-tour.png", optimize=True)
+    keep_screenshot(shot, "offline-montage-tour.png")
     assert page.locator("path.ft-route-line").count() == 1
     stops = int(page.get_attribute(".leaflet-container", "data-ft-markers"))
     assert stops >= 5 and page.locator(".ft-stop").count() == stops

@@ -164,7 +164,9 @@ def test_hostile_text_is_inert(tmp_path, browser, tile_server):
             page.goto(url + path)
             page.wait_for_selector(".leaflet-container[data-ft-ready='1']", timeout=20_000)
             page.locator(".leaflet-marker-icon").first.click()
-            page.wait_for_timeout(300)
+            # The popup open and every image of the page loaded or failed: an injected <img onerror> has fired.
+            page.locator(".leaflet-popup-content").wait_for()
+            page.wait_for_function("() => [...document.images].every((i) => i.complete)")
         page.goto(f"{url}/routes/{fc['id']}/map")
         page.wait_for_selector(".leaflet-container[data-ft-ready='1']")
         page.locator(".leaflet-marker-icon").first.click()

@@ -17,9 +17,8 @@ import httpx
 import numpy as np
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import ARTIFACTS, AXE_OPTIONS
 from tests.browser.run_support import INIT_SCRIPT, PHONE, Line, offset, route_of, stops_of
-from tests.browser.test_offline import BLOCK_OUTSIDE
 
 pytestmark = pytest.mark.browser
 TOUR = "rocky-1976-montage"
@@ -253,8 +252,9 @@ def test_run_the_montage(live_server, browser, tmp_path):
 def test_run_offline_after_saving(live_server, browser):
     """Saved for offline from the tour's map, then with no network: the run page opens from the saved copy,
     speaks its turns, and off the route shows the way back to the line (no route can be asked for)."""
-    own = browser.browser_type.launch(executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, BLOCK_OUTSIDE])
-    context = own.new_context(viewport=PHONE)
+    # The session's Chromium sends nothing past 127.0.0.1 (conftest.OUTSIDE_BLOCKED); no routing, which would
+    # bypass the service worker under test.
+    context = browser.new_context(viewport=PHONE)
     context.add_init_script(INIT_SCRIPT)
     seen: list[str] = []
     errors: list[str] = []
@@ -295,7 +295,6 @@ def test_run_offline_after_saving(live_server, browser):
         spoken = page.evaluate("window.__spoken")
     finally:
         context.close()
-        own.close()
     assert sum(1 for s in spoken if s["text"].startswith("In ")) >= 5
     assert any(s["text"].startswith("You have left the route.") for s in spoken)
     assert "to the west" in hint  # the runner went east of the line
@@ -323,7 +322,9 @@ def test_run_page_in_spanish_at_390_px_passes_axe(live_server, browser, axe_scri
         for lang in ("en", "es"):
             open_run(page, f"{live_server}/tours/{TOUR}/run?lang={lang}")
             page.add_script_tag(path=str(axe_script))
-            violations[f"{lang} idle"] = page.evaluate("async () => (await axe.run(document)).violations")
+            violations[f"{lang} idle"] = page.evaluate(
+                f"async () => (await axe.run(document, {AXE_OPTIONS})).violations"
+            )
             page.click("#ft-run-start")
             t0 = time.time() * 1000
             # muted: the first turn is written, not spoken
@@ -346,7 +347,9 @@ def test_run_page_in_spanish_at_390_px_passes_axe(live_server, browser, axe_scri
             assert progress(page) > b + 250
             page.click("#ft-run-end")
             page.wait_for_selector("#ft-run-summary:not([hidden])")
-            violations[f"{lang} summary"] = page.evaluate("async () => (await axe.run(document)).violations")
+            violations[f"{lang} summary"] = page.evaluate(
+                f"async () => (await axe.run(document, {AXE_OPTIONS})).violations"
+            )
             assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         spoken = page.evaluate("window.__spoken")
         page.screenshot(path=str(ARTIFACTS / "run-page-es.png"))
