@@ -66,6 +66,8 @@ def templates(lang: str = DEFAULT_LANGUAGE) -> Environment:
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     # Dataset text is English: on a page in another language it is marked lang="en".
     env.globals["lang"] = lang
+    # Named in every page's head, so a browser does not ask for /favicon.ico (a 404 in its console).
+    env.globals["icon"] = assets.own_asset("filmtour/icon.svg")
     env.globals["en"] = Markup("") if lang == DEFAULT_LANGUAGE else Markup(' lang="en"')
     return env
 

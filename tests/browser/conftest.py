@@ -210,17 +210,12 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-def page_error(message) -> bool:
-    """An error the page logged; not the browser's own request for /favicon.ico, which 404s (the pages name no
-    icon) and which Chromium did not make while Playwright routed every request."""
-    return message.type == "error" and urlsplit(message.location.get("url", "")).path != "/favicon.ico"
-
-
 def watch_context(context, page) -> PageWatch:
     """Record every request of the context (its service workers' included), and the page's errors and dialogs."""
     watch = PageWatch()
     context.on("request", lambda r: watch.requests.append(r.url))
-    page.on("console", lambda m: watch.console_errors.append(m.text) if page_error(m) else None)
+    # Every error the page logs, a /favicon.ico 404 included (every page names its icon, base.html).
+    page.on("console", lambda m: watch.console_errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: watch.page_errors.append(str(e)))
 
     def on_dialog(d):
