@@ -394,7 +394,9 @@
   function showRoute(map, data) {
     var fc = data.route, props = fc.properties || {};
     var drawn = drawRoute(map, fc);
-    map.fitBounds(drawn.line.getBounds(), { padding: [24, 24] });
+    // Not animated: the page says it is ready right after, and an animation still running then would undo the
+    // first view the reader (or a test) sets.
+    map.fitBounds(drawn.line.getBounds(), { padding: [24, 24], animate: false });
     control(map, "topright", function (div) {
       div.classList.add("ft-summary");
       div.appendChild(el("h4", null, data.title));
