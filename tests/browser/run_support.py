@@ -42,14 +42,35 @@ INIT_SCRIPT = """
   const channel = new MessageChannel(); const waiting = [];
   channel.port1.onmessage = () => waiting.shift()();
   const yieldTask = () => new Promise((r) => { waiting.push(r); channel.port2.postMessage(null); });
+  // Until the page's track writes so far are committed: a read of the track's store starts only after every
+  // write begun before it (IndexedDB orders them). Real fixes come a second apart, so the page never has more
+  // than one write in flight; emitted hundreds a second, a reload would abort the uncommitted ones.
+  // (Never the one to create the database: the page's schema comes with its own first open.)
+  const written = async () => {
+    if (!(await indexedDB.databases()).some((d) => d.name === "filmtour-runs")) return;
+    await committed();
+  };
+  const committed = () => new Promise((resolve, reject) => {
+    const open = indexedDB.open("filmtour-runs");
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      if (!db.objectStoreNames.contains("fixes")) { db.close(); resolve(); return; }
+      const tx = db.transaction("fixes");
+      tx.objectStore("fixes").count();
+      tx.oncomplete = () => { db.close(); resolve(); };
+      tx.onerror = () => { db.close(); reject(tx.error); };
+    };
+  });
   window.__emit = async (fixes, until) => {
     for (const [lat, lon, acc, t, m] of fixes) {
       window.__lastM = m === undefined ? null : m;
       for (const ok of watchers.values())
         ok({ coords: { latitude: lat, longitude: lon, accuracy: acc, altitude: null }, timestamp: t });
       await yieldTask();
-      if (until === "back" && !window.filmtourRun.run.off) return true;
+      if (until === "back" && !window.filmtourRun.run.off) { await written(); return true; }
     }
+    await written();
     return false;
   };
 })();
