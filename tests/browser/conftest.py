@@ -171,18 +171,19 @@ MAP_PROBE = """
       return layer;
     };
   } });
-  // The view (zoom, centre) when the page first says it is ready: a view still animating then would move.
+  // The map's view (zoom, centre) now, and as it was when the page first said it was ready: a view still
+  // animating then would move.
+  window.__ftView = () => {
+    const map = window.filmtourMap.map, c = map.getCenter();
+    return [map.getZoom(), c.lat.toFixed(6), c.lng.toFixed(6)];
+  };
   new MutationObserver(() => {
     const map = window.filmtourMap && window.filmtourMap.map;
     if (window.__ftViewAtReady || !map || !document.querySelector("[data-ft-ready='1']")) return;
-    const c = map.getCenter();
-    window.__ftViewAtReady = [map.getZoom(), c.lat.toFixed(6), c.lng.toFixed(6)];
+    window.__ftViewAtReady = window.__ftView();
   }).observe(document, { subtree: true, attributes: true, attributeFilter: ["data-ft-ready"] });
 })();
 """
-# The map's view now, in the form MAP_PROBE keeps the view at ready in.
-VIEW_NOW = """() => { const m = window.filmtourMap.map, c = m.getCenter();
-  return [m.getZoom(), c.lat.toFixed(6), c.lng.toFixed(6)]; }"""
 # The view's tiles all fetched and drawn (labels too), faded in, and the page's images decoded: what the
 # screenshot shows is final. A function (polling an expression needs eval, which the pages' CSP forbids).
 MAP_DRAWN = """() => {

@@ -7,8 +7,6 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import VIEW_NOW
-
 pytestmark = pytest.mark.browser
 
 
@@ -23,7 +21,7 @@ def test_tour_map_shows_stations_and_the_song_cue(live_server, page_and_watch):
     page.wait_for_selector(".leaflet-container[data-ft-ready='1']", timeout=20_000)
     # Ready means settled: an animated fit still running at ready undid the view set below (a CI failure).
     page.wait_for_timeout(400)  # longer than Leaflet's 250 ms zoom animation
-    assert page.evaluate("() => window.__ftViewAtReady") == page.evaluate(VIEW_NOW)
+    assert page.evaluate("() => window.__ftViewAtReady") == page.evaluate("() => window.__ftView()")
     assert page.get_attribute(".leaflet-container", "data-ft-stations") == str(len(stations))
     assert page.locator(".leaflet-marker-icon.ft-station").count() == len(legs)
     assert page.locator(".leaflet-marker-icon.ft-has-station").count() == len(
