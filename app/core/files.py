@@ -1,8 +1,9 @@
-"""File helpers shared by the routing-tile and basemap builds: content hashes, a cross-process build lock,
-and the progress callback type the CLI feeds a Rich progress bar with."""
+"""File helpers shared by the routing-tile and basemap builds and the stores made at start: content hashes,
+cross-process locks, and the progress callback type the CLI feeds a Rich progress bar with."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 from collections.abc import Callable, Iterator
@@ -22,12 +23,17 @@ def file_sha256(path: Path) -> str:
 
 
 @contextmanager
-def build_lock(directory: Path) -> Iterator[None]:
-    """One build at a time in ``directory`` across processes (uvicorn workers, a CLI)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    with (directory / ".build.lock").open("w") as fh:
+def file_lock(path: Path) -> Iterator[None]:
+    """Held by one process at a time (uvicorn workers, a CLI) while the block runs: an flock on ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def build_lock(directory: Path) -> contextlib.AbstractContextManager[None]:
+    """One build at a time in ``directory`` across processes."""
+    return file_lock(directory / ".build.lock")

@@ -31,6 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.schema import CreateTable
 
 from app.core.exceptions import ServiceUnavailable, TooManyRequests
+from app.core.files import file_lock
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 UNKNOWN_CLIENT = "0.0.0.0"  # a peer that is not an IP address (a unix socket, a test client) shares one key
@@ -128,10 +129,12 @@ def sqlite_counter_engine(path: Path) -> Engine:
         cur.execute("PRAGMA busy_timeout=10000")
         cur.close()
 
-    # IF NOT EXISTS in the statement itself: workers start together on a fresh data directory, and create_all's
-    # check-then-CREATE let the second fail ("table rate_limit already exists"), so one worker never started
-    # and uvicorn then stopped the whole server.
-    with engine.begin() as conn:
+    # Workers start together on a fresh data directory, and a worker that fails to start makes uvicorn stop the
+    # whole server. One at a time: the first connection turns the new file to WAL, which another process's
+    # connection at that moment can meet as "database is locked" at once (no busy wait). IF NOT EXISTS in the
+    # statement itself, as create_all's check-then-CREATE let the second fail ("table rate_limit already
+    # exists") before the lock was there.
+    with file_lock(path.with_name(f"{path.name}.create-lock")), engine.begin() as conn:
         conn.execute(CreateTable(rate_limit_table, if_not_exists=True))
     return engine
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import fcntl
 import sys
 import time
 from collections.abc import Iterator
@@ -15,6 +14,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
 from app.core.exceptions import ServiceUnavailable
+from app.core.files import file_lock
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -55,12 +55,8 @@ def startup_lock(engine: Engine) -> Iterator[None]:
     if not database or database == ":memory:":
         yield
         return
-    with open(f"{database}.startup-lock", "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    with file_lock(Path(f"{database}.startup-lock")):
+        yield
 
 
 def alembic_config(url: str | None = None) -> Config:
